@@ -1,0 +1,31 @@
+using CaaS.Grains.Abstractions;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace CaaS.ApiHost.Endpoints;
+
+public static class VehiclesApi
+{
+    public static IEndpointRouteBuilder MapVehiclesApi(this IEndpointRouteBuilder endpoints)
+    {
+        var vehicles = endpoints.MapGroup("/api/vehicles").RequireAuthorization();
+        vehicles.MapGet("/{vin}", GetVehicle);
+        return endpoints;
+    }
+
+    private static async Task<Results<Ok<VehicleView>, ProblemHttpResult>> GetVehicle(string vin, IGrainFactory grains)
+    {
+        if (!Vin.IsValid(vin))
+        {
+            return Problems.Validation(new Dictionary<string, string[]> { ["vin"] = [Vin.Rule] });
+        }
+
+        var vehicle = await grains.GetGrain<IVehicleGrain>(Vin.Normalize(vin)).GetAsync();
+        return vehicle is null ? Problems.NotFound($"Vehicle {vin}") : TypedResults.Ok(VehicleView.From(vehicle));
+    }
+}
+
+public sealed record VehicleView(string Vin, string? Model, string? Category, string Status, DateTimeOffset? StatusReportedAt, IReadOnlyList<TransitionRecord> History)
+{
+    public static VehicleView From(VehicleSnapshot vehicle) =>
+        new(vehicle.Vin, vehicle.Model, vehicle.Category, vehicle.Status.ToString(), vehicle.StatusReportedAt, vehicle.History);
+}

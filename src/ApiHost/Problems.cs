@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using CaaS.Grains.Abstractions;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace CaaS.ApiHost;
+
+/// <summary>
+/// Every error leaves as RFC 9457 problem details with a stable <c>code</c>. Endpoints return
+/// <see cref="For"/>; grains throw <see cref="DomainException"/>; the framework's own 401/403/404
+/// pass through <see cref="AddCaasProblems"/> so they carry a code too.
+/// </summary>
+public static class Problems
+{
+    public const string InternalError = "INTERNAL_ERROR";
+
+    private static readonly Dictionary<string, int> StatusByCode = new()
+    {
+        [ErrorCodes.ValidationFailed] = StatusCodes.Status400BadRequest,
+        [ErrorCodes.Unauthenticated] = StatusCodes.Status401Unauthorized,
+        [ErrorCodes.PaymentDeclined] = StatusCodes.Status402PaymentRequired,
+        [ErrorCodes.Forbidden] = StatusCodes.Status403Forbidden,
+        [ErrorCodes.NotFound] = StatusCodes.Status404NotFound,
+        [ErrorCodes.VehicleUnavailable] = StatusCodes.Status409Conflict,
+        [ErrorCodes.InvalidState] = StatusCodes.Status409Conflict,
+        [ErrorCodes.CustomerNotEligible] = StatusCodes.Status422UnprocessableEntity,
+        [ErrorCodes.MaintenanceRequired] = StatusCodes.Status422UnprocessableEntity,
+        [ErrorCodes.RateLimited] = StatusCodes.Status429TooManyRequests,
+        [ErrorCodes.CustomerVerificationUnavailable] = StatusCodes.Status503ServiceUnavailable,
+        [ErrorCodes.DependencyUnavailable] = StatusCodes.Status503ServiceUnavailable,
+    };
+
+    private static readonly Dictionary<int, string> CodeByStatus = new()
+    {
+        [StatusCodes.Status400BadRequest] = ErrorCodes.ValidationFailed,
+        [StatusCodes.Status401Unauthorized] = ErrorCodes.Unauthenticated,
+        [StatusCodes.Status403Forbidden] = ErrorCodes.Forbidden,
+        [StatusCodes.Status404NotFound] = ErrorCodes.NotFound,
+        [StatusCodes.Status405MethodNotAllowed] = ErrorCodes.NotFound,
+        [StatusCodes.Status413PayloadTooLarge] = ErrorCodes.ValidationFailed,
+        [StatusCodes.Status415UnsupportedMediaType] = ErrorCodes.ValidationFailed,
+        [StatusCodes.Status429TooManyRequests] = ErrorCodes.RateLimited,
+    };
+
+    public static int StatusFor(string code) => StatusByCode.GetValueOrDefault(code, StatusCodes.Status500InternalServerError);
+
+    public static ProblemHttpResult For(string code, string detail, IDictionary<string, object?>? extensions = null)
+    {
+        var all = new Dictionary<string, object?>(extensions ?? new Dictionary<string, object?>()) { ["code"] = code };
+        return TypedResults.Problem(detail: detail, statusCode: StatusFor(code), extensions: all);
+    }
+
+    public static ProblemHttpResult NotFound(string what) => For(ErrorCodes.NotFound, $"{what} was not found.");
+
+    public static ProblemHttpResult Validation(IDictionary<string, string[]> errors) =>
+        For(ErrorCodes.ValidationFailed, "The request is not valid.", new Dictionary<string, object?> { ["errors"] = errors });
+
+    public static IServiceCollection AddCaasProblems(this IServiceCollection services)
+    {
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
+        {
+            var problem = context.ProblemDetails;
+            if (!problem.Extensions.ContainsKey("code"))
+            {
+                problem.Extensions["code"] = CodeByStatus.GetValueOrDefault(problem.Status ?? 500, InternalError);
+            }
+
+            problem.Extensions.TryAdd("traceId", Activity.Current?.TraceId.ToString() ?? context.HttpContext.TraceIdentifier);
+        });
+        services.AddExceptionHandler<DomainExceptionHandler>();
+        return services;
+    }
+}
+
+/// <summary>Turns a rule a grain enforced, or a body the framework could not read, into its problem answer.</summary>
+internal sealed class DomainExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        var (code, detail) = exception switch
+        {
+            DomainException domain => (domain.Code, domain.Message),
+            BadHttpRequestException bad => (ErrorCodes.ValidationFailed, bad.Message),
+            _ => (null, null),
+        };
+        if (code is null)
+        {
+            return false;
+        }
+
+        httpContext.Response.StatusCode = exception is BadHttpRequestException bad2 && bad2.StatusCode != 400
+            ? bad2.StatusCode
+            : Problems.StatusFor(code);
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = httpContext,
+            Exception = exception,
+            ProblemDetails = { Status = httpContext.Response.StatusCode, Detail = detail, Extensions = { ["code"] = code } },
+        });
+    }
+}

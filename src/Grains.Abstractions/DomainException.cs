@@ -1,0 +1,42 @@
+namespace CaaS.Grains.Abstractions;
+
+/// <summary>
+/// A business rule refused the request. <see cref="Code"/> is one of <see cref="ErrorCodes"/>;
+/// the API host maps it to its problem answer, so a grain never knows about HTTP.
+/// </summary>
+[GenerateSerializer, Alias("caas.domain-exception")]
+public sealed class DomainException : Exception
+{
+    public DomainException(string code, string message) : base(message) => Code = code;
+
+    public DomainException() : this(ErrorCodes.InvalidState, "The request is not valid in the current state.")
+    {
+    }
+
+    public DomainException(string message) : this(ErrorCodes.InvalidState, message)
+    {
+    }
+
+    public DomainException(string message, Exception innerException) : base(message, innerException) =>
+        Code = ErrorCodes.InvalidState;
+
+    [Id(0)]
+    public string Code { get; private set; }
+}
+
+/// <summary>The stable error codes of the public contract (api-contract.md).</summary>
+public static class ErrorCodes
+{
+    public const string ValidationFailed = "VALIDATION_FAILED";
+    public const string Unauthenticated = "UNAUTHENTICATED";
+    public const string PaymentDeclined = "PAYMENT_DECLINED";
+    public const string Forbidden = "FORBIDDEN";
+    public const string NotFound = "NOT_FOUND";
+    public const string VehicleUnavailable = "VEHICLE_UNAVAILABLE";
+    public const string CustomerNotEligible = "CUSTOMER_NOT_ELIGIBLE";
+    public const string MaintenanceRequired = "MAINTENANCE_REQUIRED";
+    public const string InvalidState = "INVALID_STATE";
+    public const string RateLimited = "RATE_LIMITED";
+    public const string CustomerVerificationUnavailable = "CUSTOMER_VERIFICATION_UNAVAILABLE";
+    public const string DependencyUnavailable = "DEPENDENCY_UNAVAILABLE";
+}

@@ -1,0 +1,60 @@
+namespace CaaS.Grains.Abstractions;
+
+/// <summary>A vehicle of the fleet or of a customer, keyed by VIN.</summary>
+public interface IVehicleGrain : IGrainWithStringKey
+{
+    /// <summary>The vehicle as the platform knows it, or null when it has never heard of it.</summary>
+    Task<VehicleSnapshot?> GetAsync();
+
+    /// <summary>
+    /// Records a status reported at <see cref="VehicleStatusReport.OccurredAt"/>. A report older than
+    /// the one already applied changes nothing (FLT-3), and the answer says so.
+    /// </summary>
+    Task<StatusChangeOutcome> ReportStatusAsync(VehicleStatusReport report);
+}
+
+[GenerateSerializer, Alias("caas.vehicle-status")]
+public enum VehicleStatus
+{
+    Unknown = 0,
+    Available = 1,
+    InUse = 2,
+    Maintenance = 3,
+    OutOfService = 4,
+}
+
+[GenerateSerializer, Immutable, Alias("caas.vehicle-status-report")]
+public sealed record VehicleStatusReport(
+    [property: Id(0)] VehicleStatus Status,
+    [property: Id(1)] DateTimeOffset OccurredAt,
+    [property: Id(2)] TransitionCause Cause,
+    [property: Id(3)] string? Model = null,
+    [property: Id(4)] string? Category = null);
+
+[GenerateSerializer, Alias("caas.status-change-outcome")]
+public enum StatusChangeOutcome
+{
+    Applied = 0,
+    Unchanged = 1,
+    Stale = 2,
+}
+
+[GenerateSerializer, Immutable, Alias("caas.vehicle-snapshot")]
+public sealed record VehicleSnapshot(
+    [property: Id(0)] string Vin,
+    [property: Id(1)] string? Model,
+    [property: Id(2)] string? Category,
+    [property: Id(3)] VehicleStatus Status,
+    [property: Id(4)] DateTimeOffset? StatusReportedAt,
+    [property: Id(5)] IReadOnlyList<TransitionRecord> History);
+
+[GenerateSerializer, Alias("caas.vehicle-state")]
+public sealed class VehicleState
+{
+    [Id(0)] public string Vin { get; set; } = "";
+    [Id(1)] public string? Model { get; set; }
+    [Id(2)] public string? Category { get; set; }
+    [Id(3)] public VehicleStatus Status { get; set; }
+    [Id(4)] public DateTimeOffset? StatusReportedAt { get; set; }
+    [Id(5)] public List<TransitionRecord> History { get; set; } = [];
+}

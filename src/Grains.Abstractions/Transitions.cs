@@ -1,0 +1,45 @@
+using System.Diagnostics;
+
+namespace CaaS.Grains.Abstractions;
+
+/// <summary>One move of a state machine, as operators read it (ADM-5).</summary>
+[GenerateSerializer, Immutable, Alias("caas.transition")]
+public sealed record TransitionRecord(
+    [property: Id(0)] DateTimeOffset At,
+    [property: Id(1)] string From,
+    [property: Id(2)] string To,
+    [property: Id(3)] string Cause,
+    [property: Id(4)] string? TraceId,
+    [property: Id(5)] string? Actor);
+
+/// <summary>Who or what asked for a transition, carried from the edge into the grain.</summary>
+[GenerateSerializer, Immutable, Alias("caas.cause")]
+public sealed record TransitionCause(
+    [property: Id(0)] string Reason,
+    [property: Id(1)] string? Actor = null,
+    [property: Id(2)] string? TraceId = null)
+{
+    public static TransitionCause Automatic(string reason) => new(reason, "system");
+}
+
+public static class TransitionHistory
+{
+    /// <summary>
+    /// Long-lived grains (a vehicle lives for years) must not grow their persisted state without
+    /// bound, so only the most recent moves are kept; older ones belong to the event stream.
+    /// </summary>
+    public const int MaxEntries = 200;
+
+    public static void Append(List<TransitionRecord> history, TransitionRecord record)
+    {
+        history.Add(record);
+        var excess = history.Count - MaxEntries;
+        if (excess > 0)
+        {
+            history.RemoveRange(0, excess);
+        }
+    }
+
+    public static TransitionRecord Record(DateTimeOffset at, string from, string to, TransitionCause cause) =>
+        new(at, from, to, cause.Reason, cause.TraceId ?? Activity.Current?.TraceId.ToString(), cause.Actor);
+}

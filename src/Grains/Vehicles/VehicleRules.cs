@@ -1,0 +1,34 @@
+using CaaS.Grains.Abstractions;
+
+namespace CaaS.Grains.Vehicles;
+
+/// <summary>The vehicle's state machine, free of Orleans so it can be tested as plain code.</summary>
+public static class VehicleRules
+{
+    public static StatusChangeOutcome Apply(VehicleState state, VehicleStatusReport report, DateTimeOffset now)
+    {
+        // Fleet events arrive at least once and out of order (FLT-3): the time the source saw the
+        // change decides, never the time it reached us.
+        if (state.StatusReportedAt is { } applied && report.OccurredAt < applied)
+        {
+            return StatusChangeOutcome.Stale;
+        }
+
+        state.Model = report.Model ?? state.Model;
+        state.Category = report.Category ?? state.Category;
+        state.StatusReportedAt = report.OccurredAt;
+
+        if (state.Status == report.Status)
+        {
+            return StatusChangeOutcome.Unchanged;
+        }
+
+        TransitionHistory.Append(state.History,
+            TransitionHistory.Record(now, state.Status.ToString(), report.Status.ToString(), report.Cause));
+        state.Status = report.Status;
+        return StatusChangeOutcome.Applied;
+    }
+
+    public static VehicleSnapshot ToSnapshot(this VehicleState state) =>
+        new(state.Vin, state.Model, state.Category, state.Status, state.StatusReportedAt, [.. state.History]);
+}

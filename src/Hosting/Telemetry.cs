@@ -1,0 +1,61 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace CaaS.Hosting;
+
+/// <summary>The platform's own activity source and meter; every host listens to both (OBS-3).</summary>
+public static class CaasDiagnostics
+{
+    public const string SourceName = "CaaS";
+    public static readonly ActivitySource ActivitySource = new(SourceName);
+    public static readonly Meter Meter = new(SourceName);
+}
+
+public static class TelemetryExtensions
+{
+    /// <summary>
+    /// Traces and metrics for one process. Metrics are always scraped at /metrics; traces leave the
+    /// process only when an OTLP endpoint is configured (OTEL_EXPORTER_OTLP_ENDPOINT), so the exporter
+    /// is configuration, not code.
+    /// </summary>
+    public static IHostApplicationBuilder AddCaasTelemetry(this IHostApplicationBuilder builder, string serviceName)
+    {
+        var otlp = builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"];
+        var telemetry = builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(serviceName))
+            .WithTracing(tracing => tracing
+                .AddSource(CaasDiagnostics.SourceName, "Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application")
+                .AddAspNetCoreInstrumentation(options => options.Filter = context => !IsScrapeOrProbe(context.Request.Path))
+                .AddHttpClientInstrumentation())
+            .WithMetrics(metrics => metrics
+                .AddMeter(CaasDiagnostics.SourceName, "Microsoft.Orleans")
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddRuntimeInstrumentation()
+                .AddPrometheusExporter());
+        if (!string.IsNullOrWhiteSpace(otlp))
+        {
+            telemetry.UseOtlpExporter();
+        }
+
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapCaasMetrics(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapPrometheusScrapingEndpoint("/metrics");
+        return endpoints;
+    }
+
+    private static bool IsScrapeOrProbe(Microsoft.AspNetCore.Http.PathString path) =>
+        path.StartsWithSegments("/metrics") || path.StartsWithSegments("/health");
+}

@@ -1,0 +1,80 @@
+using System.Net;
+using CaaS.Grains;
+using CaaS.Grains.Abstractions;
+using CaaS.Hosting;
+using Orleans.Configuration;
+using Orleans.Storage;
+
+namespace CaaS.Silo;
+
+public static class SiloConfiguration
+{
+    /// <summary>
+    /// The one place that decides what a silo runs on. Without a connection string: localhost
+    /// clustering and state in memory, so `./run.sh` needs nothing installed. With one: ADO.NET
+    /// clustering, grain storage and reminders on PostgreSQL, the production shape.
+    /// </summary>
+    public static ISiloBuilder AddCaaS(this ISiloBuilder silo, IConfiguration configuration)
+    {
+        var settings = ClusterSettings.From(configuration);
+        silo.Configure<ClusterOptions>(options =>
+        {
+            options.ClusterId = settings.ClusterId;
+            options.ServiceId = settings.ServiceId;
+        });
+
+        if (settings.UsesPostgres)
+        {
+            silo.ConfigureEndpoints(AdvertisedAddress(configuration), settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: true);
+            silo.UseAdoNetClustering(options =>
+            {
+                options.Invariant = ClusterSettings.AdoInvariant;
+                options.ConnectionString = settings.ConnectionString;
+            });
+            silo.AddAdoNetGrainStorage(StorageNames.Grains, options => options.Configure<Orleans.Serialization.Serializer>((storage, serializer) =>
+            {
+                storage.Invariant = ClusterSettings.AdoInvariant;
+                storage.ConnectionString = settings.ConnectionString;
+                // Orleans' own binary format: the state types already carry [GenerateSerializer] and
+                // [Id]s, so this is version tolerant and several times cheaper than JSON per write.
+                storage.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
+            }));
+            silo.UseAdoNetReminderService(options =>
+            {
+                options.Invariant = ClusterSettings.AdoInvariant;
+                options.ConnectionString = settings.ConnectionString;
+            });
+        }
+        else
+        {
+            silo.UseLocalhostClustering(settings.SiloPort, settings.GatewayPort, serviceId: settings.ServiceId, clusterId: settings.ClusterId);
+            silo.AddMemoryGrainStorage(StorageNames.Grains);
+            silo.UseInMemoryReminderService();
+        }
+
+        silo.AddCaaSGrains();
+        silo.AddActivityPropagation();
+        return silo;
+    }
+
+    /// <summary>
+    /// Silos on one machine talk over loopback; in containers each silo must advertise the address
+    /// its peers can reach, which `hostname` resolves to (Orleans__Endpoints__AdvertisedIPAddress=hostname).
+    /// </summary>
+    private static IPAddress AdvertisedAddress(IConfiguration configuration)
+    {
+        var configured = configuration["Orleans:Endpoints:AdvertisedIPAddress"];
+        if (string.IsNullOrWhiteSpace(configured))
+        {
+            return IPAddress.Loopback;
+        }
+
+        if (configured == "hostname")
+        {
+            return Dns.GetHostAddresses(Dns.GetHostName())
+                .First(address => address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork);
+        }
+
+        return IPAddress.Parse(configured);
+    }
+}

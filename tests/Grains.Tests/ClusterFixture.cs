@@ -1,0 +1,42 @@
+using CaaS.Grains;
+using CaaS.Grains.Abstractions;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Orleans.TestingHost;
+
+namespace CaaS.Grains.Tests;
+
+/// <summary>
+/// One in-process cluster for the grain tests, wired by the same AddCaaSGrains the silo uses, with
+/// state in memory and a clock the tests move.
+/// </summary>
+public sealed class ClusterFixture : IAsyncLifetime
+{
+    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 23, 8, 0, 0, TimeSpan.Zero));
+
+    public InProcessTestCluster Cluster { get; private set; } = null!;
+
+    public IGrainFactory Grains => Cluster.Client;
+
+    public async Task InitializeAsync()
+    {
+        var builder = new InProcessTestClusterBuilder(1);
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.Services.AddSingleton<TimeProvider>(Time);
+            silo.AddCaaSGrains();
+            silo.AddMemoryGrainStorage(StorageNames.Grains);
+            silo.UseInMemoryReminderService();
+        });
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync() => await Cluster.DisposeAsync();
+}
+
+[CollectionDefinition(Name)]
+public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
+{
+    public const string Name = "cluster";
+}
