@@ -15,6 +15,8 @@ public static class ClientConfiguration
             options.ClusterId = settings.ClusterId;
             options.ServiceId = settings.ServiceId;
         });
+        client.Services.Configure<ClientMessagingOptions>(configuration.GetSection("Orleans:Messaging"));
+        client.Services.Configure<GatewayOptions>(configuration.GetSection("Orleans:Gateway"));
 
         if (settings.UsesPostgres)
         {

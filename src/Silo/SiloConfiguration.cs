@@ -22,6 +22,10 @@ public static class SiloConfiguration
             options.ClusterId = settings.ClusterId;
             options.ServiceId = settings.ServiceId;
         });
+        // How fast a dead silo is declared dead, and how long a call waits, are operations' choice:
+        // Orleans__Membership__ProbeTimeout, Orleans__Messaging__ResponseTimeout and their siblings.
+        silo.Services.Configure<ClusterMembershipOptions>(configuration.GetSection("Orleans:Membership"));
+        silo.Services.Configure<SiloMessagingOptions>(configuration.GetSection("Orleans:Messaging"));
 
         if (settings.UsesPostgres)
         {

@@ -1,0 +1,48 @@
+using CaaS.ApiHost;
+using CaaS.Integration.Tests.Support;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace CaaS.Integration.Tests;
+
+/// <summary>The platform as ./run.sh starts it: one silo on the embedded default, no database.</summary>
+public sealed class EmbeddedPlatformFixture : IAsyncLifetime
+{
+    private IHost? _client;
+
+    public Platform Platform { get; private set; } = null!;
+
+    public IClusterClient Grains => _client!.Services.GetRequiredService<IClusterClient>();
+
+    public async Task InitializeAsync()
+    {
+        Platform = await Platform.StartAsync();
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Orleans:ClusterId"] = Platform.ClusterId,
+            ["Orleans:Endpoints:GatewayPort"] = Platform.Silos[0].GatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+        builder.UseOrleansClient(client => client.AddCaaSClient(builder.Configuration));
+        _client = builder.Build();
+        await _client.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_client is not null)
+        {
+            await _client.StopAsync();
+            _client.Dispose();
+        }
+
+        await Platform.DisposeAsync();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class EmbeddedPlatformCollection : ICollectionFixture<EmbeddedPlatformFixture>
+{
+    public const string Name = "embedded platform";
+}

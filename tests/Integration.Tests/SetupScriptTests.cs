@@ -1,0 +1,120 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using CaaS.Integration.Tests.Support;
+
+namespace CaaS.Integration.Tests;
+
+/// <summary>The README's commands and the production compose file, exercised as a user would.</summary>
+public sealed class SetupScriptTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Run_script_starts_all_three_hosts_and_SIGTERM_leaves_no_process_behind()
+    {
+        var api = $"http://127.0.0.1:{Repository.FreePort()}";
+        var start = new ProcessStartInfo(Path.Combine(Repository.Root, "run.sh"))
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            Environment =
+            {
+                ["CAAS_SKIP_BUILD"] = "1",
+                ["CAAS_CONFIGURATION"] = Repository.Configuration,
+                ["CAAS_API_URL"] = api,
+                ["CAAS_SILO_URL"] = $"http://127.0.0.1:{Repository.FreePort()}",
+                ["CAAS_SANDBOX_URL"] = $"http://127.0.0.1:{Repository.FreePort()}",
+                ["Orleans__Endpoints__SiloPort"] = Repository.FreePort().ToString(CultureInfo.InvariantCulture),
+                ["Orleans__Endpoints__GatewayPort"] = Repository.FreePort().ToString(CultureInfo.InvariantCulture),
+                ["Orleans__ClusterId"] = "run-script-" + Guid.NewGuid().ToString("N")[..6],
+            },
+        };
+        start.Environment.Remove("ConnectionStrings__Caas");
+        var lines = new ConcurrentQueue<string>();
+        using var script = Process.Start(start)!;
+        script.OutputDataReceived += (_, line) => { if (line.Data is not null) { lines.Enqueue(line.Data); } };
+        script.ErrorDataReceived += (_, line) => { if (line.Data is not null) { lines.Enqueue(line.Data); } };
+        script.BeginOutputReadLine();
+        script.BeginErrorReadLine();
+        try
+        {
+            await Eventually.Until(() => Task.FromResult(lines.Any(line => line.Contains("is ready", StringComparison.Ordinal)) || script.HasExited),
+                "run.sh to report the platform ready");
+            Assert.False(script.HasExited, string.Join('\n', lines));
+            Assert.Contains(lines, line => line.Contains(api, StringComparison.Ordinal));
+            using var http = new HttpClient();
+            using var ready = await http.GetAsync(new Uri(api + "/health/ready"));
+            Assert.True(ready.IsSuccessStatusCode);
+            var hosts = ProcessTree.DescendantsOf(script.Id);
+            Assert.True(hosts.Count >= 3, $"expected the three hosts under run.sh, found {hosts.Count}");
+
+            Signals.Terminate(script.Id);
+            await Eventually.Until(() => Task.FromResult(script.HasExited), "run.sh to exit after SIGTERM", TimeSpan.FromSeconds(30));
+
+            Assert.DoesNotContain(hosts, ProcessTree.IsAlive);
+        }
+        finally
+        {
+            output.WriteLine(string.Join('\n', lines));
+            if (!script.HasExited)
+            {
+                script.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Compose_file_is_valid_and_describes_the_production_shape()
+    {
+        var valid = await ComposeAsync(["config", "-q"], secrets: true);
+        var services = await ComposeAsync(["config", "--services"], secrets: true);
+        var withoutSecrets = await ComposeAsync(["config", "-q"], secrets: false);
+
+        Assert.True(valid.ExitCode == 0, valid.Output);
+        Assert.Equal(
+            new[] { "api", "migrate", "postgres", "sandbox", "silo1", "silo2" },
+            services.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Order());
+        Assert.NotEqual(0, withoutSecrets.ExitCode);
+    }
+
+    private static async Task<(int ExitCode, string Output)> ComposeAsync(string[] arguments, bool secrets)
+    {
+        var start = new ProcessStartInfo("docker-compose")
+        {
+            WorkingDirectory = Repository.Root,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.ArgumentList.Add("-f");
+        start.ArgumentList.Add("docker-compose.yml");
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment.Remove("CAAS_DB_PASSWORD");
+        start.Environment.Remove("CAAS_SIGNING_KEY");
+        if (secrets)
+        {
+            start.Environment["CAAS_DB_PASSWORD"] = "test-password";
+            start.Environment["CAAS_SIGNING_KEY"] = "test-signing-key";
+        }
+
+        Process process;
+        try
+        {
+            process = Process.Start(start)!;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            throw new InvalidOperationException("docker-compose is not installed; ./test.sh installs Debian's package.");
+        }
+
+        using (process)
+        {
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            var stderr = process.StandardError.ReadToEndAsync();
+            await process.WaitForExitAsync();
+            return (process.ExitCode, await stdout + await stderr);
+        }
+    }
+}

@@ -1,0 +1,42 @@
+namespace CaaS.Integration.Tests.Support;
+
+/// <summary>Waits for a condition with a deadline: the only way these tests wait for anything.</summary>
+public static class Eventually
+{
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(60);
+
+    public static async Task<T> Until<T>(Func<Task<T>> probe, Func<T, bool> done, string what, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? DefaultTimeout);
+        var last = default(T);
+        Exception? lastError = null;
+        var pause = TimeSpan.FromMilliseconds(50);
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                last = await probe();
+                lastError = null;
+                if (done(last))
+                {
+                    return last;
+                }
+            }
+            catch (Exception exception) when (exception is not GiveUpException)
+            {
+                lastError = exception;
+            }
+
+            await Task.Delay(pause);
+            pause = TimeSpan.FromMilliseconds(Math.Min(pause.TotalMilliseconds * 2, 500));
+        }
+
+        throw new TimeoutException($"Gave up waiting for {what}; last value: {last}", lastError);
+    }
+
+    public static Task Until(Func<Task<bool>> probe, string what, TimeSpan? timeout = null) =>
+        Until(probe, ok => ok, what, timeout);
+}
+
+/// <summary>Thrown by a probe that knows waiting longer cannot help (the process it waits for died).</summary>
+public sealed class GiveUpException(string message) : Exception(message);

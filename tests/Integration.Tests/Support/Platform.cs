@@ -1,0 +1,138 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+
+namespace CaaS.Integration.Tests.Support;
+
+/// <summary>
+/// The whole platform as real processes: the sandbox, one or more silos and the API host, on the
+/// embedded default or on a PostgreSQL database. Each platform gets its own ports and cluster id,
+/// so platforms of different tests never meet.
+/// </summary>
+public sealed class Platform : IAsyncDisposable
+{
+    private readonly Dictionary<string, string?> _environment;
+
+    private Platform(Dictionary<string, string?> environment, HostProcess sandbox)
+    {
+        _environment = environment;
+        Sandbox = sandbox;
+    }
+
+    public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(30) };
+
+    public string ClusterId => _environment["Orleans__ClusterId"]!;
+
+    public HostProcess Sandbox { get; }
+
+    public HostProcess ApiHost { get; private set; } = null!;
+
+    public List<SiloProcess> Silos { get; } = [];
+
+    public static async Task<Platform> StartAsync(string? postgresConnectionString = null, int silos = 1)
+    {
+        if (postgresConnectionString is null && silos != 1)
+        {
+            throw new ArgumentException("the embedded default runs exactly one silo", nameof(silos));
+        }
+
+        var sandboxUrl = $"http://127.0.0.1:{Repository.FreePort()}";
+        var environment = new Dictionary<string, string?>
+        {
+            ["Orleans__ClusterId"] = "test-" + Guid.NewGuid().ToString("N")[..8],
+            ["ConnectionStrings__Caas"] = postgresConnectionString,
+            // Declare a killed silo dead within seconds rather than the production default of a minute or so.
+            ["Orleans__Membership__ProbeTimeout"] = "00:00:01",
+            ["Orleans__Membership__NumMissedProbesLimit"] = "2",
+            ["Orleans__Membership__NumVotesForDeathDeclaration"] = "1",
+            ["Orleans__Membership__TableRefreshTimeout"] = "00:00:02",
+            ["Orleans__Messaging__ResponseTimeout"] = "00:00:10",
+        };
+
+        var platform = new Platform(environment, HostProcess.Start("Sandbox", sandboxUrl, environment));
+        try
+        {
+            for (var i = 0; i < silos; i++)
+            {
+                platform.StartSilo();
+            }
+
+            var gatewayPort = platform.Silos[0].GatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            platform.ApiHost = HostProcess.Start("ApiHost", $"http://127.0.0.1:{Repository.FreePort()}",
+                new Dictionary<string, string?>(environment) { ["Orleans__Endpoints__GatewayPort"] = gatewayPort });
+
+            await platform.Sandbox.WaitUntilReadyAsync(platform.Http);
+            foreach (var silo in platform.Silos)
+            {
+                await silo.Process.WaitUntilReadyAsync(platform.Http);
+            }
+
+            await platform.ApiHost.WaitUntilReadyAsync(platform.Http);
+            return platform;
+        }
+        catch
+        {
+            await platform.DisposeAsync();
+            throw;
+        }
+    }
+
+    public SiloProcess StartSilo()
+    {
+        var silo = new SiloProcess(Repository.FreePort(), Repository.FreePort(), $"http://127.0.0.1:{Repository.FreePort()}");
+        silo.Process = HostProcess.Start("Silo", silo.HttpUrl, new Dictionary<string, string?>(_environment)
+        {
+            ["Orleans__Endpoints__SiloPort"] = silo.SiloPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Orleans__Endpoints__GatewayPort"] = silo.GatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+        Silos.Add(silo);
+        return silo;
+    }
+
+    public async Task<string> TokenAsync(string subject, string role, int? expiresInSeconds = null)
+    {
+        using var response = await Http.PostAsJsonAsync(new Uri(Sandbox.BaseUrl + "/sandbox/token"),
+            new { sub = subject, role, expiresInSeconds });
+        response.EnsureSuccessStatusCode();
+        var token = await response.Content.ReadFromJsonAsync<TokenAnswer>();
+        return token!.AccessToken;
+    }
+
+    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? token, object? body = null)
+    {
+        using var request = new HttpRequestMessage(method, new Uri(ApiHost.BaseUrl + path));
+        if (token is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body);
+        }
+
+        return await Http.SendAsync(request);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (ApiHost is not null)
+        {
+            await ApiHost.DisposeAsync();
+        }
+
+        foreach (var silo in Silos)
+        {
+            await silo.Process.DisposeAsync();
+        }
+
+        await Sandbox.DisposeAsync();
+        Http.Dispose();
+    }
+
+    private sealed record TokenAnswer(string AccessToken);
+}
+
+public sealed record SiloProcess(int SiloPort, int GatewayPort, string HttpUrl)
+{
+    public HostProcess Process { get; set; } = null!;
+}

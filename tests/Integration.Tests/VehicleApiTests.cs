@@ -1,0 +1,112 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using CaaS.ApiHost;
+using CaaS.ApiHost.Endpoints;
+using CaaS.Grains.Abstractions;
+using CaaS.Integration.Tests.Support;
+
+namespace CaaS.Integration.Tests;
+
+/// <summary>The first vertical slice: a token from the sandbox, the API host, a grain, and back.</summary>
+[Collection(EmbeddedPlatformCollection.Name)]
+public sealed class VehicleApiTests(EmbeddedPlatformFixture fixture)
+{
+    private Platform Platform => fixture.Platform;
+
+    [Fact]
+    public async Task A_vehicle_known_to_its_grain_is_served_with_its_history()
+    {
+        const string vin = "WVWZZZ1JZXW100001";
+        await fixture.Grains.GetGrain<IVehicleGrain>(vin).ReportStatusAsync(new VehicleStatusReport(
+            VehicleStatus.InUse, DateTimeOffset.UtcNow, new TransitionCause("rented", "fleet", "trace-abc"), "ID.Buzz", "van"));
+        var token = await Platform.TokenAsync("cust-1", "customer");
+
+        using var response = await Platform.SendAsync(HttpMethod.Get, $"/api/vehicles/{vin.ToLowerInvariant()}", token);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var vehicle = await response.Content.ReadFromJsonAsync<VehicleView>();
+        Assert.Equal((vin, "ID.Buzz", "van", "InUse"), (vehicle!.Vin, vehicle.Model, vehicle.Category, vehicle.Status));
+        var move = Assert.Single(vehicle.History);
+        Assert.Equal(("Unknown", "InUse", "rented", "fleet", "trace-abc"), (move.From, move.To, move.Cause, move.Actor, move.TraceId));
+    }
+
+    [Fact]
+    public async Task An_unknown_vehicle_is_a_NOT_FOUND_problem()
+    {
+        var token = await Platform.TokenAsync("cust-1", "customer");
+
+        using var response = await Platform.SendAsync(HttpMethod.Get, "/api/vehicles/WVWZZZ1JZXW999998", token);
+
+        await AssertProblemAsync(response, HttpStatusCode.NotFound, ErrorCodes.NotFound);
+    }
+
+    [Fact]
+    public async Task A_malformed_vin_is_a_VALIDATION_FAILED_problem()
+    {
+        var token = await Platform.TokenAsync("cust-1", "customer");
+
+        using var response = await Platform.SendAsync(HttpMethod.Get, "/api/vehicles/not-a-vin", token);
+
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest, ErrorCodes.ValidationFailed);
+    }
+
+    [Fact]
+    public async Task A_call_without_a_token_is_UNAUTHENTICATED()
+    {
+        using var response = await Platform.SendAsync(HttpMethod.Get, "/api/vehicles/WVWZZZ1JZXW100001", token: null);
+
+        await AssertProblemAsync(response, HttpStatusCode.Unauthorized, ErrorCodes.Unauthenticated);
+    }
+
+    [Fact]
+    public async Task An_expired_token_is_UNAUTHENTICATED()
+    {
+        var expired = await Platform.TokenAsync("cust-1", "customer", expiresInSeconds: -120);
+
+        using var response = await Platform.SendAsync(HttpMethod.Get, "/api/vehicles/WVWZZZ1JZXW100001", expired);
+
+        await AssertProblemAsync(response, HttpStatusCode.Unauthorized, ErrorCodes.Unauthenticated);
+    }
+
+    [Fact]
+    public async Task A_token_with_a_forged_signature_is_UNAUTHENTICATED()
+    {
+        var token = await Platform.TokenAsync("cust-1", "customer");
+        var parts = token.Split('.');
+        var forged = $"{parts[0]}.{parts[1]}.{new string(parts[2].Reverse().ToArray())}";
+
+        using var response = await Platform.SendAsync(HttpMethod.Get, "/api/vehicles/WVWZZZ1JZXW100001", forged);
+
+        await AssertProblemAsync(response, HttpStatusCode.Unauthorized, ErrorCodes.Unauthenticated);
+    }
+
+    [Theory]
+    [InlineData("ApiHost")]
+    [InlineData("Silo")]
+    public async Task Health_and_Prometheus_metrics_are_served(string host)
+    {
+        var baseUrl = host == "ApiHost" ? Platform.ApiHost.BaseUrl : Platform.Silos[0].HttpUrl;
+
+        using var live = await Platform.Http.GetAsync(new Uri(baseUrl + "/health/live"));
+        using var ready = await Platform.Http.GetAsync(new Uri(baseUrl + "/health/ready"));
+        var metrics = await Eventually.Until(
+            () => Platform.Http.GetStringAsync(new Uri(baseUrl + "/metrics")),
+            text => text.Contains("process_runtime_dotnet_gc_collections_count", StringComparison.Ordinal)
+                    || text.Contains("dotnet_gc_collections", StringComparison.Ordinal),
+            "runtime metrics to be scraped");
+
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        Assert.Contains("# TYPE ", metrics, StringComparison.Ordinal);
+    }
+
+    private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string code)
+    {
+        Assert.Equal(status, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal(code, problem.RootElement.GetProperty("code").GetString());
+        Assert.Equal((int)status, problem.RootElement.GetProperty("status").GetInt32());
+    }
+}
