@@ -4,6 +4,7 @@ using CaaS.Hosting;
 
 // Content root is the build output, so appsettings.json is found whatever directory the host starts from.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+builder.Configuration.AddCaasLocalDefaults();
 builder.UseOrleansClient(client => client.AddCaaSClient(builder.Configuration));
 builder.AddCaasTelemetry("caas-api");
 builder.Services.AddCaasHealthChecks();

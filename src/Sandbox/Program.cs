@@ -1,7 +1,9 @@
+using CaaS.Hosting;
 using CaaS.Sandbox.Identity;
 
 // Content root is the build output, so appsettings.json is found whatever directory the host starts from.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+builder.Configuration.AddCaasLocalDefaults();
 builder.Services.AddProblemDetails();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<TokenIssuer>();

@@ -3,6 +3,7 @@ using CaaS.Silo;
 
 // Content root is the build output, so appsettings.json is found whatever directory the host starts from.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+builder.Configuration.AddCaasLocalDefaults();
 
 if (args is ["migrate", ..])
 {
