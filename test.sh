@@ -51,12 +51,27 @@ export CAAS_TEST_POSTGRES="Host=127.0.0.1;Port=$pg_port;Username=postgres;Passwo
 
 rm -rf "$results_dir"
 status=0
+dotnet tool restore >/dev/null || status=$?
 dotnet build CaaS.sln -c "$configuration" -nologo -clp:ErrorsOnly || status=$?
 if [ "$status" = 0 ]; then
   # One test project at a time: the integration suites start silos and PostgreSQL work of their
   # own, and two of them at once on two cores measure the machine, not the code.
-  dotnet test CaaS.sln -c "$configuration" --no-build -m:1 -nologo \
+  dotnet test CaaS.sln -c "$configuration" --no-build -m:1 -nologo --collect "XPlat Code Coverage" \
     --logger "trx" --logger "console;verbosity=normal" --results-directory "$results_dir" || status=$?
+fi
+
+# TST-1: at least 80% of the adapter code (namespace CaaS.Grains.Integration) is covered by the tests,
+# merged over every test project that ran it.
+minimum_adapter_coverage=80
+if ls "$results_dir"/*/coverage.cobertura.xml >/dev/null 2>&1; then
+  dotnet tool run reportgenerator "-reports:$results_dir/*/coverage.cobertura.xml" "-targetdir:$results_dir/coverage" \
+    -reporttypes:TextSummary -assemblyfilters:+CaaS.Grains "-classfilters:+CaaS.Grains.Integration.*" >/dev/null
+  adapter_coverage=$(sed -n 's/^ *Line coverage: *\([0-9.]*\)%.*/\1/p' "$results_dir/coverage/Summary.txt" | head -n 1)
+  echo "adapter code coverage (TST-1): ${adapter_coverage:-unknown}% of lines (minimum $minimum_adapter_coverage%)"
+  if [ -z "$adapter_coverage" ] || [ "${adapter_coverage%.*}" -lt "$minimum_adapter_coverage" ]; then
+    echo "adapter coverage is below $minimum_adapter_coverage%" >&2
+    [ "$status" = 0 ] && status=1
+  fi
 fi
 
 passed=0; failed=0; skipped=0

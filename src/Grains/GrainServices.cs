@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using CaaS.Grains.Integration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace CaaS.Grains;
@@ -12,6 +13,7 @@ public static class GrainServices
     public static ISiloBuilder AddCaaSGrains(this ISiloBuilder silo)
     {
         silo.Services.TryAddSingleton(TimeProvider.System);
+        silo.Services.AddCaaSIntegrations();
         return silo;
     }
 }

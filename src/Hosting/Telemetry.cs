@@ -1,5 +1,4 @@
-using System.Diagnostics;
-using System.Diagnostics.Metrics;
+using CaaS.Grains.Abstractions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
@@ -11,14 +10,6 @@ using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 
 namespace CaaS.Hosting;
-
-/// <summary>The platform's own activity source and meter; every host listens to both (OBS-3).</summary>
-public static class CaasDiagnostics
-{
-    public const string SourceName = "CaaS";
-    public static readonly ActivitySource ActivitySource = new(SourceName);
-    public static readonly Meter Meter = new(SourceName);
-}
 
 public static class TelemetryExtensions
 {

@@ -4,6 +4,7 @@ using CaaS.ApiHost;
 using CaaS.ApiHost.Endpoints;
 using CaaS.Grains.Abstractions;
 using CaaS.Integration.Tests.Support;
+using CaaS.TestSupport;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

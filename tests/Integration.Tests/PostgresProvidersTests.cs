@@ -1,4 +1,5 @@
 using CaaS.Integration.Tests.Support;
+using CaaS.TestSupport;
 using CaaS.Silo;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

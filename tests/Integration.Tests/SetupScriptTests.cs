@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using CaaS.Integration.Tests.Support;
+using CaaS.TestSupport;
 
 namespace CaaS.Integration.Tests;
 

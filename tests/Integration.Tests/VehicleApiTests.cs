@@ -5,6 +5,7 @@ using CaaS.ApiHost;
 using CaaS.ApiHost.Endpoints;
 using CaaS.Grains.Abstractions;
 using CaaS.Integration.Tests.Support;
+using CaaS.TestSupport;
 
 namespace CaaS.Integration.Tests;
 

@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using CaaS.TestSupport;
 
 namespace CaaS.Integration.Tests.Support;
 

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace CaaS.Integration.Tests.Support;
+namespace CaaS.TestSupport;
 
 /// <summary>Where the built hosts are, found from the test assembly so any configuration works.</summary>
 public static class Repository

@@ -1,4 +1,4 @@
-namespace CaaS.Integration.Tests.Support;
+namespace CaaS.TestSupport;
 
 /// <summary>Waits for a condition with a deadline: the only way these tests wait for anything.</summary>
 public static class Eventually

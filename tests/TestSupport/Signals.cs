@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace CaaS.Integration.Tests.Support;
+namespace CaaS.TestSupport;
 
 public static class Signals
 {

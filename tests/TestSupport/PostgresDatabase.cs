@@ -1,7 +1,7 @@
 using CaaS.Silo;
 using Npgsql;
 
-namespace CaaS.Integration.Tests.Support;
+namespace CaaS.TestSupport;
 
 /// <summary>
 /// A fresh database on the PostgreSQL server ./test.sh started (CAAS_TEST_POSTGRES), dropped again

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 
-namespace CaaS.Integration.Tests.Support;
+namespace CaaS.TestSupport;
 
 /// <summary>
 /// One of the platform's hosts running as a real process, so that a test can kill it the way a

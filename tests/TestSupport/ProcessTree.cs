@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace CaaS.Integration.Tests.Support;
+namespace CaaS.TestSupport;
 
 /// <summary>Reads the process tree from /proc, to prove a script left nothing behind.</summary>
 public static class ProcessTree

@@ -1,0 +1,27 @@
+using CaaS.Grains.Abstractions.Integration;
+
+namespace CaaS.Grains.Abstractions;
+
+/// <summary>A customer, keyed by customerId: the 24 h status cache of CUS-2 and the eligibility rule of CUS-4.</summary>
+public interface ICustomerGrain : IGrainWithStringKey
+{
+    /// <summary>
+    /// The status, from the cache while it is younger than 24 h, otherwise from Customer Management.
+    /// Throws a <see cref="DomainException"/> with CUSTOMER_VERIFICATION_UNAVAILABLE when the service
+    /// cannot answer and nothing fresh is cached (CUS-3).
+    /// </summary>
+    Task<CustomerStatusView> GetStatusAsync();
+}
+
+[GenerateSerializer, Immutable, Alias("caas.customer-status-view")]
+public sealed record CustomerStatusView(
+    [property: Id(0)] CustomerProfile Profile,
+    [property: Id(1)] DateTimeOffset FetchedAt,
+    [property: Id(2)] bool FromCache);
+
+[GenerateSerializer, Alias("caas.customer-state")]
+public sealed class CustomerState
+{
+    [Id(0)] public CustomerProfile? Profile { get; set; }
+    [Id(1)] public DateTimeOffset? FetchedAt { get; set; }
+}

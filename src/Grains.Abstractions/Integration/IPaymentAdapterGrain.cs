@@ -1,0 +1,61 @@
+namespace CaaS.Grains.Abstractions.Integration;
+
+/// <summary>
+/// The payment gateway (Stripe, through Stripe.net). Every command carries an idempotency key derived
+/// from the caller's identity and step (for example "reservation-42/authorize"), so a retry after a
+/// crash replays Stripe's first answer instead of charging again (PAY-9).
+/// </summary>
+public interface IPaymentAdapterGrain : IGrainWithIntegerKey
+{
+    /// <summary>Places a hold (PaymentIntent, manual capture). A decline throws <see cref="PaymentDeclinedException"/>.</summary>
+    Task<PaymentRecord> AuthorizeAsync(AuthorizePayment command);
+
+    Task<PaymentRecord> CaptureAsync(string paymentIntentId, Money amount, string idempotencyKey);
+
+    /// <summary>Releases an uncaptured hold.</summary>
+    Task<PaymentRecord> CancelAsync(string paymentIntentId, string idempotencyKey);
+
+    /// <summary>Refunds captured money; null amount refunds what is left.</summary>
+    Task<RefundRecord> RefundAsync(string paymentIntentId, Money? amount, string idempotencyKey);
+
+    Task<PaymentRecord> GetAsync(string paymentIntentId);
+
+    /// <summary>Every PaymentIntent whose metadata has that key and value (reconciliation, PAY-9).</summary>
+    Task<IReadOnlyList<PaymentRecord>> FindByMetadataAsync(string key, string value);
+}
+
+[GenerateSerializer, Immutable, Alias("caas.authorize-payment")]
+public sealed record AuthorizePayment(
+    [property: Id(0)] string IdempotencyKey,
+    [property: Id(1)] Money Amount,
+    [property: Id(2)] string PaymentMethodId,
+    [property: Id(3)] string CustomerId,
+    [property: Id(4)] string Description,
+    [property: Id(5)] IReadOnlyDictionary<string, string> Metadata);
+
+[GenerateSerializer, Alias("caas.payment-status")]
+public enum PaymentStatus
+{
+    RequiresPaymentMethod = 0,
+    RequiresCapture = 1,
+    Succeeded = 2,
+    Canceled = 3,
+    Processing = 4,
+    Other = 5,
+}
+
+[GenerateSerializer, Immutable, Alias("caas.payment-record")]
+public sealed record PaymentRecord(
+    [property: Id(0)] string PaymentIntentId,
+    [property: Id(1)] PaymentStatus Status,
+    [property: Id(2)] Money Amount,
+    [property: Id(3)] Money AmountCapturable,
+    [property: Id(4)] Money AmountReceived,
+    [property: Id(5)] IReadOnlyDictionary<string, string> Metadata);
+
+[GenerateSerializer, Immutable, Alias("caas.refund-record")]
+public sealed record RefundRecord(
+    [property: Id(0)] string RefundId,
+    [property: Id(1)] string PaymentIntentId,
+    [property: Id(2)] Money Amount,
+    [property: Id(3)] string Status);

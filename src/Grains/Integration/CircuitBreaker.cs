@@ -1,0 +1,145 @@
+using CaaS.Grains.Abstractions.Integration;
+
+namespace CaaS.Grains.Integration;
+
+public enum CircuitState
+{
+    Closed,
+    Open,
+    HalfOpen,
+}
+
+/// <summary>
+/// RES-2 to the letter: N failures within a sliding window open the circuit for the break duration;
+/// then exactly one probe goes through; its success closes the circuit, its failure opens it again.
+/// (Polly's breaker counts a failure ratio over a minimum throughput, which cannot say "5 failures
+/// in 60 s".) One instance per system per silo, shared by every adapter activation.
+/// </summary>
+public sealed class CircuitBreaker(string system, BreakerPolicy policy, TimeProvider time)
+{
+    private readonly object _gate = new();
+    private readonly Queue<DateTimeOffset> _failures = new();
+    private CircuitState _state = CircuitState.Closed;
+    private DateTimeOffset _openedAt;
+    private bool _probeInFlight;
+
+    public string System { get; } = system;
+
+    public BreakerPolicy Policy { get; } = policy;
+
+    /// <summary>Raised after the circuit closes again, so work held back meanwhile can go.</summary>
+    public event Action? Closed;
+
+    public CircuitState State
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _state == CircuitState.Open && time.GetUtcNow() >= _openedAt + Policy.BreakDuration
+                    ? CircuitState.HalfOpen
+                    : _state;
+            }
+        }
+    }
+
+    /// <summary>May a request go now? When it may, <paramref name="isProbe"/> says whether it is the half-open probe.</summary>
+    public bool TryAcquire(out bool isProbe)
+    {
+        lock (_gate)
+        {
+            isProbe = false;
+            if (_state == CircuitState.Open && time.GetUtcNow() >= _openedAt + Policy.BreakDuration)
+            {
+                _state = CircuitState.HalfOpen;
+            }
+
+            switch (_state)
+            {
+                case CircuitState.Closed:
+                    return true;
+                case CircuitState.HalfOpen when !_probeInFlight:
+                    _probeInFlight = true;
+                    isProbe = true;
+                    return true;
+                default:
+                    return false;
+            }
+        }
+    }
+
+    public void OnSuccess(bool isProbe)
+    {
+        bool closed;
+        lock (_gate)
+        {
+            closed = isProbe && _state == CircuitState.HalfOpen;
+            if (closed)
+            {
+                _state = CircuitState.Closed;
+                _probeInFlight = false;
+                _failures.Clear();
+            }
+        }
+
+        if (closed)
+        {
+            Closed?.Invoke();
+        }
+    }
+
+    public void OnFailure(bool isProbe)
+    {
+        lock (_gate)
+        {
+            var now = time.GetUtcNow();
+            if (isProbe)
+            {
+                _probeInFlight = false;
+                Open(now);
+                return;
+            }
+
+            if (_state != CircuitState.Closed)
+            {
+                return;
+            }
+
+            _failures.Enqueue(now);
+            while (_failures.Count > 0 && _failures.Peek() <= now - Policy.Window)
+            {
+                _failures.Dequeue();
+            }
+
+            if (_failures.Count >= Policy.FailureThreshold)
+            {
+                Open(now);
+            }
+        }
+    }
+
+    private void Open(DateTimeOffset now)
+    {
+        _state = CircuitState.Open;
+        _openedAt = now;
+        _failures.Clear();
+    }
+}
+
+/// <summary>The breakers of this silo: one per system that RES-2 gives one.</summary>
+public sealed class CircuitBreakers
+{
+    private readonly Dictionary<string, CircuitBreaker> _bySystem;
+
+    public CircuitBreakers(TimeProvider time)
+    {
+        _bySystem = ExternalSystem.All
+            .Select(system => (system, policy: ResilienceMatrix.For(system).Breaker))
+            .Where(entry => entry.policy is not null)
+            .ToDictionary(entry => entry.system, entry => new CircuitBreaker(entry.system, entry.policy!, time));
+    }
+
+    public IEnumerable<CircuitBreaker> All => _bySystem.Values;
+
+    public CircuitBreaker? For(string system) => _bySystem.GetValueOrDefault(system);
+}

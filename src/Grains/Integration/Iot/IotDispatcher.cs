@@ -1,0 +1,110 @@
+using CaaS.Grains.Abstractions.Integration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace CaaS.Grains.Integration.Iot;
+
+/// <summary>
+/// Sends IoT commands, or queues them while the breaker is open (IOT-5), and drains the queue once
+/// the break is over. Owners of queued commands hear the outcome through <see cref="IIotCommandOwner"/>.
+/// </summary>
+public sealed partial class IotDispatcher(
+    IotClient client,
+    IotCommandQueue queue,
+    CircuitBreakers breakers,
+    IServiceProvider services,
+    ILogger<IotDispatcher> logger)
+{
+    private CircuitBreaker Breaker => breakers.For(ExternalSystem.Iot)!;
+
+    public async Task<IotDispatch> SendAsync(IotCommandRequest request)
+    {
+        if (queue.Depth > 0 || Breaker.State == CircuitState.Open)
+        {
+            // Keep the order: nothing overtakes commands already waiting.
+            queue.Enqueue(request);
+            return new IotDispatch(IotDispatchStatus.Queued, null);
+        }
+
+        var dispatch = await TrySendAsync(request, fromQueue: false);
+        if (dispatch.Status == IotDispatchStatus.Queued)
+        {
+            queue.Enqueue(request);
+        }
+
+        return dispatch;
+    }
+
+    public Task<int> DrainAsync() => queue.DrainAsync(Breaker, async request =>
+    {
+        var dispatch = await TrySendAsync(request, fromQueue: true);
+        if (dispatch.Status != IotDispatchStatus.Queued && request.Owner is { } owner)
+        {
+            await NotifyOwnerAsync(owner, request.CorrelationId, dispatch);
+        }
+
+        return dispatch;
+    });
+
+    /// <summary>
+    /// A direct send leaves failures to its caller, except an open breaker, which queues. A send from
+    /// the queue keeps the command waiting while the system is still unwell, and gives it up only when
+    /// API IoT refuses it outright.
+    /// </summary>
+    private async Task<IotDispatch> TrySendAsync(IotCommandRequest request, bool fromQueue)
+    {
+        try
+        {
+            var commandId = await client.ConfigureAsync(request.Vin, request.Command, request.Parameters);
+            return new IotDispatch(IotDispatchStatus.Accepted, commandId);
+        }
+        catch (DependencyUnavailableException unavailable) when (unavailable.CircuitOpen || fromQueue)
+        {
+            return new IotDispatch(IotDispatchStatus.Queued, null);
+        }
+        catch (DependencyTimeoutException) when (fromQueue)
+        {
+            return new IotDispatch(IotDispatchStatus.Queued, null);
+        }
+        catch (DependencyRejectedException rejected) when (fromQueue)
+        {
+            return new IotDispatch(IotDispatchStatus.Failed, null, rejected.Message);
+        }
+    }
+
+    private async Task NotifyOwnerAsync(GrainId owner, string correlationId, IotDispatch dispatch)
+    {
+        try
+        {
+            var grains = services.GetRequiredService<IGrainFactory>();
+            await grains.GetGrain(owner).AsReference<IIotCommandOwner>().OnIotCommandDispatchedAsync(correlationId, dispatch);
+        }
+        catch (Exception exception)
+        {
+            // The owner's own schedule retries the command; losing this notice only costs a retry.
+            LogOwnerUnreachable(exception, owner, correlationId);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not tell {Owner} that IoT command {CorrelationId} left the queue")]
+    private partial void LogOwnerUnreachable(Exception exception, GrainId owner, string correlationId);
+}
+
+/// <summary>Drains the IoT queue when the breaker closes, and checks every second in case it never saw it.</summary>
+public sealed class IotQueueDrainer(IotDispatcher dispatcher, IotCommandQueue queue, CircuitBreakers breakers, TimeProvider time) : BackgroundService
+{
+    public static readonly TimeSpan CheckInterval = TimeSpan.FromSeconds(1);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(CheckInterval, time);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            if (queue.Depth > 0 && breakers.For(ExternalSystem.Iot)!.State != CircuitState.Open)
+            {
+                await dispatcher.DrainAsync();
+            }
+        }
+    }
+}

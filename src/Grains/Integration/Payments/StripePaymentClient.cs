@@ -1,0 +1,126 @@
+using System.Net;
+using CaaS.Grains.Abstractions;
+using CaaS.Grains.Abstractions.Integration;
+using CaaS.Grains.Integration.Http;
+using Microsoft.Extensions.Options;
+using Stripe;
+using PaymentRecord = CaaS.Grains.Abstractions.Integration.PaymentRecord;
+using PaymentStatus = CaaS.Grains.Abstractions.Integration.PaymentStatus;
+
+namespace CaaS.Grains.Integration.Payments;
+
+/// <summary>
+/// Stripe through Stripe.net, over the "stripe" HttpClient so the payment row of the matrix (30 s,
+/// one immediate retry on a network error, no breaker) and the telemetry apply. Stripe.net's own
+/// retries are off: one pipeline decides. Every call carries the caller's idempotency key.
+/// </summary>
+public sealed class StripePaymentClient(IHttpClientFactory httpClients, IOptionsMonitor<IntegrationOptions> options)
+{
+    private const string Manual = "manual";
+
+    public async Task<PaymentRecord> AuthorizeAsync(AuthorizePayment command, CancellationToken cancellationToken = default)
+    {
+        var create = new PaymentIntentCreateOptions
+        {
+            Amount = command.Amount.Amount,
+            Currency = command.Amount.Currency.ToLowerInvariant(),
+            CaptureMethod = Manual,
+            Confirm = true,
+            PaymentMethod = command.PaymentMethodId,
+            Description = command.Description,
+            Metadata = new Dictionary<string, string>(command.Metadata) { ["customerId"] = command.CustomerId },
+        };
+        return ToRecord(await CallAsync(stripe => stripe.V1.PaymentIntents.CreateAsync(create, Idempotent(command.IdempotencyKey), cancellationToken)));
+    }
+
+    public async Task<PaymentRecord> CaptureAsync(string paymentIntentId, Money amount, string idempotencyKey, CancellationToken cancellationToken = default) =>
+        ToRecord(await CallAsync(stripe => stripe.V1.PaymentIntents.CaptureAsync(paymentIntentId,
+            new PaymentIntentCaptureOptions { AmountToCapture = amount.Amount }, Idempotent(idempotencyKey), cancellationToken)));
+
+    public async Task<PaymentRecord> CancelAsync(string paymentIntentId, string idempotencyKey, CancellationToken cancellationToken = default) =>
+        ToRecord(await CallAsync(stripe => stripe.V1.PaymentIntents.CancelAsync(paymentIntentId,
+            new PaymentIntentCancelOptions(), Idempotent(idempotencyKey), cancellationToken)));
+
+    public async Task<RefundRecord> RefundAsync(string paymentIntentId, Money? amount, string idempotencyKey, CancellationToken cancellationToken = default)
+    {
+        var refund = await CallAsync(stripe => stripe.V1.Refunds.CreateAsync(
+            new RefundCreateOptions { PaymentIntent = paymentIntentId, Amount = amount?.Amount }, Idempotent(idempotencyKey), cancellationToken));
+        return new RefundRecord(refund.Id, refund.PaymentIntentId, new Money(refund.Amount, refund.Currency.ToUpperInvariant()), refund.Status);
+    }
+
+    public async Task<PaymentRecord> GetAsync(string paymentIntentId, CancellationToken cancellationToken = default) =>
+        ToRecord(await CallAsync(stripe => stripe.V1.PaymentIntents.GetAsync(paymentIntentId, cancellationToken: cancellationToken)));
+
+    public async Task<IReadOnlyList<PaymentRecord>> FindByMetadataAsync(string key, string value, CancellationToken cancellationToken = default)
+    {
+        var found = await CallAsync(stripe => stripe.V1.PaymentIntents.SearchAsync(
+            new PaymentIntentSearchOptions { Query = $"metadata['{key}']:'{value}'" }, cancellationToken: cancellationToken));
+        return found.Data.Select(ToRecord).ToArray();
+    }
+
+    private async Task<T> CallAsync<T>(Func<StripeClient, Task<T>> call)
+    {
+        try
+        {
+            return await call(CreateClient());
+        }
+        catch (StripeException stripe)
+        {
+            throw Translate(stripe);
+        }
+        catch (Exception exception) when (ExternalCall.Translate(ExternalSystem.Stripe, exception) is { } translated)
+        {
+            throw translated;
+        }
+    }
+
+    private StripeClient CreateClient()
+    {
+        var settings = options.Get(ExternalSystem.Stripe);
+        var http = new SystemNetHttpClient(httpClients.CreateClient(ExternalSystem.Stripe), maxNetworkRetries: 0, enableTelemetry: false);
+        return new StripeClient(
+            apiKey: settings.Require(settings.SecretKey, nameof(settings.SecretKey), ExternalSystem.Stripe),
+            httpClient: http,
+            apiBase: settings.BaseUrl.ToString().TrimEnd('/'));
+    }
+
+    private static RequestOptions Idempotent(string key) => new() { IdempotencyKey = key };
+
+    private static IntegrationException Translate(StripeException stripe)
+    {
+        var status = (int)stripe.HttpStatusCode;
+        if (stripe.StripeError?.Type == "card_error")
+        {
+            return new PaymentDeclinedException(stripe.StripeError.DeclineCode ?? stripe.StripeError.Code ?? "card_declined", stripe.Message);
+        }
+
+        if (status == 0 || Failures.IsSystemFailure(stripe.HttpStatusCode))
+        {
+            return new DependencyUnavailableException(ExternalSystem.Stripe, $"stripe answered {status}: {stripe.Message}");
+        }
+
+        return stripe.HttpStatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden
+            ? new DependencyRejectedException(ExternalSystem.Stripe, status, DependencyRejectedException.CredentialsRefused, stripe.Message)
+            : new DependencyRejectedException(ExternalSystem.Stripe, status, stripe.StripeError?.Code ?? $"http_{status}", stripe.Message);
+    }
+
+    private static PaymentRecord ToRecord(PaymentIntent intent)
+    {
+        var currency = intent.Currency.ToUpperInvariant();
+        return new PaymentRecord(
+            intent.Id,
+            intent.Status switch
+            {
+                "requires_payment_method" => PaymentStatus.RequiresPaymentMethod,
+                "requires_capture" => PaymentStatus.RequiresCapture,
+                "succeeded" => PaymentStatus.Succeeded,
+                "canceled" => PaymentStatus.Canceled,
+                "processing" => PaymentStatus.Processing,
+                _ => PaymentStatus.Other,
+            },
+            new Money(intent.Amount, currency),
+            new Money(intent.AmountCapturable, currency),
+            new Money(intent.AmountReceived, currency),
+            intent.Metadata is null ? new Dictionary<string, string>() : new Dictionary<string, string>(intent.Metadata));
+    }
+}

@@ -1,0 +1,72 @@
+using CaaS.Grains;
+using CaaS.Grains.Abstractions;
+using CaaS.Grains.Integration;
+using CaaS.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Orleans.TestingHost;
+
+namespace CaaS.Adapters.Tests.Support;
+
+/// <summary>
+/// An in-process cluster wired as the silo is (AddCaaSGrains), its adapters pointed at the sandbox
+/// process, state in memory and a clock the tests move.
+/// </summary>
+public sealed class SandboxClusterFixture : IAsyncLifetime
+{
+    public SandboxFixture Sandbox { get; } = new();
+
+    public FakeTimeProvider Time { get; } = new(DateTimeOffset.UtcNow);
+
+    public InProcessTestCluster Cluster { get; private set; } = null!;
+
+    public IGrainFactory Grains => Cluster.Client;
+
+    public T SiloService<T>() where T : notnull => Cluster.GetSiloServiceProvider().GetRequiredService<T>();
+
+    public async Task InitializeAsync()
+    {
+        await Sandbox.InitializeAsync();
+        var builder = new InProcessTestClusterBuilder(1);
+        builder.ConfigureSiloHost((_, host) =>
+        {
+            host.Configuration.AddCaasLocalDefaults();
+            host.Configuration.AddInMemoryCollection(CaaS.Grains.Abstractions.Integration.ExternalSystem.All
+                .ToDictionary(system => IntegrationOptions.SectionFor(system) + ":BaseUrl", string? (_) => Sandbox.BaseUrl));
+        });
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.Services.AddSingleton<TimeProvider>(Time);
+            silo.AddCaaSGrains();
+            silo.AddMemoryGrainStorage(StorageNames.Grains);
+            silo.UseInMemoryReminderService();
+        });
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Cluster.DisposeAsync();
+        await Sandbox.DisposeAsync();
+    }
+
+    /// <summary>Moves the silo's clock in small steps until the call ends (retries and timeouts in fake time).</summary>
+    public async Task<T> DriveAsync<T>(Task<T> call)
+    {
+        for (var steps = 0; !call.IsCompleted && steps < 2_000; steps++)
+        {
+            await Task.Delay(5);
+            Time.Advance(TimeSpan.FromMilliseconds(250));
+        }
+
+        return await call;
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class SandboxClusterCollection : ICollectionFixture<SandboxClusterFixture>
+{
+    public const string Name = "sandbox cluster";
+}
