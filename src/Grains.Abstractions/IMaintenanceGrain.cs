@@ -9,6 +9,7 @@ public interface IMaintenanceGrain : IGrainWithStringKey
     /// Asks VSS; when VSS fails (or its breaker is open, VSS-4) a result younger than 1 h answers.
     /// Throws a <see cref="DomainException"/> with DEPENDENCY_UNAVAILABLE when neither can.
     /// </summary>
+    [ResponseTimeout(Integration.AdapterTimeouts.Vss)]
     Task<MaintenanceCheck> CheckAsync();
 }
 

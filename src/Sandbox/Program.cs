@@ -1,5 +1,9 @@
 using CaaS.Hosting;
+using CaaS.Sandbox.Control;
 using CaaS.Sandbox.Identity;
+using CaaS.Sandbox.Stripe;
+using CaaS.Sandbox.Systems;
+using CaaS.Sandbox.Webhooks;
 
 // Content root is the build output, so appsettings.json is found whatever directory the host starts from.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
@@ -7,10 +11,35 @@ builder.Configuration.AddCaasLocalDefaults();
 builder.Services.AddProblemDetails();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<TokenIssuer>();
+builder.Services.AddSingleton<FaultRegistry>();
+builder.Services.AddSingleton<RequestLog>();
+builder.Services.AddSingleton<WebhookDispatcher>();
+builder.Services.AddHttpClient(WebhookDispatcher.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(30));
+builder.Services.AddSingleton<FleetManagement>();
+builder.Services.AddSingleton<Factory>();
+builder.Services.AddSingleton<ApiIot>();
+builder.Services.AddSingleton<Vss>();
+builder.Services.AddSingleton<RegistrationBodies>();
+builder.Services.AddSingleton<Notifications>();
+builder.Services.AddSingleton<StripeLedger>();
+builder.Services.AddSingleton<StripeEvents>();
 
 var app = builder.Build();
 app.UseExceptionHandler();
+app.UseMiddleware<FaultMiddleware>();
 app.MapGet("/health/live", () => TypedResults.Ok(new { status = "live" }));
 app.MapGet("/health/ready", () => TypedResults.Ok(new { status = "ready" }));
 app.MapIdentityProvider();
+app.MapFaultControl();
+app.MapCustomerManagement();
+app.MapStripe();
+app.MapFleetManagement();
+app.MapFactory();
+app.MapApiIot();
+app.MapVss();
+app.MapRegistrationBodies();
+app.MapNotifications();
+app.MapGet("/sandbox/webhooks", (WebhookDispatcher webhooks) => Results.Ok(webhooks.Deliveries));
 await app.RunAsync();
+
+public partial class Program;

@@ -63,7 +63,7 @@ public sealed class ResilienceTests(SandboxFixture sandbox) : IAsyncLifetime
 
         Assert.False(failed.CircuitOpen);
         AssertSpacing(_harness.Attempts.To("/maintenance"), 0, 5, 15, 35);
-        // The token request is a POST without an idempotency key: refused once, never repeated.
+        // The token endpoint (the identity server) still answers: one token serves every attempt.
         Assert.Single(_harness.Attempts.To("/oauth/token"));
     }
 

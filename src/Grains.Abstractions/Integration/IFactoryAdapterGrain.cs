@@ -4,8 +4,10 @@ namespace CaaS.Grains.Abstractions.Integration;
 public interface IFactoryAdapterGrain : IGrainWithIntegerKey
 {
     /// <summary><paramref name="reference"/> is the platform's order id; the Factory answers a repeat with the same order.</summary>
+    [ResponseTimeout(AdapterTimeouts.Factory)]
     Task<FactoryOrderPlacement> PlaceOrderAsync(string reference, VehicleSpec spec);
 
+    [ResponseTimeout(AdapterTimeouts.Factory)]
     Task<FactoryOrderReport> GetOrderAsync(string factoryOrderId);
 }
 

@@ -3,9 +3,11 @@ namespace CaaS.Grains.Abstractions.Integration;
 /// <summary>Fleet Management's REST side (FLT-4); its events arrive at the API host.</summary>
 public interface IFleetAdapterGrain : IGrainWithIntegerKey
 {
+    [ResponseTimeout(AdapterTimeouts.Fleet)]
     Task<IReadOnlyList<FleetVehicle>> ListVehiclesAsync();
 
     /// <summary>Null when the fleet does not know the VIN.</summary>
+    [ResponseTimeout(AdapterTimeouts.Fleet)]
     Task<FleetVehicle?> GetVehicleAsync(string vin);
 }
 

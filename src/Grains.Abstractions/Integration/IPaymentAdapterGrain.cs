@@ -8,19 +8,25 @@ namespace CaaS.Grains.Abstractions.Integration;
 public interface IPaymentAdapterGrain : IGrainWithIntegerKey
 {
     /// <summary>Places a hold (PaymentIntent, manual capture). A decline throws <see cref="PaymentDeclinedException"/>.</summary>
+    [ResponseTimeout(AdapterTimeouts.Payment)]
     Task<PaymentRecord> AuthorizeAsync(AuthorizePayment command);
 
+    [ResponseTimeout(AdapterTimeouts.Payment)]
     Task<PaymentRecord> CaptureAsync(string paymentIntentId, Money amount, string idempotencyKey);
 
     /// <summary>Releases an uncaptured hold.</summary>
+    [ResponseTimeout(AdapterTimeouts.Payment)]
     Task<PaymentRecord> CancelAsync(string paymentIntentId, string idempotencyKey);
 
     /// <summary>Refunds captured money; null amount refunds what is left.</summary>
+    [ResponseTimeout(AdapterTimeouts.Payment)]
     Task<RefundRecord> RefundAsync(string paymentIntentId, Money? amount, string idempotencyKey);
 
+    [ResponseTimeout(AdapterTimeouts.Payment)]
     Task<PaymentRecord> GetAsync(string paymentIntentId);
 
     /// <summary>Every PaymentIntent whose metadata has that key and value (reconciliation, PAY-9).</summary>
+    [ResponseTimeout(AdapterTimeouts.Payment)]
     Task<IReadOnlyList<PaymentRecord>> FindByMetadataAsync(string key, string value);
 }
 

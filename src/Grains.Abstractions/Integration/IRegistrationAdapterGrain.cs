@@ -3,6 +3,7 @@ namespace CaaS.Grains.Abstractions.Integration;
 /// <summary>The country registration bodies (REG-1, REG-2): the authority is chosen by country.</summary>
 public interface IRegistrationAdapterGrain : IGrainWithIntegerKey
 {
+    [ResponseTimeout(AdapterTimeouts.Registration)]
     Task<VehicleRegistration> RegisterAsync(RegisterVehicle command);
 }
 

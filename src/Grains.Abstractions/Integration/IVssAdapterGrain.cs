@@ -3,6 +3,7 @@ namespace CaaS.Grains.Abstractions.Integration;
 /// <summary>The VSS workshop system (VSS-1, VSS-3). The 1 h cache lives in IMaintenanceGrain.</summary>
 public interface IVssAdapterGrain : IGrainWithIntegerKey
 {
+    [ResponseTimeout(AdapterTimeouts.Vss)]
     Task<MaintenanceReport> GetMaintenanceAsync(string vin);
 }
 

@@ -8,9 +8,17 @@ namespace CaaS.Adapters.Tests.Support;
 /// The sandbox as a real process on a free port, shared by the adapter tests; faults and the request
 /// log are reset before each test so tests never see each other's traffic.
 /// </summary>
-public sealed class SandboxFixture : IAsyncLifetime
+public class SandboxFixture : IAsyncLifetime
 {
+    private readonly IReadOnlyDictionary<string, string?> _environment;
     private HostProcess? _process;
+
+    public SandboxFixture()
+        : this(new Dictionary<string, string?>())
+    {
+    }
+
+    protected SandboxFixture(IReadOnlyDictionary<string, string?> environment) => _environment = environment;
 
     public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(30) };
 
@@ -18,11 +26,11 @@ public sealed class SandboxFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _process = HostProcess.Start("Sandbox", BaseUrl, new Dictionary<string, string?>());
+        _process = HostProcess.Start("Sandbox", BaseUrl, _environment);
         await _process.WaitUntilReadyAsync(Http);
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         if (_process is not null)
         {
@@ -62,8 +70,13 @@ public sealed class SandboxFixture : IAsyncLifetime
     public async Task<JsonElement> PostAsync(string path, object body)
     {
         using var response = await Http.PostAsJsonAsync(new Uri(BaseUrl + path), body);
-        response.EnsureSuccessStatusCode();
-        return await response.Content.ReadFromJsonAsync<JsonElement>();
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new HttpRequestException($"POST {path} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        }
+
+        var text = await response.Content.ReadAsStringAsync();
+        return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
     }
 
     public async Task<JsonElement> GetAsync(string path) =>
@@ -78,6 +91,33 @@ public sealed record SandboxRequest(string System, string Method, string Path, D
 }
 
 public sealed record SandboxVehicle(string VehicleId, string Vin, string Model, string Category, bool MaintenanceOverdue);
+
+/// <summary>A sandbox whose webhooks and events go to a recording receiver in the test.</summary>
+public sealed class WebhookSandboxFixture : SandboxFixture
+{
+    public WebhookSandboxFixture()
+        : this(new WebhookReceiver())
+    {
+    }
+
+    private WebhookSandboxFixture(WebhookReceiver receiver)
+        : base(new Dictionary<string, string?>
+        {
+            ["Platform__ApiBaseUrl"] = receiver.BaseUrl,
+            ["Sandbox__Vss__TokenLifetimeSeconds"] = TokenLifetimeSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        }) => Receiver = receiver;
+
+    /// <summary>Short, so that a test can watch a VSS token expire.</summary>
+    public const int TokenLifetimeSeconds = 2;
+
+    public WebhookReceiver Receiver { get; }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        Receiver.Dispose();
+    }
+}
 
 [CollectionDefinition(Name)]
 public sealed class SandboxCollection : ICollectionFixture<SandboxFixture>

@@ -12,6 +12,7 @@ namespace CaaS.Grains.Integration.Iot;
 public sealed partial class IotCommandQueue(ILogger<IotCommandQueue> logger)
 {
     private readonly ConcurrentQueue<IotCommandRequest> _waiting = new();
+    private readonly SemaphoreSlim _draining = new(1, 1);
 
     public int Depth => _waiting.Count;
 
@@ -27,21 +28,30 @@ public sealed partial class IotCommandQueue(ILogger<IotCommandQueue> logger)
     /// </summary>
     public async Task<int> DrainAsync(CircuitBreaker breaker, Func<IotCommandRequest, Task<IotDispatch>> send)
     {
-        var sent = 0;
-        while (breaker.State != CircuitState.Open && _waiting.TryPeek(out var next))
+        // One drain at a time: two would both peek the head of the line and send it twice.
+        await _draining.WaitAsync();
+        try
         {
-            var dispatch = await send(next);
-            if (dispatch.Status == IotDispatchStatus.Queued)
+            var sent = 0;
+            while (breaker.State != CircuitState.Open && _waiting.TryPeek(out var next))
             {
-                // The breaker refused it again; it stays at the head of the line.
-                break;
+                var dispatch = await send(next);
+                if (dispatch.Status == IotDispatchStatus.Queued)
+                {
+                    // The breaker refused it again; it stays at the head of the line.
+                    break;
+                }
+
+                _waiting.TryDequeue(out _);
+                sent++;
             }
 
-            _waiting.TryDequeue(out _);
-            sent++;
+            return sent;
         }
-
-        return sent;
+        finally
+        {
+            _draining.Release();
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "IoT breaker open: queued {Command} for {Vin} ({CorrelationId}); {Depth} waiting")]

@@ -1,0 +1,81 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using CaaS.Sandbox.Webhooks;
+using StripeConfiguration = Stripe.StripeConfiguration;
+
+namespace CaaS.Sandbox.Stripe;
+
+/// <summary>
+/// Stripe's events to the platform: stamped with Stripe.net's API version (so EventUtility accepts
+/// them), signed with the webhook secret, delivered at least once: a non-2xx answer is retried
+/// three times in all, 1 s then 5 s apart, in the background as Stripe does.
+/// </summary>
+public sealed class StripeEvents(WebhookDispatcher webhooks, TimeProvider time, IHostApplicationLifetime lifetime, ILogger<StripeEvents> logger)
+{
+    private static readonly TimeSpan[] RetryDelays = [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5)];
+
+    private readonly ConcurrentDictionary<string, string> _events = new(StringComparer.Ordinal);
+
+    public sealed record EventWire(string Id, string Object, string ApiVersion, long Created, bool Livemode, int PendingWebhooks, string Type,
+        EventData Data, EventRequest Request);
+
+    public sealed record EventData(object Object);
+
+    public sealed record EventRequest(string? Id, string? IdempotencyKey);
+
+    public string Publish(string type, object dataObject, string? idempotencyKey)
+    {
+        var id = "evt_" + StripeLedger.NewId();
+        var json = JsonSerializer.Serialize(new EventWire(id, "event", StripeConfiguration.ApiVersion, time.GetUtcNow().ToUnixTimeSeconds(), false, 1, type,
+            new EventData(dataObject), new EventRequest("req_" + StripeLedger.NewId()[..14], idempotencyKey)), StripeLedger.Json);
+        _events[id] = json;
+        Deliver(id, json);
+        return id;
+    }
+
+    public bool Resend(string eventId)
+    {
+        if (!_events.TryGetValue(eventId, out var json))
+        {
+            return false;
+        }
+
+        Deliver(eventId, json);
+        return true;
+    }
+
+    private void Deliver(string id, string json)
+    {
+        if (webhooks.PlatformUrl("/") is null)
+        {
+            return;
+        }
+
+        _ = Task.Run(async () =>
+        {
+            var stopping = lifetime.ApplicationStopping;
+            for (var attempt = 0; ; attempt++)
+            {
+                var status = await webhooks.SendStripeAsync(id, json, stopping);
+                if (status is >= 200 and < 300 || attempt == RetryDelays.Length || stopping.IsCancellationRequested)
+                {
+                    if (status is < 200 or >= 300)
+                    {
+                        logger.LogWarning("Stripe event {EventId} was not accepted after {Attempts} attempts (last status {Status})", id, attempt + 1, status);
+                    }
+
+                    return;
+                }
+
+                try
+                {
+                    await Task.Delay(RetryDelays[attempt], time, stopping);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        });
+    }
+}

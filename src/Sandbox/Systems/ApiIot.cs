@@ -1,0 +1,186 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using CaaS.Sandbox.Control;
+
+namespace CaaS.Sandbox.Systems;
+
+/// <summary>
+/// API IoT (IOT-1, IOT-2, IOT-6): signed requests only; a configure command is acknowledged at once and
+/// completes later, as the behaviour in force when it arrived says. Progress is computed from the clock
+/// when asked, so a hundred thousand pending commands cost no timers.
+/// </summary>
+public sealed class ApiIot(TimeProvider time)
+{
+    public const int RecentCommands = 20;
+    public static readonly string[] Commands = ["ACTIVATE_SERVICE", "UNLOCK", "LOCK", "DEACTIVATE_SERVICE"];
+    public static readonly string[] Outcomes = ["complete", "fail", "never"];
+    private static readonly TimeSpan SignatureWindow = TimeSpan.FromMinutes(5);
+
+    public sealed record Behavior(string Outcome, int DelayMs);
+
+    public sealed record BehaviorRequest(string? Vin, string? Outcome, int? DelayMs);
+
+    public sealed record ConfigureRequest(string? Command, Dictionary<string, string>? Parameters);
+
+    private sealed record Command(string CommandId, string Name, DateTimeOffset AcceptedAt, Behavior Behavior);
+
+    public sealed record CommandView(string CommandId, string Command, string Status, DateTimeOffset UpdatedAt);
+
+    public sealed record Telemetry(double OdometerKm, int EnergyPercent, double Latitude, double Longitude, bool Locked);
+
+    public sealed record VehicleStatus(string Vin, DateTimeOffset LastContact, Telemetry Telemetry, IReadOnlyList<CommandView> Commands);
+
+    private readonly ConcurrentDictionary<string, Behavior> _behaviors = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, List<Command>> _commands = new(StringComparer.OrdinalIgnoreCase);
+    private Behavior _default = new("complete", 1000);
+
+    public void SetBehavior(string? vin, Behavior behavior)
+    {
+        if (vin is null)
+        {
+            _default = behavior;
+            _behaviors.Clear();
+        }
+        else
+        {
+            _behaviors[vin] = behavior;
+        }
+    }
+
+    public string Accept(string vin, string command)
+    {
+        var accepted = new Command("cmd-" + Guid.NewGuid().ToString("N")[..16], command, time.GetUtcNow(), _behaviors.GetValueOrDefault(vin) ?? _default);
+        var list = _commands.GetOrAdd(vin, _ => []);
+        lock (list)
+        {
+            list.Add(accepted);
+            if (list.Count > RecentCommands)
+            {
+                list.RemoveAt(0);
+            }
+        }
+
+        return accepted.CommandId;
+    }
+
+    public VehicleStatus StatusOf(string vin)
+    {
+        var now = time.GetUtcNow();
+        Command[] commands;
+        var list = _commands.GetValueOrDefault(vin);
+        if (list is null)
+        {
+            commands = [];
+        }
+        else
+        {
+            lock (list)
+            {
+                commands = [.. list];
+            }
+        }
+
+        var views = commands.Select(command => View(command, now)).ToArray();
+        var seed = (uint)StableHash(vin);
+        var lastLock = views.LastOrDefault(view => view.Status == "COMPLETED" && view.Command is "LOCK" or "UNLOCK");
+        var telemetry = new Telemetry(
+            OdometerKm: 1_000 + (seed % 80_000) + Math.Round((seed % 10) / 10.0, 1),
+            EnergyPercent: 20 + (int)(seed % 81),
+            Latitude: Math.Round(40.38 + ((seed >> 8) % 600) / 10_000.0, 5),
+            Longitude: Math.Round(-3.75 + ((seed >> 16) % 900) / 10_000.0, 5),
+            Locked: lastLock?.Command != "UNLOCK");
+        return new VehicleStatus(vin.ToUpperInvariant(), now.AddSeconds(-(seed % 30)), telemetry, views);
+    }
+
+    private static CommandView View(Command command, DateTimeOffset now)
+    {
+        var elapsed = now - command.AcceptedAt;
+        var delay = TimeSpan.FromMilliseconds(command.Behavior.DelayMs);
+        if (command.Behavior.Outcome != "never" && elapsed >= delay)
+        {
+            return new CommandView(command.CommandId, command.Name, command.Behavior.Outcome == "complete" ? "COMPLETED" : "FAILED", command.AcceptedAt + delay);
+        }
+
+        return elapsed >= delay / 2
+            ? new CommandView(command.CommandId, command.Name, "IN_PROGRESS", command.AcceptedAt + (delay / 2))
+            : new CommandView(command.CommandId, command.Name, "ACCEPTED", command.AcceptedAt);
+    }
+
+    private static int StableHash(string value)
+    {
+        var hash = 17;
+        foreach (var c in value.ToUpperInvariant())
+        {
+            hash = unchecked((hash * 31) + c);
+        }
+
+        return hash;
+    }
+
+    /// <summary>IOT-6: HMAC-SHA256 over method, path, timestamp and body with the pre-shared key, within five minutes of our clock.</summary>
+    public bool IsSigned(HttpRequest request, string body, string? key)
+    {
+        if (string.IsNullOrEmpty(key)
+            || !long.TryParse(request.Headers["X-Iot-Timestamp"], NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
+            || (time.GetUtcNow() - DateTimeOffset.FromUnixTimeSeconds(seconds)).Duration() > SignatureWindow)
+        {
+            return false;
+        }
+
+        var expected = Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(key),
+            Encoding.UTF8.GetBytes($"{request.Method}\n{request.Path}\n{seconds.ToString(CultureInfo.InvariantCulture)}\n{body}")));
+        return CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(request.Headers["X-Iot-Signature"].ToString()));
+    }
+}
+
+public static class ApiIotEndpoints
+{
+    public static IEndpointRouteBuilder MapApiIot(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapPost("/api/iot/vehicles/{vin}/configure", async (string vin, HttpContext http, ApiIot iot, IConfiguration configuration) =>
+        {
+            var body = await new StreamReader(http.Request.Body, Encoding.UTF8).ReadToEndAsync(http.RequestAborted);
+            if (!iot.IsSigned(http.Request, body, configuration["Integrations:Iot:PreSharedKey"]))
+            {
+                return Unsigned();
+            }
+
+            ApiIot.ConfigureRequest? request;
+            try
+            {
+                request = JsonSerializer.Deserialize<ApiIot.ConfigureRequest>(body, JsonSerializerOptions.Web);
+            }
+            catch (JsonException)
+            {
+                request = null;
+            }
+
+            return !IsVin(vin) ? Results.Json(new { error = "malformed VIN" }, statusCode: 400)
+                : request?.Command is null || !ApiIot.Commands.Contains(request.Command)
+                    ? Results.Json(new { error = $"command is one of {string.Join(", ", ApiIot.Commands)}" }, statusCode: 400)
+                    : Results.Json(new { commandId = iot.Accept(vin, request.Command), status = "ACCEPTED" }, statusCode: 202);
+        });
+        endpoints.MapGet("/api/iot/vehicles/{vin}/status", (string vin, HttpContext http, ApiIot iot, IConfiguration configuration) =>
+            !iot.IsSigned(http.Request, "", configuration["Integrations:Iot:PreSharedKey"]) ? Unsigned()
+            : IsVin(vin) ? Results.Ok(iot.StatusOf(vin)) : Results.Json(new { error = "malformed VIN" }, statusCode: 400));
+
+        endpoints.MapPost("/sandbox/iot/behavior", (ApiIot.BehaviorRequest request, ApiIot iot) =>
+        {
+            if (request.Outcome is null || !ApiIot.Outcomes.Contains(request.Outcome) || request.DelayMs is < 0)
+            {
+                return Problem.Invalid($"outcome is one of {string.Join(", ", ApiIot.Outcomes)} and delayMs is not negative.");
+            }
+
+            iot.SetBehavior(request.Vin, new ApiIot.Behavior(request.Outcome, request.DelayMs ?? 1000));
+            return Results.NoContent();
+        });
+        return endpoints;
+    }
+
+    private static IResult Unsigned() => Results.Json(new { error = "invalid signature" }, statusCode: 401);
+
+    private static bool IsVin(string vin) => vin.Length == 17 && vin.All(c => char.IsAsciiDigit(c) || (char.IsAsciiLetter(c) && "IOQioq".IndexOf(c) < 0));
+}

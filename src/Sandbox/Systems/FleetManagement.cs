@@ -1,0 +1,106 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text.Json;
+using CaaS.Sandbox.Control;
+using CaaS.Sandbox.Webhooks;
+
+namespace CaaS.Sandbox.Systems;
+
+/// <summary>
+/// Fleet Management (FLT): the seeded fleet of cars and vans, looked up over REST, and the events it
+/// publishes to the platform when a vehicle's status changes or maintenance is scheduled.
+/// </summary>
+public sealed class FleetManagement(TimeProvider time)
+{
+    public const int SeededSize = 20;
+
+    public sealed record FleetVehicle(string VehicleId, string Vin, string Model, string Category, string Status, double Latitude, double Longitude, DateTimeOffset UpdatedAt);
+
+    public sealed record SeededVehicle(string VehicleId, string Vin, string Model, string Category, bool MaintenanceOverdue);
+
+    public sealed record FleetEventRequest(string? EventId, string? Type, string? Vin, DateTimeOffset? OccurredAt, string? Status,
+        DateTimeOffset? From, DateTimeOffset? To, bool? Duplicate);
+
+    public static readonly string[] Statuses = ["Available", "InUse", "Maintenance", "OutOfService"];
+
+    private static readonly (string Model, string Category)[] Models =
+        [("ID.3", "car"), ("ID.4", "car"), ("Golf", "car"), ("Polo", "car"), ("ID. Buzz Cargo", "van"), ("Transporter", "van")];
+
+    private readonly ConcurrentDictionary<string, FleetVehicle> _vehicles = new(Seed(time.GetUtcNow()), StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The one seeded vehicle whose maintenance is overdue at VSS (VSS-2).</summary>
+    public string OverdueVin { get; } = SeededVin(SeededSize - 1);
+
+    public IReadOnlyList<FleetVehicle> All => [.. _vehicles.Values.OrderBy(vehicle => vehicle.VehicleId, StringComparer.Ordinal)];
+
+    public FleetVehicle? Find(string vin) => _vehicles.GetValueOrDefault(vin);
+
+    public bool IsSeeded(string vin) => _vehicles.ContainsKey(vin);
+
+    public void SetStatus(string vin, string status) =>
+        _vehicles.AddOrUpdate(vin, _ => throw new KeyNotFoundException(vin), (_, vehicle) => vehicle with { Status = status, UpdatedAt = time.GetUtcNow() });
+
+    private static string SeededVin(int index) => Vins.Make("WVWZZZE1", "P" + (900001 + index).ToString("D7", CultureInfo.InvariantCulture));
+
+    private static IEnumerable<KeyValuePair<string, FleetVehicle>> Seed(DateTimeOffset now) =>
+        Enumerable.Range(0, SeededSize).Select(index =>
+        {
+            var (model, category) = Models[index % Models.Length];
+            var vin = SeededVin(index);
+            var vehicle = new FleetVehicle($"veh-{index + 1:D3}", vin, model, category, "Available",
+                40.40 + (index * 0.0037), -3.72 + (index * 0.0041), now);
+            return KeyValuePair.Create(vin, vehicle);
+        });
+
+    public IReadOnlyList<SeededVehicle> Seeded =>
+        [.. All.Select(vehicle => new SeededVehicle(vehicle.VehicleId, vehicle.Vin, vehicle.Model, vehicle.Category, vehicle.Vin == OverdueVin))];
+}
+
+public static class FleetEndpoints
+{
+    public static IEndpointRouteBuilder MapFleetManagement(this IEndpointRouteBuilder endpoints)
+    {
+        var api = endpoints.MapGroup("/api/fleet").RequireApiKey("Fleet");
+        api.MapGet("/vehicles", (FleetManagement fleet) => Results.Ok(fleet.All));
+        api.MapGet("/vehicles/{vin}", (string vin, FleetManagement fleet) =>
+            fleet.Find(vin) is { } vehicle ? Results.Ok(vehicle) : Results.Json(new { error = $"vehicle {vin} not found" }, statusCode: 404));
+
+        endpoints.MapGet("/sandbox/fleet/vehicles", (FleetManagement fleet) => Results.Ok(fleet.Seeded));
+        endpoints.MapPost("/sandbox/fleet/events", PublishAsync);
+        return endpoints;
+    }
+
+    private static async Task<IResult> PublishAsync(FleetManagement.FleetEventRequest request, FleetManagement fleet, WebhookDispatcher webhooks,
+        TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (request.Vin is null || fleet.Find(request.Vin) is null)
+        {
+            return Problem.NotFound("vin must name a vehicle of the seeded fleet.");
+        }
+
+        var occurredAt = request.OccurredAt ?? time.GetUtcNow();
+        var eventId = request.EventId ?? "evt_" + Guid.NewGuid().ToString("N");
+        object body;
+        switch (request.Type)
+        {
+            case "VehicleStatusChanged" when request.Status is not null && FleetManagement.Statuses.Contains(request.Status):
+                fleet.SetStatus(request.Vin, request.Status);
+                body = new { eventId, type = request.Type, vin = request.Vin, occurredAt, status = request.Status };
+                break;
+            case "MaintenanceScheduled" when request.From is { } from && request.To is { } to && from < to:
+                body = new { eventId, type = request.Type, vin = request.Vin, occurredAt, from, to };
+                break;
+            default:
+                return Problem.Invalid("type is VehicleStatusChanged with a status, or MaintenanceScheduled with from before to.");
+        }
+
+        var json = JsonSerializer.Serialize(body, JsonSerializerOptions.Web);
+        var deliveries = new List<int>();
+        for (var copy = 0; copy < (request.Duplicate == true ? 2 : 1); copy++)
+        {
+            deliveries.Add(await webhooks.SendStandardAsync(SystemCall.Fleet, "Integrations:Fleet:WebhookSecret", "/events/fleet", eventId, json, cancellationToken));
+        }
+
+        return Results.Ok(new { eventId, deliveries });
+    }
+}
