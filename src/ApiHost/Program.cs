@@ -10,15 +10,21 @@ builder.AddCaasTelemetry("caas-api");
 builder.Services.AddCaasHealthChecks();
 builder.Services.AddCaasProblems();
 builder.Services.AddCaasAuthentication(builder.Configuration);
+builder.Services.AddCaasWebhooks(builder.Configuration);
+builder.Services.AddSingleton(TimeProvider.System);
 
 var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseRateLimiter();
 app.MapCaasHealth();
 app.MapCaasMetrics();
+app.MapRentalsApi();
 app.MapVehiclesApi();
+app.MapWebhooksApi();
+app.MapAnalyticsApi();
 await app.RunAsync();
 
 /// <summary>Lets WebApplicationFactory-based tests find the entry point.</summary>

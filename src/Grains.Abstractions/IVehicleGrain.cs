@@ -11,6 +11,24 @@ public interface IVehicleGrain : IGrainWithStringKey
     /// the one already applied changes nothing (FLT-3), and the answer says so.
     /// </summary>
     Task<StatusChangeOutcome> ReportStatusAsync(VehicleStatusReport report);
+
+    /// <summary>
+    /// MOB-6: takes the timeslot for a reservation unless anything overlaps it. The grain is the one
+    /// place that decides, one call at a time, so of two overlapping requests exactly one wins.
+    /// Holding again for the same reservation is harmless. <paramref name="fleetStatus"/> is what
+    /// Fleet Management reported, used while the platform has no status of its own (FLT-4).
+    /// </summary>
+    Task<HoldOutcome> HoldAsync(string reservationId, DateTimeOffset from, DateTimeOffset to, VehicleStatus fleetStatus);
+
+    /// <summary>Frees a reservation's timeslot; releasing one that is not held is harmless.</summary>
+    Task ReleaseAsync(string reservationId);
+
+    Task<bool> IsFreeAsync(DateTimeOffset from, DateTimeOffset to, VehicleStatus fleetStatus);
+
+    /// <summary>FLT-2: blocks the window for maintenance and answers the reservations it overlaps.</summary>
+    Task<IReadOnlyList<string>> ScheduleMaintenanceAsync(string eventId, DateTimeOffset from, DateTimeOffset to);
+
+    Task<IReadOnlyList<Timeslot>> GetTimeslotsAsync();
 }
 
 [GenerateSerializer, Alias("caas.vehicle-status")]
@@ -57,4 +75,5 @@ public sealed class VehicleState
     [Id(3)] public VehicleStatus Status { get; set; }
     [Id(4)] public DateTimeOffset? StatusReportedAt { get; set; }
     [Id(5)] public List<TransitionRecord> History { get; set; } = [];
+    [Id(6)] public List<Timeslot> Timeslots { get; set; } = [];
 }

@@ -1,5 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
+using CaaS.Grains.Abstractions.Analytics;
+using CaaS.Grains.Analytics;
 using CaaS.Grains.Integration;
+using CaaS.Grains.Rentals;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace CaaS.Grains;
@@ -14,6 +17,13 @@ public static class GrainServices
     {
         silo.Services.TryAddSingleton(TimeProvider.System);
         silo.Services.AddCaaSIntegrations();
+        silo.Services.AddOptions<RentalOptions>().BindConfiguration(RentalOptions.Section);
+        silo.Services.AddOptions<AnalyticsOptions>().BindConfiguration(AnalyticsOptions.Section);
+        // ANA-2. The pub-sub store only tracks explicit subscriptions; the booking projection is
+        // subscribed implicitly, so losing that store with a silo loses nothing.
+        silo.AddMemoryStreams(BookingStreams.Provider);
+        silo.AddMemoryGrainStorage("PubSubStore");
+        silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<IBookingExportGrain>(0).EnsureScheduledAsync());
         return silo;
     }
 }

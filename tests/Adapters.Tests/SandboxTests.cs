@@ -7,7 +7,7 @@ using CaaS.Grains.Abstractions;
 using CaaS.Grains.Abstractions.Integration;
 using CaaS.Grains.Integration.Iot;
 using CaaS.Grains.Integration.Payments;
-using CaaS.Grains.Integration.Webhooks;
+using CaaS.Hosting;
 using CaaS.TestSupport;
 using Stripe;
 

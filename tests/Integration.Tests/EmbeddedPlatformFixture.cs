@@ -14,11 +14,14 @@ public sealed class EmbeddedPlatformFixture : IAsyncLifetime
 
     public Platform Platform { get; private set; } = null!;
 
+    public string ExportDirectory { get; } = Path.Combine(Path.GetTempPath(), "caas-exports-" + Guid.NewGuid().ToString("N")[..8]);
+
     public IClusterClient Grains => _client!.Services.GetRequiredService<IClusterClient>();
 
     public async Task InitializeAsync()
     {
-        Platform = await Platform.StartAsync();
+        Directory.CreateDirectory(ExportDirectory);
+        Platform = await Platform.StartAsync(settings: new Dictionary<string, string?> { ["Analytics__ExportDirectory"] = ExportDirectory });
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {

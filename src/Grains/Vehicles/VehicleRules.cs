@@ -29,6 +29,10 @@ public static class VehicleRules
         return StatusChangeOutcome.Applied;
     }
 
+    /// <summary>The platform's own status decides; Fleet Management's answers while we have none (FLT-4).</summary>
+    public static bool IsRentable(VehicleState state, VehicleStatus fleetStatus) =>
+        (state.Status == VehicleStatus.Unknown ? fleetStatus : state.Status) is VehicleStatus.Available or VehicleStatus.InUse;
+
     public static VehicleSnapshot ToSnapshot(this VehicleState state) =>
         new(state.Vin, state.Model, state.Category, state.Status, state.StatusReportedAt, [.. state.History]);
 }

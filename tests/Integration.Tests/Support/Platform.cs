@@ -29,7 +29,9 @@ public sealed class Platform : IAsyncDisposable
 
     public List<SiloProcess> Silos { get; } = [];
 
-    public static async Task<Platform> StartAsync(string? postgresConnectionString = null, int silos = 1)
+    public static readonly string[] Systems = ["Customer", "Stripe", "Fleet", "Factory", "Iot", "Vss", "Registration", "Notifications"];
+
+    public static async Task<Platform> StartAsync(string? postgresConnectionString = null, int silos = 1, IReadOnlyDictionary<string, string?>? settings = null)
     {
         if (postgresConnectionString is null && silos != 1)
         {
@@ -37,6 +39,7 @@ public sealed class Platform : IAsyncDisposable
         }
 
         var sandboxUrl = $"http://127.0.0.1:{Repository.FreePort()}";
+        var apiUrl = $"http://127.0.0.1:{Repository.FreePort()}";
         var environment = new Dictionary<string, string?>
         {
             ["Orleans__ClusterId"] = "test-" + Guid.NewGuid().ToString("N")[..8],
@@ -47,7 +50,17 @@ public sealed class Platform : IAsyncDisposable
             ["Orleans__Membership__NumVotesForDeathDeclaration"] = "1",
             ["Orleans__Membership__TableRefreshTimeout"] = "00:00:02",
             ["Orleans__Messaging__ResponseTimeout"] = "00:00:10",
+            ["Platform__ApiBaseUrl"] = apiUrl,
         };
+        foreach (var system in Systems)
+        {
+            environment[$"Integrations__{system}__BaseUrl"] = sandboxUrl;
+        }
+
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            environment[key] = value;
+        }
 
         var platform = new Platform(environment, HostProcess.Start("Sandbox", sandboxUrl, environment));
         try
@@ -58,7 +71,7 @@ public sealed class Platform : IAsyncDisposable
             }
 
             var gatewayPort = platform.Silos[0].GatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            platform.ApiHost = HostProcess.Start("ApiHost", $"http://127.0.0.1:{Repository.FreePort()}",
+            platform.ApiHost = HostProcess.Start("ApiHost", apiUrl,
                 new Dictionary<string, string?>(environment) { ["Orleans__Endpoints__GatewayPort"] = gatewayPort });
 
             await platform.Sandbox.WaitUntilReadyAsync(platform.Http);
@@ -98,9 +111,15 @@ public sealed class Platform : IAsyncDisposable
         return token!.AccessToken;
     }
 
-    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? token, object? body = null)
+    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? token, object? body = null,
+        IReadOnlyDictionary<string, string>? headers = null)
     {
         using var request = new HttpRequestMessage(method, new Uri(ApiHost.BaseUrl + path));
+        foreach (var (name, value) in headers ?? new Dictionary<string, string>())
+        {
+            request.Headers.Add(name, value);
+        }
+
         if (token is not null)
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace CaaS.Grains.Integration.Webhooks;
+namespace CaaS.Hosting;
 
 public enum SignatureCheck
 {

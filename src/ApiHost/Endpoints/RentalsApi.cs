@@ -1,0 +1,157 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using CaaS.Grains.Abstractions;
+using CaaS.Grains.Abstractions.Rentals;
+using Microsoft.AspNetCore.Mvc;
+
+namespace CaaS.ApiHost.Endpoints;
+
+/// <summary>MOB-1..6: the mobile app's reservation and rental calls. A customer only ever sees their own (SEC-1).</summary>
+public static class RentalsApi
+{
+    private const int MaxIdempotencyKeyLength = 200;
+
+    public sealed record ReservationRequest(string? VehicleId, DateTimeOffset? StartsAt, DateTimeOffset? EndsAt, string? PaymentMethodId);
+
+    public sealed record ReturnRequest(double? OdometerKm, int? EnergyPercent, List<string>? PhotoUrls, double? Latitude, double? Longitude);
+
+    public sealed record AvailableVehicle(string VehicleId, string Vin, string Model, string Category);
+
+    public sealed record ReservationResponse(string Id, string CustomerId, string VehicleId, string Vin, DateTimeOffset StartsAt, DateTimeOffset EndsAt,
+        string Status, Money? AuthorizedAmount, Money? CapturedAmount, IReadOnlyList<Fine> Fines, IReadOnlyList<string> VerificationIssues,
+        DateTimeOffset CreatedAt, IReadOnlyList<TransitionRecord> History)
+    {
+        public static ReservationResponse From(ReservationView view) => new(view.Id, view.CustomerId, view.VehicleId, view.Vin, view.StartsAt, view.EndsAt,
+            view.Status.ToString(), view.AuthorizedAmount, view.CapturedAmount, view.Fines, view.VerificationIssues, view.CreatedAt, view.History);
+    }
+
+    public static IEndpointRouteBuilder MapRentalsApi(this IEndpointRouteBuilder endpoints)
+    {
+        var customer = endpoints.MapGroup("/api").RequireAuthorization(Roles.Customer);
+        customer.MapGet("/vehicles/available", AvailableAsync);
+        customer.MapPost("/reservations", CreateAsync);
+        customer.MapGet("/reservations/{id}", async (string id, ClaimsPrincipal user, IGrainFactory grains) =>
+            await grains.GetGrain<IReservationGrain>(id).GetAsync(CustomerId(user)) is { } view
+                ? Results.Ok(ReservationResponse.From(view))
+                : Problems.NotFound($"Reservation {id}"));
+        customer.MapPost("/reservations/{id}/cancel", async (string id, ClaimsPrincipal user, IGrainFactory grains) =>
+            Results.Ok(ReservationResponse.From(await grains.GetGrain<IReservationGrain>(id).CancelAsync(CustomerId(user)))));
+        customer.MapPost("/rentals/{id}/unlock", async (string id, ClaimsPrincipal user, IGrainFactory grains) =>
+        {
+            var unlock = await grains.GetGrain<IReservationGrain>(id).UnlockAsync(CustomerId(user));
+            return Results.Json(new { commandId = unlock.CommandId, status = unlock.Status }, statusCode: StatusCodes.Status202Accepted);
+        });
+        customer.MapPost("/rentals/{id}/return", ReturnAsync);
+        return endpoints;
+    }
+
+    private static async Task<IResult> AvailableAsync(DateTimeOffset? from, DateTimeOffset? to, IGrainFactory grains, TimeProvider time)
+    {
+        var errors = Window(from, to, time.GetUtcNow(), forBooking: false);
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+
+        var fleet = await grains.GetGrain<IFleetCatalogGrain>(0).ListAsync();
+        var free = await Task.WhenAll(fleet.Select(async vehicle =>
+            (vehicle, free: await grains.GetGrain<IVehicleGrain>(vehicle.Vin).IsFreeAsync(from!.Value, to!.Value, vehicle.Status))));
+        return Results.Ok(free.Where(pair => pair.free)
+            .Select(pair => new AvailableVehicle(pair.vehicle.VehicleId, pair.vehicle.Vin, pair.vehicle.Model, pair.vehicle.Category)));
+    }
+
+    private static async Task<IResult> CreateAsync(ReservationRequest? body, ClaimsPrincipal user, IGrainFactory grains, TimeProvider time,
+        [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey)
+    {
+        var errors = Window(body?.StartsAt, body?.EndsAt, time.GetUtcNow(), forBooking: true);
+        if (string.IsNullOrWhiteSpace(body?.VehicleId) || body.VehicleId.Length > 100)
+        {
+            errors["vehicleId"] = ["vehicleId is required (at most 100 characters)."];
+        }
+
+        if (string.IsNullOrWhiteSpace(body?.PaymentMethodId) || body.PaymentMethodId.Length > 100)
+        {
+            errors["paymentMethodId"] = ["paymentMethodId is required (at most 100 characters)."];
+        }
+
+        if (idempotencyKey is { } key && (key.Length == 0 || key.Length > MaxIdempotencyKeyLength))
+        {
+            errors["Idempotency-Key"] = [$"An Idempotency-Key is 1 to {MaxIdempotencyKeyLength} characters."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+
+        var customerId = CustomerId(user);
+        var id = idempotencyKey is null
+            ? "res-" + Guid.NewGuid().ToString("N")
+            : "res-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{customerId}\n{idempotencyKey}")))[..32];
+        var view = await grains.GetGrain<IReservationGrain>(id).CreateAsync(
+            new CreateReservation(customerId, body!.VehicleId!, body.StartsAt!.Value, body.EndsAt!.Value, body.PaymentMethodId!));
+        return Results.Created($"/api/reservations/{id}", ReservationResponse.From(view));
+    }
+
+    private static async Task<IResult> ReturnAsync(string id, ReturnRequest? body, ClaimsPrincipal user, IGrainFactory grains)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (body is null)
+        {
+            errors["body"] = ["A return needs odometerKm, energyPercent, photoUrls, latitude and longitude."];
+        }
+        else
+        {
+            if (body.PhotoUrls is { Count: > 20 } || body.PhotoUrls?.Any(url => !Uri.TryCreate(url, UriKind.Absolute, out _) || url.Length > 2_000) == true)
+            {
+                errors["photoUrls"] = ["At most 20 absolute URLs."];
+            }
+
+            if (body.Latitude is < -90 or > 90 || body.Longitude is < -180 or > 180)
+            {
+                errors["location"] = ["latitude is within ±90 and longitude within ±180."];
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+
+        var view = await grains.GetGrain<IReservationGrain>(id).ReturnAsync(CustomerId(user),
+            new ReturnProof(body!.OdometerKm, body.EnergyPercent, body.PhotoUrls ?? [], body.Latitude, body.Longitude));
+        return Results.Json(ReservationResponse.From(view), statusCode: StatusCodes.Status202Accepted);
+    }
+
+    private static Dictionary<string, string[]> Window(DateTimeOffset? from, DateTimeOffset? to, DateTimeOffset now, bool forBooking)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (from is null || to is null)
+        {
+            errors["window"] = ["Both ends of the time window are required (ISO 8601)."];
+            return errors;
+        }
+
+        if (from >= to)
+        {
+            errors["window"] = ["The window must end after it starts."];
+        }
+
+        if (to - from > TimeSpan.FromDays(366))
+        {
+            errors["window"] = ["The window is at most a year."];
+        }
+
+        // How long and how far ahead a rental may be are the business's rules, checked by the reservation grain.
+        if (forBooking && from < now - TimeSpan.FromMinutes(5))
+        {
+            errors["startsAt"] = ["A reservation cannot start in the past."];
+        }
+
+        return errors;
+    }
+
+    public static string CustomerId(ClaimsPrincipal user) =>
+        user.FindFirstValue(ClaimTypes.NameIdentifier) ?? user.FindFirstValue("sub") ?? throw new DomainException(ErrorCodes.Unauthenticated, "The token names no subject.");
+}

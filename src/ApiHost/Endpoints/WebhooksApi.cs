@@ -1,0 +1,188 @@
+using System.Net;
+using System.Text.Json;
+using System.Threading.RateLimiting;
+using CaaS.Grains.Abstractions;
+using CaaS.Grains.Abstractions.Rentals;
+using CaaS.Hosting;
+using Stripe;
+
+namespace CaaS.ApiHost.Endpoints;
+
+/// <summary>
+/// WH-1..7 for Stripe and Fleet Management: the signature and its timestamp are verified before
+/// anything is read, the source address must be allowed, each source is rate limited, and the
+/// answer comes only after the inbox grain has durably applied the message.
+/// </summary>
+public static class WebhooksApi
+{
+    public const string Stripe = "stripe";
+    public const string Fleet = "fleet";
+    public const int MaxBodyBytes = 256 * 1024;
+
+    public static IServiceCollection AddCaasWebhooks(this IServiceCollection services, IConfiguration configuration)
+    {
+        var perMinute = configuration.GetValue("Webhooks:RateLimitPerMinute", 100);
+        services.AddRateLimiter(limiter =>
+        {
+            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            // WH-5: one window per source, whatever address it sends from.
+            limiter.AddPolicy("webhooks", context => RateLimitPartition.GetFixedWindowLimiter(
+                context.Request.Path.Value ?? "", _ => new FixedWindowRateLimiterOptions { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+        });
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapWebhooksApi(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapPost("/webhooks/payment/settlement", StripeAsync).RequireRateLimiting("webhooks");
+        endpoints.MapPost("/events/fleet", FleetAsync).RequireRateLimiting("webhooks");
+        return endpoints;
+    }
+
+    private static async Task<IResult> StripeAsync(HttpContext http, IGrainFactory grains, IConfiguration configuration, TimeProvider time)
+    {
+        if (Refused(http, Stripe, configuration) is { } refused)
+        {
+            return refused;
+        }
+
+        var body = await ReadAsync(http);
+        if (body is null)
+        {
+            return Problems.For(ErrorCodes.ValidationFailed, $"A webhook body is at most {MaxBodyBytes} bytes.");
+        }
+
+        Event stripeEvent;
+        try
+        {
+            // PAY-8: Stripe's own scheme, 300 s tolerance.
+            stripeEvent = EventUtility.ConstructEvent(body, http.Request.Headers["Stripe-Signature"].ToString(),
+                configuration["Integrations:Stripe:WebhookSecret"] ?? throw new InvalidOperationException("Integrations:Stripe:WebhookSecret is not configured."));
+        }
+        catch (StripeException invalid)
+        {
+            return Problems.For(ErrorCodes.Unauthenticated, $"Stripe signature refused: {invalid.Message}");
+        }
+
+        var (intentId, metadata, failure) = stripeEvent.Data.Object switch
+        {
+            PaymentIntent intent => (intent.Id, intent.Metadata, intent.LastPaymentError?.Message),
+            Charge charge => (charge.PaymentIntentId, charge.Metadata, charge.FailureMessage),
+            _ => (null, null, null),
+        };
+        if (intentId is null)
+        {
+            // An event type this platform does not act on: acknowledged so Stripe stops sending it.
+            return Results.Ok(new { status = "ignored" });
+        }
+
+        var message = new StripePaymentMessage(new PaymentEvent(stripeEvent.Id, stripeEvent.Type, intentId, stripeEvent.Created, failure),
+            metadata?.GetValueOrDefault("reservationId"), metadata?.GetValueOrDefault("purchaseId"));
+        return await DeliverAsync(grains, new InboundWebhook(Stripe, stripeEvent.Id, body, Headers(http, "Stripe-Signature"), time.GetUtcNow(), message));
+    }
+
+    private static async Task<IResult> FleetAsync(HttpContext http, IGrainFactory grains, IConfiguration configuration, TimeProvider time)
+    {
+        if (Refused(http, Fleet, configuration) is { } refused)
+        {
+            return refused;
+        }
+
+        var body = await ReadAsync(http);
+        if (body is null)
+        {
+            return Problems.For(ErrorCodes.ValidationFailed, $"A webhook body is at most {MaxBodyBytes} bytes.");
+        }
+
+        var headers = http.Request.Headers;
+        var check = StandardWebhooks.Verify(configuration["Integrations:Fleet:WebhookSecret"] ?? throw new InvalidOperationException("Integrations:Fleet:WebhookSecret is not configured."),
+            headers[StandardWebhooks.IdHeader], headers[StandardWebhooks.TimestampHeader], headers[StandardWebhooks.SignatureHeader], body, time.GetUtcNow());
+        if (check != SignatureCheck.Valid)
+        {
+            return Problems.For(ErrorCodes.Unauthenticated, $"Webhook signature refused: {check}.");
+        }
+
+        var message = ParseFleetEvent(body);
+        if (message is null)
+        {
+            return Problems.For(ErrorCodes.ValidationFailed,
+                "A fleet event is {eventId, type, vin, occurredAt} with status (VehicleStatusChanged) or from before to (MaintenanceScheduled).");
+        }
+
+        return await DeliverAsync(grains, new InboundWebhook(Fleet, headers[StandardWebhooks.IdHeader].ToString(), body,
+            Headers(http, StandardWebhooks.IdHeader, StandardWebhooks.TimestampHeader, StandardWebhooks.SignatureHeader), time.GetUtcNow(), message));
+    }
+
+    public static WebhookMessage? ParseFleetEvent(string body)
+    {
+        FleetEventWire? wire;
+        try
+        {
+            wire = JsonSerializer.Deserialize<FleetEventWire>(body, JsonSerializerOptions.Web);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+
+        if (wire is not { EventId.Length: > 0 and <= 200, Vin: { } vin, OccurredAt: { } occurredAt } || !Vin.IsValid(vin))
+        {
+            return null;
+        }
+
+        return wire.Type switch
+        {
+            "VehicleStatusChanged" when Enum.TryParse<VehicleStatus>(wire.Status, ignoreCase: false, out var status) && status != VehicleStatus.Unknown
+                && Enum.IsDefined(status) && !int.TryParse(wire.Status, out _) =>
+                new FleetStatusChanged(wire.EventId, Vin.Normalize(vin), status, occurredAt),
+            "MaintenanceScheduled" when wire is { From: { } from, To: { } to } && from < to =>
+                new FleetMaintenanceScheduled(wire.EventId, Vin.Normalize(vin), from, to, occurredAt),
+            _ => null,
+        };
+    }
+
+    private static async Task<IResult> DeliverAsync(IGrainFactory grains, InboundWebhook webhook)
+    {
+        var outcome = await grains.GetGrain<IWebhookInboxGrain>($"{webhook.Source}:{webhook.MessageId}").ProcessAsync(webhook);
+        return outcome switch
+        {
+            InboxOutcome.Processed => Results.Ok(new { status = "processed" }),
+            InboxOutcome.Duplicate => Results.Ok(new { status = "duplicate" }),
+            // Kept as a dead letter; the error makes an at-least-once sender try again.
+            _ => Problems.For(ErrorCodes.DependencyUnavailable, "The message could not be processed now; it is kept and will be retried."),
+        };
+    }
+
+    /// <summary>WH-4: Webhooks:Sources:&lt;source&gt;:AllowedNetworks, CIDR ranges; loopback when none are configured.</summary>
+    private static IResult? Refused(HttpContext http, string source, IConfiguration configuration)
+    {
+        var allowed = configuration.GetSection($"Webhooks:Sources:{source}:AllowedNetworks").Get<string[]>() ?? ["127.0.0.0/8", "::1/128"];
+        var remote = http.Connection.RemoteIpAddress;
+        if (remote is { IsIPv4MappedToIPv6: true })
+        {
+            remote = remote.MapToIPv4();
+        }
+
+        return remote is not null && allowed.Any(network => IPNetwork.TryParse(network, out var range) && range.Contains(remote))
+            ? null
+            : Problems.For(ErrorCodes.Forbidden, $"{remote} may not send {source} webhooks.");
+    }
+
+    private static async Task<string?> ReadAsync(HttpContext http)
+    {
+        if (http.Request.ContentLength > MaxBodyBytes)
+        {
+            return null;
+        }
+
+        using var reader = new StreamReader(http.Request.Body);
+        var buffer = new char[MaxBodyBytes + 1];
+        var read = await reader.ReadBlockAsync(buffer, http.RequestAborted);
+        return read > MaxBodyBytes ? null : new string(buffer, 0, read);
+    }
+
+    private static Dictionary<string, string> Headers(HttpContext http, params string[] names) =>
+        names.ToDictionary(name => name, name => http.Request.Headers[name].ToString());
+
+    private sealed record FleetEventWire(string? EventId, string? Type, string? Vin, DateTimeOffset? OccurredAt, string? Status, DateTimeOffset? From, DateTimeOffset? To);
+}

@@ -1,0 +1,97 @@
+namespace CaaS.Grains.Abstractions.Rentals;
+
+/// <summary>
+/// A reservation and the rental it becomes (the rental id is the reservation id), keyed by id. Its
+/// state machine: Pending (being created) → Confirmed → Active (unlocked) → ReturnPending → Completed,
+/// or Cancelled, PaymentFailed, Rejected (never confirmed).
+/// </summary>
+public interface IReservationGrain : IGrainWithStringKey
+{
+    /// <summary>
+    /// Creates the reservation, or answers as the first call did when the same request comes again
+    /// (an Idempotency-Key maps to one reservation id). A creation left half done by a crash is
+    /// resumed by the retry, or abandoned (hold released, authorisation voided) by its reminder.
+    /// </summary>
+    [ResponseTimeout("00:02:00")]
+    Task<ReservationView> CreateAsync(CreateReservation request);
+
+    /// <summary>The reservation as its customer sees it; null when there is none or it is another customer's (SEC-1).</summary>
+    Task<ReservationView?> GetAsync(string customerId);
+
+    [ResponseTimeout("00:02:00")]
+    Task<ReservationView> CancelAsync(string customerId);
+
+    Task<UnlockResult> UnlockAsync(string customerId);
+
+    [ResponseTimeout("00:02:00")]
+    Task<ReservationView> ReturnAsync(string customerId, ReturnProof proof);
+
+    /// <summary>A Stripe event about this reservation's payment (PAY-4).</summary>
+    [ResponseTimeout("00:02:00")]
+    Task OnPaymentEventAsync(PaymentEvent paymentEvent);
+
+    /// <summary>FLT-2: maintenance was scheduled over this reservation's window.</summary>
+    Task OnMaintenanceScheduledAsync(DateTimeOffset from, DateTimeOffset to);
+}
+
+[GenerateSerializer, Alias("caas.reservation-status")]
+public enum ReservationStatus
+{
+    Pending = 0,
+    Confirmed = 1,
+    Active = 2,
+    ReturnPending = 3,
+    Completed = 4,
+    Cancelled = 5,
+    PaymentFailed = 6,
+    Rejected = 7,
+}
+
+[GenerateSerializer, Immutable, Alias("caas.create-reservation")]
+public sealed record CreateReservation(
+    [property: Id(0)] string CustomerId,
+    [property: Id(1)] string VehicleId,
+    [property: Id(2)] DateTimeOffset StartsAt,
+    [property: Id(3)] DateTimeOffset EndsAt,
+    [property: Id(4)] string PaymentMethodId);
+
+[GenerateSerializer, Immutable, Alias("caas.return-proof")]
+public sealed record ReturnProof(
+    [property: Id(0)] double? OdometerKm,
+    [property: Id(1)] int? EnergyPercent,
+    [property: Id(2)] IReadOnlyList<string> PhotoUrls,
+    [property: Id(3)] double? Latitude,
+    [property: Id(4)] double? Longitude);
+
+[GenerateSerializer, Immutable, Alias("caas.unlock-result")]
+public sealed record UnlockResult([property: Id(0)] string? CommandId, [property: Id(1)] string Status);
+
+[GenerateSerializer, Immutable, Alias("caas.payment-event")]
+public sealed record PaymentEvent(
+    [property: Id(0)] string EventId,
+    [property: Id(1)] string Type,
+    [property: Id(2)] string PaymentIntentId,
+    [property: Id(3)] DateTimeOffset OccurredAt,
+    [property: Id(4)] string? FailureMessage);
+
+[GenerateSerializer, Immutable, Alias("caas.fine")]
+public sealed record Fine([property: Id(0)] string Reason, [property: Id(1)] Money Amount);
+
+[GenerateSerializer, Immutable, Alias("caas.reservation-view")]
+public sealed record ReservationView(
+    [property: Id(0)] string Id,
+    [property: Id(1)] string CustomerId,
+    [property: Id(2)] string VehicleId,
+    [property: Id(3)] string Vin,
+    [property: Id(4)] DateTimeOffset StartsAt,
+    [property: Id(5)] DateTimeOffset EndsAt,
+    [property: Id(6)] ReservationStatus Status,
+    [property: Id(7)] Money? AuthorizedAmount,
+    [property: Id(8)] Money? CapturedAmount,
+    [property: Id(9)] IReadOnlyList<Fine> Fines,
+    [property: Id(10)] IReadOnlyList<TransitionRecord> History,
+    [property: Id(11)] string? ErrorCode,
+    [property: Id(12)] string? ErrorMessage,
+    [property: Id(13)] IReadOnlyList<string> VerificationIssues,
+    [property: Id(14)] Money? RefundedAmount,
+    [property: Id(15)] DateTimeOffset CreatedAt);

@@ -1,0 +1,76 @@
+using CaaS.Grains.Abstractions;
+
+namespace CaaS.Grains.Rentals;
+
+/// <summary>The business's rental rules, from configuration section "Rentals".</summary>
+public sealed class RentalOptions
+{
+    public const string Section = "Rentals";
+
+    public string Currency { get; set; } = "EUR";
+
+    /// <summary>Price per started hour, in minor units, by vehicle category.</summary>
+    public Dictionary<string, long> HourlyRate { get; set; } = new(StringComparer.OrdinalIgnoreCase) { ["car"] = 1_200, ["van"] = 1_800 };
+
+    /// <summary>Authorised on top of the price so that fines can be captured (PAY-2).</summary>
+    public long FineReserve { get; set; } = 5_000;
+
+    public TimeSpan MinimumDuration { get; set; } = TimeSpan.FromHours(1);
+
+    public TimeSpan MaximumDuration { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>How far ahead a reservation may start.</summary>
+    public TimeSpan BookingHorizon { get; set; } = TimeSpan.FromDays(180);
+
+    /// <summary>Cancelling at least this long before the start costs nothing (PAY-3).</summary>
+    public TimeSpan FreeCancellationBefore { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>Share of the price kept when cancelling later than that.</summary>
+    public int LateCancellationFeePercent { get; set; } = 20;
+
+    /// <summary>The renter may unlock this long before the start.</summary>
+    public TimeSpan UnlockEarly { get; set; } = TimeSpan.FromMinutes(15);
+
+    public long LateReturnFinePerHour { get; set; } = 2_500;
+
+    public int LowEnergyPercent { get; set; } = 10;
+
+    public long LowEnergyFine { get; set; } = 3_000;
+
+    public double MaximumOdometerKm { get; set; } = 2_000_000;
+
+    public List<ReturnZone> ReturnZones { get; set; } = [new ReturnZone { Name = "Madrid", Latitude = 40.4168, Longitude = -3.7038, RadiusKm = 15 }];
+
+    /// <summary>A creation that has not finished by then (a crash, a lost client) is abandoned and undone.</summary>
+    public TimeSpan AbandonCreationAfter { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>PAY-4: new charges tried after a payment failed, before a support ticket.</summary>
+    public int FailedPaymentRetries { get; set; } = 2;
+
+    public int MinimumCreditScore { get; set; } = 600;
+
+    public Money Rate(string category) => new(HourlyRate.GetValueOrDefault(category, HourlyRate.Values.Max()), Currency);
+}
+
+public sealed class ReturnZone
+{
+    public string Name { get; set; } = "";
+
+    public double Latitude { get; set; }
+
+    public double Longitude { get; set; }
+
+    public double RadiusKm { get; set; }
+
+    public bool Contains(double latitude, double longitude)
+    {
+        const double earthRadiusKm = 6_371;
+        var dLat = DegreesToRadians(latitude - Latitude);
+        var dLon = DegreesToRadians(longitude - Longitude);
+        var a = (Math.Sin(dLat / 2) * Math.Sin(dLat / 2))
+            + (Math.Cos(DegreesToRadians(Latitude)) * Math.Cos(DegreesToRadians(latitude)) * Math.Sin(dLon / 2) * Math.Sin(dLon / 2));
+        return earthRadiusKm * 2 * Math.Atan2(Math.Sqrt(a), Math.Sqrt(1 - a)) <= RadiusKm;
+    }
+
+    private static double DegreesToRadians(double degrees) => degrees * Math.PI / 180;
+}

@@ -1,0 +1,426 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using CaaS.Grains.Abstractions.Analytics;
+using CaaS.Hosting;
+using CaaS.Integration.Tests.Support;
+using CaaS.TestSupport;
+
+namespace CaaS.Integration.Tests;
+
+/// <summary>
+/// Issue 4 end to end over HTTP: the mobile calls, the webhooks and analytics, against the real API
+/// host, a silo and the sandbox, checking money where it is held (the sandbox's Stripe), not only
+/// the platform's own view of it. Each test takes its own vehicle and customers.
+/// </summary>
+[Collection(EmbeddedPlatformCollection.Name)]
+public sealed class RentalJourneyTests(EmbeddedPlatformFixture fixture)
+{
+    private const string FleetSecret = "whsec_bG9jYWwtZmxlZXQtd2ViaG9vay1zZWNyZXQ=";
+
+    private Platform Platform => fixture.Platform;
+
+    [Fact]
+    public async Task MOB_1_2_and_SEC_1_a_reservation_is_created_authorised_and_seen_only_by_its_customer()
+    {
+        var (customer, token) = await CustomerAsync();
+        var vehicle = await VehicleAsync(0);
+        var (from, to) = Window(days: 3, hours: 4);
+
+        var available = await ReadAsync(await Platform.SendAsync(HttpMethod.Get, $"/api/vehicles/available?from={Iso(from)}&to={Iso(to)}", token));
+        using var created = await ReserveAsync(token, vehicle.VehicleId, from, to);
+        var reservation = await ReadAsync(created);
+        var id = reservation.GetProperty("id").GetString()!;
+        using var own = await Platform.SendAsync(HttpMethod.Get, $"/api/reservations/{id}", token);
+        var (_, otherToken) = await CustomerAsync();
+        using var other = await Platform.SendAsync(HttpMethod.Get, $"/api/reservations/{id}", otherToken);
+        using var anonymous = await Platform.SendAsync(HttpMethod.Get, $"/api/reservations/{id}", null);
+        var intents = await IntentsAsync(id);
+
+        Assert.Contains(available.EnumerateArray(), item => item.GetProperty("vehicleId").GetString() == vehicle.VehicleId);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal($"/api/reservations/{id}", created.Headers.Location?.ToString());
+        Assert.Equal("Confirmed", reservation.GetProperty("status").GetString());
+        Assert.Equal(customer, reservation.GetProperty("customerId").GetString());
+        Assert.Equal(HttpStatusCode.OK, own.StatusCode);
+        await AssertProblemAsync(other, HttpStatusCode.NotFound, "NOT_FOUND");
+        await AssertProblemAsync(anonymous, HttpStatusCode.Unauthorized, "UNAUTHENTICATED");
+        var intent = Assert.Single(intents.EnumerateArray());
+        Assert.Equal("requires_capture", intent.GetProperty("status").GetString());
+        Assert.Equal(reservation.GetProperty("authorizedAmount").GetProperty("amount").GetInt64(), intent.GetProperty("amount").GetInt64());
+        var notified = await Eventually.Until(() => NotificationsAsync(customer), sent => sent.Any(), "the confirmation to be sent");
+        Assert.Equal("RESERVATION_CONFIRMED", notified[0].GetProperty("template").GetString());
+        var (from2, to2) = (from.AddHours(1), to.AddHours(1));
+        var after = await ReadAsync(await Platform.SendAsync(HttpMethod.Get, $"/api/vehicles/available?from={Iso(from2)}&to={Iso(to2)}", token));
+        Assert.DoesNotContain(after.EnumerateArray(), item => item.GetProperty("vehicleId").GetString() == vehicle.VehicleId);
+    }
+
+    [Fact]
+    public async Task MOB_6_of_concurrent_requests_for_overlapping_time_exactly_one_wins_and_only_it_holds_money()
+    {
+        var vehicle = await VehicleAsync(1);
+        var (from, to) = Window(days: 4, hours: 6);
+        var customers = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => CustomerAsync()));
+
+        var answers = await Task.WhenAll(customers.Select((customer, i) =>
+            ReserveAsync(customer.Token, vehicle.VehicleId, from.AddMinutes(i * 10), to.AddMinutes(i * 10))));
+
+        Assert.Single(answers, answer => answer.StatusCode == HttpStatusCode.Created);
+        foreach (var refused in answers.Where(answer => answer.StatusCode != HttpStatusCode.Created))
+        {
+            await AssertProblemAsync(refused, HttpStatusCode.Conflict, "VEHICLE_UNAVAILABLE");
+        }
+
+        var winner = await ReadAsync(answers.Single(answer => answer.StatusCode == HttpStatusCode.Created));
+        var held = (await Platform.Http.GetFromJsonAsync<JsonElement>(new Uri($"{Platform.Sandbox.BaseUrl}/sandbox/stripe/payment_intents?metadata[vehicleId]={vehicle.VehicleId}")))
+            .EnumerateArray().Where(intent => intent.GetProperty("status").GetString() == "requires_capture"
+                && DateTimeOffset.FromUnixTimeSeconds(intent.GetProperty("created").GetInt64()) > DateTimeOffset.UtcNow.AddMinutes(-5)).ToArray();
+        Assert.Equal(winner.GetProperty("id").GetString(), Assert.Single(held).GetProperty("metadata").GetProperty("reservationId").GetString());
+    }
+
+    [Fact]
+    public async Task PAY_5_a_declined_card_is_PAYMENT_DECLINED_and_releases_the_timeslot()
+    {
+        var vehicle = await VehicleAsync(2);
+        var (from, to) = Window(days: 5, hours: 2);
+        var (_, token) = await CustomerAsync();
+
+        using var declined = await ReserveAsync(token, vehicle.VehicleId, from, to, paymentMethodId: "pm_card_chargeDeclined");
+        using var next = await ReserveAsync(token, vehicle.VehicleId, from, to);
+
+        await AssertProblemAsync(declined, (HttpStatusCode)402, "PAYMENT_DECLINED");
+        Assert.Equal(HttpStatusCode.Created, next.StatusCode);
+    }
+
+    [Fact]
+    public async Task An_Idempotency_Key_replays_the_first_answer_and_refuses_a_different_request()
+    {
+        var vehicle = await VehicleAsync(3);
+        var (from, to) = Window(days: 6, hours: 3);
+        var (_, token) = await CustomerAsync();
+        var key = new Dictionary<string, string> { ["Idempotency-Key"] = "mobile-" + Guid.NewGuid().ToString("N") };
+
+        var first = await ReadAsync(await ReserveAsync(token, vehicle.VehicleId, from, to, headers: key));
+        var again = await ReadAsync(await ReserveAsync(token, vehicle.VehicleId, from, to, headers: key));
+        using var different = await ReserveAsync(token, vehicle.VehicleId, from, to.AddHours(1), headers: key);
+
+        Assert.Equal(first.GetProperty("id").GetString(), again.GetProperty("id").GetString());
+        Assert.Single((await IntentsAsync(first.GetProperty("id").GetString()!)).EnumerateArray());
+        await AssertProblemAsync(different, HttpStatusCode.UnprocessableEntity, "IDEMPOTENCY_KEY_REUSED");
+    }
+
+    [Fact]
+    public async Task CUS_3_and_4_ineligible_and_unverifiable_customers_are_refused_and_nothing_is_held()
+    {
+        var vehicle = await VehicleAsync(4);
+        var (from, to) = Window(days: 7, hours: 2);
+        var pending = await Platform.TokenAsync("cust-kyc-pending", "customer");
+        var lowCredit = await Platform.TokenAsync("cust-low-credit", "customer");
+        var unknown = "cust-" + Guid.NewGuid().ToString("N")[..8];
+        var unknownToken = await Platform.TokenAsync(unknown, "customer");
+
+        using var kyc = await ReserveAsync(pending, vehicle.VehicleId, from, to);
+        using var credit = await ReserveAsync(lowCredit, vehicle.VehicleId, from, to);
+        await FaultAsync("customer", "down", customerId: unknown);
+        using var unverifiable = await ReserveAsync(unknownToken, vehicle.VehicleId, from, to);
+        await FaultAsync("customer", "ok", customerId: unknown);
+        using var invalid = await ReserveAsync(unknownToken, vehicle.VehicleId, to, from);
+        using var missing = await ReserveAsync(unknownToken, "veh-999", from, to);
+        using var tooLong = await ReserveAsync(unknownToken, vehicle.VehicleId, from, from.AddDays(45));
+
+        await AssertProblemAsync(kyc, HttpStatusCode.UnprocessableEntity, "CUSTOMER_NOT_ELIGIBLE");
+        await AssertProblemAsync(credit, HttpStatusCode.UnprocessableEntity, "CUSTOMER_NOT_ELIGIBLE");
+        await AssertProblemAsync(unverifiable, HttpStatusCode.ServiceUnavailable, "CUSTOMER_VERIFICATION_UNAVAILABLE");
+        await AssertProblemAsync(invalid, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
+        await AssertProblemAsync(missing, HttpStatusCode.NotFound, "NOT_FOUND");
+        await AssertProblemAsync(tooLong, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
+        using var free = await ReserveAsync(unknownToken, vehicle.VehicleId, from, to);
+        Assert.Equal(HttpStatusCode.Created, free.StatusCode);
+    }
+
+    [Fact]
+    public async Task MOB_3_4_and_PAY_2_unlock_within_the_window_return_verify_and_capture_the_final_amount()
+    {
+        var vehicle = await VehicleAsync(5);
+        var (customer, token) = await CustomerAsync();
+        var (_, stranger) = await CustomerAsync();
+        var startsAt = DateTimeOffset.UtcNow.AddMinutes(2);
+        var reservation = await ReadAsync(await ReserveAsync(token, vehicle.VehicleId, startsAt, startsAt.AddHours(3)));
+        var id = reservation.GetProperty("id").GetString()!;
+        var later = await ReadAsync(await ReserveAsync(token, vehicle.VehicleId, startsAt.AddDays(3), startsAt.AddDays(3).AddHours(2)));
+
+        using var notMine = await Platform.SendAsync(HttpMethod.Post, $"/api/rentals/{id}/unlock", stranger);
+        using var tooEarly = await Platform.SendAsync(HttpMethod.Post, $"/api/rentals/{later.GetProperty("id").GetString()}/unlock", token);
+        using var returnedFirst = await Platform.SendAsync(HttpMethod.Post, $"/api/rentals/{id}/return", token, GoodProof);
+        using var unlocked = await Platform.SendAsync(HttpMethod.Post, $"/api/rentals/{id}/unlock", token);
+        var unlock = await ReadAsync(unlocked);
+        using var returned = await Platform.SendAsync(HttpMethod.Post, $"/api/rentals/{id}/return", token, GoodProof);
+        var completed = await Eventually.Until(() => ReservationAsync(token, id), view => view.GetProperty("status").GetString() == "Completed", "the rental to complete");
+
+        await AssertProblemAsync(notMine, HttpStatusCode.NotFound, "NOT_FOUND");
+        await AssertProblemAsync(tooEarly, HttpStatusCode.Conflict, "INVALID_STATE");
+        await AssertProblemAsync(returnedFirst, HttpStatusCode.Conflict, "INVALID_STATE");
+        Assert.Equal(HttpStatusCode.Accepted, unlocked.StatusCode);
+        Assert.False(string.IsNullOrEmpty(unlock.GetProperty("commandId").GetString()));
+        Assert.Contains(await SandboxRequestsAsync("iot"), request => request.GetProperty("path").GetString() == $"/api/iot/vehicles/{vehicle.Vin}/configure");
+        Assert.Equal(HttpStatusCode.Accepted, returned.StatusCode);
+        var intent = Assert.Single((await IntentsAsync(id)).EnumerateArray());
+        Assert.Equal("succeeded", intent.GetProperty("status").GetString());
+        // 3 hours at the car or van rate, no fines: what was captured is the price, not the fine reserve.
+        Assert.Equal(completed.GetProperty("capturedAmount").GetProperty("amount").GetInt64(), intent.GetProperty("amount_received").GetInt64());
+        Assert.True(intent.GetProperty("amount_received").GetInt64() < intent.GetProperty("amount").GetInt64());
+        Assert.Contains(await NotificationsAsync(customer), sent => sent.GetProperty("template").GetString() == "RENTAL_COMPLETED");
+    }
+
+    [Fact]
+    public async Task MOB_4_a_return_outside_every_zone_waits_for_ops_and_captures_nothing()
+    {
+        var vehicle = await VehicleAsync(6);
+        var (_, token) = await CustomerAsync();
+        var startsAt = DateTimeOffset.UtcNow.AddMinutes(1);
+        var id = (await ReadAsync(await ReserveAsync(token, vehicle.VehicleId, startsAt, startsAt.AddHours(2)))).GetProperty("id").GetString()!;
+        (await Platform.SendAsync(HttpMethod.Post, $"/api/rentals/{id}/unlock", token)).Dispose();
+
+        var returned = await ReadAsync(await Platform.SendAsync(HttpMethod.Post, $"/api/rentals/{id}/return", token,
+            new { odometerKm = 12_000.5, energyPercent = 70, photoUrls = new[] { "https://photos.example/1.jpg" }, latitude = 48.85, longitude = 2.35 }));
+
+        Assert.Equal("ReturnPending", returned.GetProperty("status").GetString());
+        Assert.Contains("vehicle left outside every return zone", returned.GetProperty("verificationIssues").EnumerateArray().Select(issue => issue.GetString()));
+        Assert.Equal("requires_capture", Assert.Single((await IntentsAsync(id)).EnumerateArray()).GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task MOB_5_and_PAY_3_cancelling_early_releases_the_hold_and_late_keeps_the_fee()
+    {
+        var vehicle = await VehicleAsync(7);
+        var (_, token) = await CustomerAsync();
+        var early = (await ReadAsync(await ReserveAsync(token, vehicle.VehicleId, DateTimeOffset.UtcNow.AddDays(3), DateTimeOffset.UtcNow.AddDays(3).AddHours(2))))
+            .GetProperty("id").GetString()!;
+        var late = (await ReadAsync(await ReserveAsync(token, vehicle.VehicleId, DateTimeOffset.UtcNow.AddHours(2), DateTimeOffset.UtcNow.AddHours(7))))
+            .GetProperty("id").GetString()!;
+
+        var cancelledEarly = await ReadAsync(await Platform.SendAsync(HttpMethod.Post, $"/api/reservations/{early}/cancel", token));
+        var cancelledLate = await ReadAsync(await Platform.SendAsync(HttpMethod.Post, $"/api/reservations/{late}/cancel", token));
+        using var twice = await Platform.SendAsync(HttpMethod.Post, $"/api/reservations/{late}/cancel", token);
+        using var unlockCancelled = await Platform.SendAsync(HttpMethod.Post, $"/api/rentals/{late}/unlock", token);
+
+        Assert.Equal("Cancelled", cancelledEarly.GetProperty("status").GetString());
+        Assert.Equal("canceled", Assert.Single((await IntentsAsync(early)).EnumerateArray()).GetProperty("status").GetString());
+        var fee = Assert.Single((await IntentsAsync(late)).EnumerateArray());
+        // 5 hours at the rate, 20% kept: the rest of the hold is released by the partial capture.
+        Assert.Equal(("succeeded", cancelledLate.GetProperty("capturedAmount").GetProperty("amount").GetInt64()),
+            (fee.GetProperty("status").GetString(), fee.GetProperty("amount_received").GetInt64()));
+        Assert.Equal(HttpStatusCode.OK, twice.StatusCode);
+        await AssertProblemAsync(unlockCancelled, HttpStatusCode.Conflict, "INVALID_STATE");
+        using var again = await ReserveAsync(token, vehicle.VehicleId, DateTimeOffset.UtcNow.AddHours(2), DateTimeOffset.UtcNow.AddHours(7));
+        Assert.Equal(HttpStatusCode.Created, again.StatusCode);
+    }
+
+    [Fact]
+    public async Task PAY_4_and_8_a_failed_settlement_is_charged_again_and_a_bad_signature_or_a_duplicate_changes_nothing()
+    {
+        var vehicle = await VehicleAsync(8);
+        var (_, token) = await CustomerAsync();
+        var startsAt = DateTimeOffset.UtcNow.AddMinutes(1);
+        var id = (await ReadAsync(await ReserveAsync(token, vehicle.VehicleId, startsAt, startsAt.AddHours(1)))).GetProperty("id").GetString()!;
+        (await Platform.SendAsync(HttpMethod.Post, $"/api/rentals/{id}/unlock", token)).Dispose();
+        (await Platform.SendAsync(HttpMethod.Post, $"/api/rentals/{id}/return", token, GoodProof)).Dispose();
+        await Eventually.Until(() => ReservationAsync(token, id), view => view.GetProperty("status").GetString() == "Completed", "the rental to complete");
+        var captured = Assert.Single((await IntentsAsync(id)).EnumerateArray()).GetProperty("id").GetString()!;
+
+        var failure = await SandboxPostAsync($"/sandbox/stripe/payment_intents/{captured}/fail-settlement", new { });
+        var recharged = await Eventually.Until(() => IntentsAsync(id), intents => intents.EnumerateArray()
+            .Any(intent => intent.GetProperty("id").GetString() != captured && intent.GetProperty("status").GetString() == "succeeded"), "a new charge");
+        await SandboxPostAsync($"/sandbox/stripe/events/{failure.GetProperty("eventId").GetString()}/resend", new { });
+        using var forged = new HttpRequestMessage(HttpMethod.Post, Platform.ApiHost.BaseUrl + "/webhooks/payment/settlement")
+        {
+            Content = new StringContent("{\"id\":\"evt_forged\",\"object\":\"event\"}", System.Text.Encoding.UTF8, "application/json"),
+        };
+        forged.Headers.Add("Stripe-Signature", $"t={DateTimeOffset.UtcNow.ToUnixTimeSeconds()},v1=00");
+        using var refused = await Platform.Http.SendAsync(forged);
+
+        await AssertProblemAsync(refused, HttpStatusCode.Unauthorized, "UNAUTHENTICATED");
+        var deliveries = await Eventually.Until(() => Platform.Http.GetFromJsonAsync<JsonElement>(new Uri(Platform.Sandbox.BaseUrl + "/sandbox/webhooks")),
+            all => all.EnumerateArray().Any(delivery => delivery.GetProperty("id").GetString() == failure.GetProperty("eventId").GetString()
+                && delivery.GetProperty("statusCodes").GetArrayLength() == 2), "the resent event to be answered");
+        Assert.All(deliveries.EnumerateArray().Single(delivery => delivery.GetProperty("id").GetString() == failure.GetProperty("eventId").GetString())
+            .GetProperty("statusCodes").EnumerateArray(), status => Assert.Equal(200, status.GetInt32()));
+        Assert.Equal(2, recharged.GetArrayLength());
+        Assert.Equal("Completed", (await ReservationAsync(token, id)).GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task FLT_1_to_3_fleet_events_change_availability_never_go_backwards_and_maintenance_flags_reservations()
+    {
+        var vehicle = await VehicleAsync(9);
+        var (customer, token) = await CustomerAsync();
+        var (from, to) = Window(days: 9, hours: 4);
+        var reserved = (await ReadAsync(await ReserveAsync(token, vehicle.VehicleId, from, to))).GetProperty("id").GetString();
+        var now = DateTimeOffset.UtcNow;
+
+        await SandboxPostAsync("/sandbox/fleet/events", new { type = "VehicleStatusChanged", vin = vehicle.Vin, status = "OutOfService", occurredAt = now });
+        await SandboxPostAsync("/sandbox/fleet/events", new { type = "VehicleStatusChanged", vin = vehicle.Vin, status = "Available", occurredAt = now.AddMinutes(-5) });
+        var (laterFrom, laterTo) = Window(days: 20, hours: 2);
+        var whileOut = await ReadAsync(await Platform.SendAsync(HttpMethod.Get, $"/api/vehicles/available?from={Iso(laterFrom)}&to={Iso(laterTo)}", token));
+        await SandboxPostAsync("/sandbox/fleet/events", new { type = "VehicleStatusChanged", vin = vehicle.Vin, status = "Available", occurredAt = now.AddMinutes(1) });
+        var maintenance = await SandboxPostAsync("/sandbox/fleet/events", new { type = "MaintenanceScheduled", vin = vehicle.Vin, from = from.AddHours(1), to = to.AddHours(5), duplicate = true });
+        using var blocked = await ReserveAsync(token, vehicle.VehicleId, to.AddHours(1), to.AddHours(3));
+
+        Assert.DoesNotContain(whileOut.EnumerateArray(), item => item.GetProperty("vehicleId").GetString() == vehicle.VehicleId);
+        Assert.Equal([200, 200], maintenance.GetProperty("deliveries").EnumerateArray().Select(status => status.GetInt32()));
+        await AssertProblemAsync(blocked, HttpStatusCode.Conflict, "VEHICLE_UNAVAILABLE");
+        var told = await Eventually.Until(() => NotificationsAsync(customer),
+            sent => sent.Any(message => message.GetProperty("template").GetString() == "RESERVATION_AFFECTED_BY_MAINTENANCE"), "the customer to be told");
+        Assert.Single(told, message => message.GetProperty("template").GetString() == "RESERVATION_AFFECTED_BY_MAINTENANCE"
+            && message.GetProperty("data").GetProperty("reservationId").GetString() == reserved);
+    }
+
+    [Fact]
+    public async Task WH_1_and_2_fleet_events_with_a_bad_signature_or_a_stale_timestamp_are_refused()
+    {
+        var vehicle = await VehicleAsync(10);
+        var body = JsonSerializer.Serialize(new { eventId = "evt-x", type = "VehicleStatusChanged", vin = vehicle.Vin, occurredAt = DateTimeOffset.UtcNow, status = "OutOfService" });
+
+        using var forged = await SendFleetAsync(body, "evt-x", DateTimeOffset.UtcNow, "whsec_" + Convert.ToBase64String("not-the-fleet-secret"u8.ToArray()));
+        using var stale = await SendFleetAsync(body, "evt-x", DateTimeOffset.UtcNow.AddMinutes(-6), FleetSecret);
+        using var malformed = await SendFleetAsync("{\"type\":\"VehicleStatusChanged\"}", "evt-y", DateTimeOffset.UtcNow, FleetSecret);
+
+        await AssertProblemAsync(forged, HttpStatusCode.Unauthorized, "UNAUTHENTICATED");
+        await AssertProblemAsync(stale, HttpStatusCode.Unauthorized, "UNAUTHENTICATED");
+        await AssertProblemAsync(malformed, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
+        var (_, token) = await CustomerAsync();
+        var (from, to) = Window(days: 2, hours: 2);
+        var available = await ReadAsync(await Platform.SendAsync(HttpMethod.Get, $"/api/vehicles/available?from={Iso(from)}&to={Iso(to)}", token));
+        Assert.Contains(available.EnumerateArray(), item => item.GetProperty("vehicleId").GetString() == vehicle.VehicleId);
+    }
+
+    [Fact]
+    public async Task ANA_1_to_3_bookings_are_paged_for_analytics_and_exported_nightly_as_one_file_per_day()
+    {
+        var vehicle = await VehicleAsync(11);
+        var (_, token) = await CustomerAsync();
+        var started = DateTimeOffset.UtcNow.AddSeconds(-1);
+        var ids = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            var (from, to) = Window(days: 10 + i, hours: 2);
+            ids.Add((await ReadAsync(await ReserveAsync(token, vehicle.VehicleId, from, to))).GetProperty("id").GetString()!);
+        }
+
+        var analyst = await Platform.TokenAsync("forecasting", "analytics");
+        var window = $"from={Iso(started)}&to={Iso(DateTimeOffset.UtcNow.AddMinutes(1))}";
+        var seen = new List<string>();
+        await Eventually.Until(async () =>
+        {
+            seen.Clear();
+            string? cursor = null;
+            do
+            {
+                var page = await ReadAsync(await Platform.SendAsync(HttpMethod.Get,
+                    $"/api/bookings/analytics?{window}&limit=2{(cursor is null ? "" : "&cursor=" + cursor)}", analyst));
+                seen.AddRange(page.GetProperty("items").EnumerateArray().Select(item => item.GetProperty("reservationId").GetString()!));
+                cursor = page.GetProperty("nextCursor").GetString();
+            }
+            while (cursor is not null);
+            return ids.All(seen.Contains);
+        }, "the bookings to reach the analytics projection");
+        using var asCustomer = await Platform.SendAsync(HttpMethod.Get, $"/api/bookings/analytics?{window}", token);
+        using var badCursor = await Platform.SendAsync(HttpMethod.Get, $"/api/bookings/analytics?{window}&cursor=%%%", analyst);
+        var path = await fixture.Grains.GetGrain<IBookingExportGrain>(0).ExportDayAsync(DateOnly.FromDateTime(DateTime.UtcNow));
+        var exported = (await File.ReadAllLinesAsync(path)).Select(line => JsonDocument.Parse(line).RootElement).ToArray();
+
+        Assert.Equal(seen.Distinct().Count(), seen.Count);
+        await AssertProblemAsync(asCustomer, HttpStatusCode.Forbidden, "FORBIDDEN");
+        await AssertProblemAsync(badCursor, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
+        Assert.Equal(Path.Combine(fixture.ExportDirectory, $"bookings-{DateTime.UtcNow:yyyy-MM-dd}.ndjson"), path);
+        Assert.All(ids, id => Assert.Contains(exported, line => line.GetProperty("reservationId").GetString() == id));
+        Assert.All(exported, line => Assert.StartsWith("c_", line.GetProperty("customerRef").GetString(), StringComparison.Ordinal));
+    }
+
+    private static readonly object GoodProof = new
+    {
+        odometerKm = 23_456.7, energyPercent = 64, photoUrls = new[] { "https://photos.example/front.jpg" }, latitude = 40.4168, longitude = -3.7038,
+    };
+
+    private static (DateTimeOffset From, DateTimeOffset To) Window(int days, int hours)
+    {
+        var from = new DateTimeOffset(DateTime.UtcNow.Date.AddDays(days).AddHours(9), TimeSpan.Zero);
+        return (from, from.AddHours(hours));
+    }
+
+    private static string Iso(DateTimeOffset at) => Uri.EscapeDataString(at.ToString("O"));
+
+    private async Task<(string Customer, string Token)> CustomerAsync()
+    {
+        var customer = "cust-" + Guid.NewGuid().ToString("N")[..10];
+        return (customer, await Platform.TokenAsync(customer, "customer"));
+    }
+
+    private async Task<(string VehicleId, string Vin)> VehicleAsync(int index)
+    {
+        var fleet = await Platform.Http.GetFromJsonAsync<JsonElement>(new Uri(Platform.Sandbox.BaseUrl + "/sandbox/fleet/vehicles"));
+        var vehicle = fleet.EnumerateArray().Where(item => !item.GetProperty("maintenanceOverdue").GetBoolean()).ElementAt(index);
+        return (vehicle.GetProperty("vehicleId").GetString()!, vehicle.GetProperty("vin").GetString()!);
+    }
+
+    private Task<HttpResponseMessage> ReserveAsync(string token, string vehicleId, DateTimeOffset from, DateTimeOffset to,
+        string paymentMethodId = "pm_card_visa", IReadOnlyDictionary<string, string>? headers = null) =>
+        Platform.SendAsync(HttpMethod.Post, "/api/reservations", token, new { vehicleId, startsAt = from, endsAt = to, paymentMethodId }, headers);
+
+    private async Task<JsonElement> ReservationAsync(string token, string id) =>
+        await ReadAsync(await Platform.SendAsync(HttpMethod.Get, $"/api/reservations/{id}", token));
+
+    private async Task<JsonElement> IntentsAsync(string reservationId) =>
+        await Platform.Http.GetFromJsonAsync<JsonElement>(new Uri($"{Platform.Sandbox.BaseUrl}/sandbox/stripe/payment_intents?metadata[reservationId]={reservationId}"));
+
+    private async Task<JsonElement[]> NotificationsAsync(string customer) =>
+        (await Platform.Http.GetFromJsonAsync<JsonElement>(new Uri($"{Platform.Sandbox.BaseUrl}/sandbox/notifications?to={customer}"))).EnumerateArray().ToArray();
+
+    private async Task<JsonElement[]> SandboxRequestsAsync(string system) =>
+        (await Platform.Http.GetFromJsonAsync<JsonElement>(new Uri($"{Platform.Sandbox.BaseUrl}/sandbox/requests?system={system}"))).EnumerateArray().ToArray();
+
+    private async Task<JsonElement> SandboxPostAsync(string path, object body)
+    {
+        using var response = await Platform.Http.PostAsJsonAsync(new Uri(Platform.Sandbox.BaseUrl + path), body);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{path}: {(int)response.StatusCode} {text}");
+        return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    private async Task FaultAsync(string system, string mode, string? customerId = null)
+    {
+        using var response = await Platform.Http.PostAsJsonAsync(new Uri(Platform.Sandbox.BaseUrl + "/sandbox/faults"), new { system, mode, customerId });
+        response.EnsureSuccessStatusCode();
+    }
+
+    private async Task<HttpResponseMessage> SendFleetAsync(string body, string id, DateTimeOffset at, string secret)
+    {
+        var timestamp = at.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        using var request = new HttpRequestMessage(HttpMethod.Post, Platform.ApiHost.BaseUrl + "/events/fleet")
+        {
+            Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("webhook-id", id);
+        request.Headers.Add("webhook-timestamp", timestamp);
+        request.Headers.Add("webhook-signature", "v1," + StandardWebhooks.Sign(secret, id, timestamp, body));
+        return await Platform.Http.SendAsync(request);
+    }
+
+    private static async Task<JsonElement> ReadAsync(HttpResponseMessage response)
+    {
+        using (response)
+        {
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {text}");
+            return JsonDocument.Parse(text).RootElement.Clone();
+        }
+    }
+
+    private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string code)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == status, $"expected {(int)status} {code}, got {(int)response.StatusCode}: {text}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(code, JsonDocument.Parse(text).RootElement.GetProperty("code").GetString());
+    }
+}
