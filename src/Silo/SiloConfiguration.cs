@@ -26,6 +26,8 @@ public static class SiloConfiguration
         // Orleans__Membership__ProbeTimeout, Orleans__Messaging__ResponseTimeout and their siblings.
         silo.Services.Configure<ClusterMembershipOptions>(configuration.GetSection("Orleans:Membership"));
         silo.Services.Configure<SiloMessagingOptions>(configuration.GetSection("Orleans:Messaging"));
+        // Not under "Orleans": Orleans reads Orleans:Reminders as a provider choice.
+        silo.Services.Configure<ReminderOptions>(configuration.GetSection("Reminders"));
 
         if (settings.UsesPostgres)
         {

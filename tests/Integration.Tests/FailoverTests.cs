@@ -52,7 +52,7 @@ public sealed class FailoverTests
         Assert.Equal(survivor.SiloPort, (await grains.GetGrain<IManagementGrain>(0).GetActivationAddress(grains.GetGrain<IVehicleGrain>(vins[0])))?.Endpoint.Port);
     }
 
-    private static async Task<IHost> ConnectClientAsync(PostgresDatabase database, Platform platform)
+    internal static async Task<IHost> ConnectClientAsync(PostgresDatabase database, Platform platform)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>

@@ -41,8 +41,15 @@ public sealed class RentalOptions
 
     public List<ReturnZone> ReturnZones { get; set; } = [new ReturnZone { Name = "Madrid", Latitude = 40.4168, Longitude = -3.7038, RadiusKm = 15 }];
 
-    /// <summary>A creation that has not finished by then (a crash, a lost client) is abandoned and undone.</summary>
+    /// <summary>
+    /// A creation that has not finished by then (a crash, a lost client) is abandoned and undone. Longer
+    /// than the payment row's worst case (2 × 30 s), so an authorisation still in flight when the silo
+    /// died has reached Stripe before the void looks for it.
+    /// </summary>
     public TimeSpan AbandonCreationAfter { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>How often the guard reminder retries what a reservation still owes (a void, a capture, a notification).</summary>
+    public TimeSpan GuardPeriod { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>PAY-4: new charges tried after a payment failed, before a support ticket.</summary>
     public int FailedPaymentRetries { get; set; } = 2;

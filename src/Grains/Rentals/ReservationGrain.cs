@@ -225,7 +225,7 @@ public sealed partial class ReservationGrain(
         S.Fines = [.. S.Fines, .. RentalRules.Fines(Rules, proof, S.Request!.EndsAt, now)];
         var total = S.Fines.Aggregate(S.Price!, (sum, fine) => sum.Plus(fine.Amount));
         S.CapturePending = total.Amount > S.AuthorizedAmount!.Amount ? S.AuthorizedAmount : total;
-        await GuardAsync(TimeSpan.FromMinutes(1));
+        await GuardAsync(Rules.GuardPeriod);
         await SaveAsync(ReservationStatus.Active, ReservationStatus.ReturnPending, new TransitionCause("returned and verified", customerId));
         await SettleAsync();
         return View();
@@ -367,7 +367,7 @@ public sealed partial class ReservationGrain(
         }
         else
         {
-            await GuardAsync(TimeSpan.FromMinutes(1));
+            await GuardAsync(Rules.GuardPeriod);
         }
     }
 
@@ -436,7 +436,7 @@ public sealed partial class ReservationGrain(
         S.AuthorizedAmount, S.CapturedAmount, [.. S.Fines], [.. S.History], S.ErrorCode, S.ErrorMessage, [.. S.VerificationIssues], S.RefundedAmount, S.CreatedAt);
 
     private Task GuardAsync(TimeSpan due) =>
-        this.RegisterOrUpdateReminder(Guard, due, TimeSpan.FromMinutes(1) > due ? TimeSpan.FromMinutes(1) : due);
+        this.RegisterOrUpdateReminder(Guard, due, Rules.GuardPeriod > due ? Rules.GuardPeriod : due);
 
     private async Task UnguardAsync()
     {

@@ -47,7 +47,8 @@ public sealed class FaultMiddleware(RequestDelegate next, FaultRegistry faults, 
                 await UnavailableAsync(context, fault);
                 return true;
             case "slow":
-                await Task.Delay(TimeSpan.FromMilliseconds(fault.LatencyMs), time, context.RequestAborted);
+                // Like a real system, a slow request is still carried out when its caller hangs up.
+                await Task.Delay(TimeSpan.FromMilliseconds(fault.LatencyMs), time);
                 return false;
             case "timeout":
                 logger.LogInformation("Holding {Method} {Path} without an answer ({System} timeout fault)", context.Request.Method, context.Request.Path, fault.System);
