@@ -25,7 +25,7 @@ public static class Problems
         [ErrorCodes.InvalidState] = StatusCodes.Status409Conflict,
         [ErrorCodes.CustomerNotEligible] = StatusCodes.Status422UnprocessableEntity,
         [ErrorCodes.MaintenanceRequired] = StatusCodes.Status422UnprocessableEntity,
-        [AddedErrorCodes.IdempotencyKeyReused] = StatusCodes.Status422UnprocessableEntity,
+        [ErrorCodes.IdempotencyKeyReused] = StatusCodes.Status422UnprocessableEntity,
         [ErrorCodes.RateLimited] = StatusCodes.Status429TooManyRequests,
         [ErrorCodes.CustomerVerificationUnavailable] = StatusCodes.Status503ServiceUnavailable,
         [ErrorCodes.DependencyUnavailable] = StatusCodes.Status503ServiceUnavailable,

@@ -39,11 +39,7 @@ public static class ErrorCodes
     public const string RateLimited = "RATE_LIMITED";
     public const string CustomerVerificationUnavailable = "CUSTOMER_VERIFICATION_UNAVAILABLE";
     public const string DependencyUnavailable = "DEPENDENCY_UNAVAILABLE";
-}
 
-/// <summary>Codes this platform adds to the contract's list.</summary>
-public static class AddedErrorCodes
-{
-    /// <summary>An Idempotency-Key was reused with a different request.</summary>
+    /// <summary>Added by this project: an Idempotency-Key reused with a different request.</summary>
     public const string IdempotencyKeyReused = "IDEMPOTENCY_KEY_REUSED";
 }

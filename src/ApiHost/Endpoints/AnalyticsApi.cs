@@ -43,8 +43,10 @@ public static class AnalyticsApi
             return Problems.Validation(errors);
         }
 
+        // A cursor means the days before it were served already: only later days are read again.
+        var firstDay = (after?.CreatedAt > from ? after.Value.CreatedAt : from!.Value).UtcDateTime.Date;
         var days = new List<string>();
-        for (var day = from!.Value.UtcDateTime.Date; day <= to!.Value.UtcDateTime.Date; day = day.AddDays(1))
+        for (var day = firstDay; day <= to!.Value.UtcDateTime.Date; day = day.AddDays(1))
         {
             days.Add(day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
         }

@@ -113,6 +113,10 @@ public static class WebhooksApi
             Headers(http, StandardWebhooks.IdHeader, StandardWebhooks.TimestampHeader, StandardWebhooks.SignatureHeader), time.GetUtcNow(), message));
     }
 
+    /// <summary>The statuses Fleet Management sends, by their exact names.</summary>
+    private static readonly Dictionary<string, VehicleStatus> FleetStatuses = Enum.GetValues<VehicleStatus>()
+        .Where(status => status != VehicleStatus.Unknown).ToDictionary(status => status.ToString(), StringComparer.Ordinal);
+
     public static WebhookMessage? ParseFleetEvent(string body)
     {
         FleetEventWire? wire;
@@ -132,8 +136,7 @@ public static class WebhooksApi
 
         return wire.Type switch
         {
-            "VehicleStatusChanged" when Enum.TryParse<VehicleStatus>(wire.Status, ignoreCase: false, out var status) && status != VehicleStatus.Unknown
-                && Enum.IsDefined(status) && !int.TryParse(wire.Status, out _) =>
+            "VehicleStatusChanged" when FleetStatuses.TryGetValue(wire.Status ?? "", out var status) =>
                 new FleetStatusChanged(wire.EventId, Vin.Normalize(vin), status, occurredAt),
             "MaintenanceScheduled" when wire is { From: { } from, To: { } to } && from < to =>
                 new FleetMaintenanceScheduled(wire.EventId, Vin.Normalize(vin), from, to, occurredAt),

@@ -12,16 +12,13 @@ namespace CaaS.Grains.Notifications;
 /// </summary>
 public static partial class NotificationOutbox
 {
-    public static OutboxMessage Record(List<OutboxMessage> outbox, string id, string customerId, string template, string subject,
+    public static void Record(List<OutboxMessage> outbox, string id, string customerId, string template, string subject,
         IReadOnlyDictionary<string, string> data, DateTimeOffset now)
     {
-        var message = new OutboxMessage(id, customerId, NotificationChannels.Email, template, subject, data, now);
         if (!outbox.Any(existing => existing.Id == id))
         {
-            outbox.Add(message);
+            outbox.Add(new OutboxMessage(id, customerId, NotificationChannels.Email, template, subject, data, now));
         }
-
-        return message;
     }
 
     /// <returns>true when the outbox changed and the owner should persist it.</returns>

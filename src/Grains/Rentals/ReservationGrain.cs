@@ -43,13 +43,16 @@ public sealed partial class ReservationGrain(
         {
             if (S.Request != request)
             {
-                throw new DomainException(AddedErrorCodes.IdempotencyKeyReused, "This Idempotency-Key was used for a different reservation request.");
+                throw new DomainException(ErrorCodes.IdempotencyKeyReused, "This Idempotency-Key was used for a different reservation request.");
             }
 
             if (S.Status != ReservationStatus.Pending)
             {
                 return Replay();
             }
+
+            var listed = await GrainFactory.GetGrain<IFleetCatalogGrain>(0).FindAsync(request.VehicleId);
+            return await CompleteCreationAsync(listed?.Status ?? VehicleStatus.Unknown);
         }
         else
         {
@@ -71,17 +74,15 @@ public sealed partial class ReservationGrain(
             // The guard exists before anything it guards: a crash after this line is always cleaned up.
             await GuardAsync(Rules.AbandonCreationAfter);
             await SaveAsync(null, ReservationStatus.Pending, TransitionCause.Automatic("reservation requested"));
+            return await CompleteCreationAsync(vehicle.Status);
         }
-
-        return await CompleteCreationAsync();
     }
 
-    private async Task<ReservationView> CompleteCreationAsync()
+    /// <param name="fleetStatus">FLT-4: Fleet Management's status, which counts while the platform has none of its own.</param>
+    private async Task<ReservationView> CompleteCreationAsync(VehicleStatus fleetStatus)
     {
         var request = S.Request!;
-        // FLT-4: Fleet Management's status counts while the platform has none of its own.
-        var listed = await GrainFactory.GetGrain<IFleetCatalogGrain>(0).FindAsync(request.VehicleId);
-        var hold = await Vehicle.HoldAsync(Id, request.StartsAt, request.EndsAt, listed?.Status ?? VehicleStatus.Unknown);
+        var hold = await Vehicle.HoldAsync(Id, request.StartsAt, request.EndsAt, fleetStatus);
         if (hold != HoldOutcome.Held)
         {
             S.HoldRequested = false;

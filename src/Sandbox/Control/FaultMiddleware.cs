@@ -1,3 +1,4 @@
+using CaaS.Grains.Abstractions.Integration;
 namespace CaaS.Sandbox.Control;
 
 /// <summary>
@@ -73,7 +74,7 @@ public sealed class FaultMiddleware(RequestDelegate next, FaultRegistry faults, 
         context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
         var message = $"{fault.System} is unavailable (sandbox fault {fault.Mode})";
         // Stripe.net reads Stripe's error envelope even from a 503.
-        return fault.System == SystemCall.Stripe
+        return fault.System == ExternalSystem.Stripe
             ? context.Response.WriteAsJsonAsync(new { error = new { type = "api_error", message } })
             : context.Response.WriteAsJsonAsync(new { error = message });
     }

@@ -1,18 +1,12 @@
+using CaaS.Grains.Abstractions.Integration;
+
 namespace CaaS.Sandbox.Control;
 
 /// <summary>Which external system a request is addressed to, and what a fault may be narrowed by.</summary>
 public sealed record SystemCall(string System, string? Vin, string? CustomerId)
 {
-    public const string Customer = "customer";
-    public const string Stripe = "stripe";
-    public const string Fleet = "fleet";
-    public const string Factory = "factory";
-    public const string Iot = "iot";
-    public const string Vss = "vss";
-    public const string Registration = "registration";
-    public const string Notifications = "notifications";
-
-    public static readonly string[] Systems = [Customer, Stripe, Fleet, Factory, Iot, Vss, Registration, Notifications];
+    /// <summary>The fault API's system names are the platform's own names for them.</summary>
+    public static IReadOnlyList<string> Systems => ExternalSystem.All;
 
     /// <summary>
     /// The VSS token endpoint belongs to VSS for the request log, but it is the identity server's, so
@@ -24,50 +18,47 @@ public sealed record SystemCall(string System, string? Vin, string? CustomerId)
     {
         var value = path.Value ?? "";
         var segments = value.Split('/', StringSplitOptions.RemoveEmptyEntries);
-        var vin = segments.FirstOrDefault(LooksLikeVin);
+        var vin = segments.FirstOrDefault(segment => CaaS.Sandbox.Systems.Vins.IsWellFormed(segment) && segment.ToUpperInvariant() == segment);
         if (path.StartsWithSegments("/customers"))
         {
-            return new SystemCall(Customer, null, segments.Length > 1 ? Uri.UnescapeDataString(segments[1]) : null);
+            return new SystemCall(ExternalSystem.Customer, null, segments.Length > 1 ? Uri.UnescapeDataString(segments[1]) : null);
         }
 
         if (path.StartsWithSegments("/v1"))
         {
-            return new SystemCall(Stripe, null, null);
+            return new SystemCall(ExternalSystem.Stripe, null, null);
         }
 
         if (path.StartsWithSegments("/api/fleet"))
         {
-            return new SystemCall(Fleet, vin, null);
+            return new SystemCall(ExternalSystem.Fleet, vin, null);
         }
 
         if (path.StartsWithSegments("/api/v1/orders"))
         {
-            return new SystemCall(Factory, null, null);
+            return new SystemCall(ExternalSystem.Factory, null, null);
         }
 
         if (path.StartsWithSegments("/api/iot"))
         {
-            return new SystemCall(Iot, vin, null);
+            return new SystemCall(ExternalSystem.Iot, vin, null);
         }
 
         if (path.StartsWithSegments("/oauth/token"))
         {
-            return new SystemCall(Vss, null, null) { FaultsApply = false };
+            return new SystemCall(ExternalSystem.Vss, null, null) { FaultsApply = false };
         }
 
         if (path.StartsWithSegments("/api/v2"))
         {
-            return new SystemCall(Vss, vin, null);
+            return new SystemCall(ExternalSystem.Vss, vin, null);
         }
 
         if (path.StartsWithSegments("/countries"))
         {
-            return new SystemCall(Registration, null, null);
+            return new SystemCall(ExternalSystem.Registration, null, null);
         }
 
-        return path.StartsWithSegments("/api/notifications") ? new SystemCall(Notifications, null, null) : null;
+        return path.StartsWithSegments("/api/notifications") ? new SystemCall(ExternalSystem.Notifications, null, null) : null;
     }
-
-    private static bool LooksLikeVin(string segment) =>
-        segment.Length == 17 && segment.All(c => char.IsAsciiDigit(c) || char.IsAsciiLetterUpper(c));
 }

@@ -158,14 +158,14 @@ public static class ApiIotEndpoints
                 request = null;
             }
 
-            return !IsVin(vin) ? Results.Json(new { error = "malformed VIN" }, statusCode: 400)
+            return !Vins.IsWellFormed(vin) ? Results.Json(new { error = "malformed VIN" }, statusCode: 400)
                 : request?.Command is null || !ApiIot.Commands.Contains(request.Command)
                     ? Results.Json(new { error = $"command is one of {string.Join(", ", ApiIot.Commands)}" }, statusCode: 400)
                     : Results.Json(new { commandId = iot.Accept(vin, request.Command), status = "ACCEPTED" }, statusCode: 202);
         });
         endpoints.MapGet("/api/iot/vehicles/{vin}/status", (string vin, HttpContext http, ApiIot iot, IConfiguration configuration) =>
             !iot.IsSigned(http.Request, "", configuration["Integrations:Iot:PreSharedKey"]) ? Unsigned()
-            : IsVin(vin) ? Results.Ok(iot.StatusOf(vin)) : Results.Json(new { error = "malformed VIN" }, statusCode: 400));
+            : Vins.IsWellFormed(vin) ? Results.Ok(iot.StatusOf(vin)) : Results.Json(new { error = "malformed VIN" }, statusCode: 400));
 
         endpoints.MapPost("/sandbox/iot/behavior", (ApiIot.BehaviorRequest request, ApiIot iot) =>
         {
@@ -182,5 +182,4 @@ public static class ApiIotEndpoints
 
     private static IResult Unsigned() => Results.Json(new { error = "invalid signature" }, statusCode: 401);
 
-    private static bool IsVin(string vin) => vin.Length == 17 && vin.All(c => char.IsAsciiDigit(c) || (char.IsAsciiLetter(c) && "IOQioq".IndexOf(c) < 0));
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
+using CaaS.Grains.Abstractions.Integration;
 using CaaS.Sandbox.Control;
 using CaaS.Sandbox.Webhooks;
 
@@ -107,7 +108,7 @@ public static class FactoryEndpoints
         var deliveries = new List<int>();
         for (var copy = 0; copy < (request.Duplicate == true ? 2 : 1); copy++)
         {
-            deliveries.Add(await webhooks.SendStandardAsync(SystemCall.Factory, "Integrations:Factory:WebhookSecret", "/webhooks/factory/status", messageId, json, cancellationToken));
+            deliveries.Add(await webhooks.SendStandardAsync(ExternalSystem.Factory, "Integrations:Factory:WebhookSecret", "/webhooks/factory/status", messageId, json, cancellationToken));
         }
 
         return Results.Ok(new { orderId, status = moved.Status, vin = moved.Vin, deliveries });

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
+using CaaS.Grains.Abstractions.Integration;
 using CaaS.Sandbox.Control;
 using CaaS.Sandbox.Webhooks;
 
@@ -98,7 +99,7 @@ public static class FleetEndpoints
         var deliveries = new List<int>();
         for (var copy = 0; copy < (request.Duplicate == true ? 2 : 1); copy++)
         {
-            deliveries.Add(await webhooks.SendStandardAsync(SystemCall.Fleet, "Integrations:Fleet:WebhookSecret", "/events/fleet", eventId, json, cancellationToken));
+            deliveries.Add(await webhooks.SendStandardAsync(ExternalSystem.Fleet, "Integrations:Fleet:WebhookSecret", "/events/fleet", eventId, json, cancellationToken));
         }
 
         return Results.Ok(new { eventId, deliveries });

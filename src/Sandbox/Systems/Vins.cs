@@ -6,6 +6,10 @@ public static class Vins
     private const string Transliteration = "0123456789.ABCDEFGH..JKLMN.P.R..STUVWXYZ";
     private static readonly int[] Weights = [8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2];
 
+    /// <summary>17 characters, digits and capitals without I, O and Q, as API IoT accepts them.</summary>
+    public static bool IsWellFormed(string value) =>
+        value.Length == 17 && value.All(c => char.IsAsciiDigit(c) || (char.IsAsciiLetter(c) && "IOQioq".IndexOf(c) < 0));
+
     /// <param name="prefix">World manufacturer and vehicle descriptor: 8 characters.</param>
     /// <param name="serial">Model year, plant and serial number: 8 characters.</param>
     public static string Make(string prefix, string serial)

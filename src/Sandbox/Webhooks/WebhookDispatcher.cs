@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
+using CaaS.Hosting;
 
 namespace CaaS.Sandbox.Webhooks;
 
@@ -30,7 +31,7 @@ public sealed class WebhookDispatcher(IHttpClientFactory httpClients, IConfigura
             var timestamp = time.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
             request.Headers.Add("webhook-id", messageId);
             request.Headers.Add("webhook-timestamp", timestamp);
-            request.Headers.Add("webhook-signature", "v1," + StandardSignature(Secret(secretSetting), messageId, timestamp, body));
+            request.Headers.Add("webhook-signature", "v1," + StandardWebhooks.Sign(Secret(secretSetting), messageId, timestamp, body));
         }, cancellationToken);
 
     public Task<int> SendStripeAsync(string eventId, string body, CancellationToken cancellationToken) =>
@@ -41,13 +42,6 @@ public sealed class WebhookDispatcher(IHttpClientFactory httpClients, IConfigura
                 Encoding.UTF8.GetBytes($"{timestamp}.{body}")));
             request.Headers.Add("Stripe-Signature", $"t={timestamp},v1={signature}");
         }, cancellationToken);
-
-    /// <summary>Standard Webhooks: the key is the base64 part of the whsec_ secret.</summary>
-    public static string StandardSignature(string secret, string messageId, string timestamp, string body)
-    {
-        var key = Convert.FromBase64String(secret.StartsWith("whsec_", StringComparison.Ordinal) ? secret["whsec_".Length..] : secret);
-        return Convert.ToBase64String(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes($"{messageId}.{timestamp}.{body}")));
-    }
 
     private string Secret(string setting) =>
         configuration[setting] is { Length: > 0 } secret ? secret : throw new InvalidOperationException($"{setting} is not configured.");
