@@ -57,7 +57,7 @@ if [ "$status" = 0 ]; then
   # One test project at a time: the integration suites start silos and PostgreSQL work of their
   # own, and two of them at once on two cores measure the machine, not the code.
   dotnet test CaaS.sln -c "$configuration" --no-build -m:1 -nologo --collect "XPlat Code Coverage" \
-    --logger "trx" --logger "console;verbosity=normal" --results-directory "$results_dir" || status=$?
+    --blame-hang-timeout 10m --blame-hang-dump-type none --logger "trx" --logger "console;verbosity=normal" --results-directory "$results_dir" || status=$?
 fi
 
 # TST-1: at least 80% of the adapter code (namespace CaaS.Grains.Integration) is covered by the tests,

@@ -32,7 +32,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         await Cluster.DeployAsync();
     }
 
-    public async Task DisposeAsync() => await Cluster.DisposeAsync();
+    public Task DisposeAsync() => CaaS.TestSupport.FakeClock.DriveAsync(Time, Cluster.DisposeAsync().AsTask());
 }
 
 [CollectionDefinition(Name)]

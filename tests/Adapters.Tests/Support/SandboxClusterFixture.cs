@@ -48,7 +48,7 @@ public sealed class SandboxClusterFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await Cluster.DisposeAsync();
+        await CaaS.TestSupport.FakeClock.DriveAsync(Time, Cluster.DisposeAsync().AsTask());
         await Sandbox.DisposeAsync();
     }
 
