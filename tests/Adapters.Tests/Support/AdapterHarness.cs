@@ -58,9 +58,18 @@ public sealed class AdapterHarness : IAsyncDisposable
     {
         var step = TimeSpan.FromMilliseconds(250);
         var budget = limit ?? TimeSpan.FromMinutes(5);
+        var ended = Attempts.EndedCount;
         for (var advanced = TimeSpan.Zero; !call.IsCompleted && advanced < budget; advanced += step)
         {
             await Attempts.QuiesceAsync(TimeSpan.FromMilliseconds(20));
+            if (Attempts.EndedCount != ended)
+            {
+                // An attempt just ended: its retry, if any, is on its way at the same instant of the
+                // clock. Moving time before it leaves would record it late on a busy machine.
+                ended = Attempts.EndedCount;
+                await Attempts.NextStartedAsync(call, TimeSpan.FromSeconds(2));
+            }
+
             Time.Advance(step);
         }
 
@@ -86,6 +95,7 @@ public sealed class AttemptLog
 {
     private readonly ConcurrentQueue<Attempt> _attempts = new();
     private int _inFlight;
+    private int _ended;
 
     public IReadOnlyList<Attempt> All => _attempts.ToArray();
 
@@ -98,7 +108,24 @@ public sealed class AttemptLog
         Interlocked.Increment(ref _inFlight);
     }
 
-    public void Ended() => Interlocked.Decrement(ref _inFlight);
+    public void Ended()
+    {
+        Interlocked.Increment(ref _ended);
+        Interlocked.Decrement(ref _inFlight);
+    }
+
+    public int EndedCount => Volatile.Read(ref _ended);
+
+    /// <summary>Waits until another attempt starts, the call ends, or the budget is spent (no retry follows).</summary>
+    public async Task NextStartedAsync(Task call, TimeSpan budget)
+    {
+        var started = _attempts.Count;
+        var deadline = DateTime.UtcNow + budget;
+        while (_attempts.Count == started && Volatile.Read(ref _inFlight) == 0 && !call.IsCompleted && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(2);
+        }
+    }
 
     /// <summary>Waits until no request is in flight, or the budget is spent (a held request stays in flight).</summary>
     public async Task QuiesceAsync(TimeSpan budget)
