@@ -16,6 +16,8 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public InProcessTestCluster Cluster { get; private set; } = null!;
 
+    public string ExportDirectory { get; } = Path.Combine(Path.GetTempPath(), "caas-grain-exports-" + Guid.NewGuid().ToString("N")[..8]);
+
     public IGrainFactory Grains => Cluster.Client;
 
     public async Task InitializeAsync()
@@ -25,6 +27,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         {
             silo.Services.AddSingleton<TimeProvider>(Time);
             silo.AddCaaSGrains();
+            silo.Services.Configure<CaaS.Grains.Analytics.AnalyticsOptions>(analytics => analytics.ExportDirectory = ExportDirectory);
             silo.AddMemoryGrainStorage(StorageNames.Grains);
             silo.UseInMemoryReminderService();
         });

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using CaaS.Grains.Abstractions.Analytics;
+using CaaS.Grains.Abstractions.Operations;
 using CaaS.Hosting;
 using CaaS.Integration.Tests.Support;
 using CaaS.TestSupport;
@@ -219,14 +220,8 @@ public sealed class RentalJourneyTests(EmbeddedPlatformFixture fixture)
     [Fact]
     public async Task PAY_4_and_8_a_failed_settlement_is_charged_again_and_a_bad_signature_or_a_duplicate_changes_nothing()
     {
-        var vehicle = await VehicleAsync(8);
         var (_, token) = await CustomerAsync();
-        var startsAt = DateTimeOffset.UtcNow.AddMinutes(1);
-        var id = (await ReadAsync(await ReserveAsync(token, vehicle.VehicleId, startsAt, startsAt.AddHours(1)))).GetProperty("id").GetString()!;
-        (await Platform.SendAsync(HttpMethod.Post, $"/api/rentals/{id}/unlock", token)).Dispose();
-        (await Platform.SendAsync(HttpMethod.Post, $"/api/rentals/{id}/return", token, GoodProof)).Dispose();
-        await Eventually.Until(() => ReservationAsync(token, id), view => view.GetProperty("status").GetString() == "Completed", "the rental to complete");
-        var captured = Assert.Single((await IntentsAsync(id)).EnumerateArray()).GetProperty("id").GetString()!;
+        var (id, captured) = await CompletedRentalAsync(token, await VehicleAsync(8));
 
         var failure = await SandboxPostAsync($"/sandbox/stripe/payment_intents/{captured}/fail-settlement", new { });
         var recharged = await Eventually.Until(() => IntentsAsync(id), intents => intents.EnumerateArray()
@@ -247,6 +242,81 @@ public sealed class RentalJourneyTests(EmbeddedPlatformFixture fixture)
             .GetProperty("statusCodes").EnumerateArray(), status => Assert.Equal(200, status.GetInt32()));
         Assert.Equal(2, recharged.GetArrayLength());
         Assert.Equal("Completed", (await ReservationAsync(token, id)).GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task PAY_4_when_the_new_charges_fail_too_a_support_ticket_is_opened_and_late_or_reordered_events_change_nothing()
+    {
+        var (customer, token) = await CustomerAsync();
+        var (id, captured) = await CompletedRentalAsync(token, await VehicleAsync(12));
+        var earlier = (await StripeEventsAsync(captured)).Select(sent => sent.GetProperty("id").GetString()!).ToArray();
+
+        await FaultAsync("stripe", "down");
+        JsonElement failed;
+        try
+        {
+            var failure = await SandboxPostAsync($"/sandbox/stripe/payment_intents/{captured}/fail-settlement", new { });
+            failed = await Eventually.Until(() => ReservationAsync(token, id), view => view.GetProperty("status").GetString() == "PaymentFailed",
+                "the retries to run out");
+            // Reordered: the authorisation and capture events arrive after the failure; the failure again, a duplicate.
+            foreach (var stale in earlier.Append(failure.GetProperty("eventId").GetString()!))
+            {
+                await SandboxPostAsync($"/sandbox/stripe/events/{stale}/resend", new { });
+            }
+
+            await Eventually.Until(() => Platform.Http.GetFromJsonAsync<JsonElement>(new Uri(Platform.Sandbox.BaseUrl + "/sandbox/webhooks")),
+                all => earlier.All(stale => all.EnumerateArray().Any(delivery => delivery.GetProperty("id").GetString() == stale
+                    && delivery.GetProperty("statusCodes").GetArrayLength() == 2)), "the reordered events to be answered");
+        }
+        finally
+        {
+            await FaultAsync("stripe", "ok");
+        }
+
+        var tickets = await fixture.Grains.GetGrain<IOpsGrain>(0).ListAsync(OpsItemKind.SupportTicket);
+        var ticket = Assert.Single(tickets, item => item.FlowId == id);
+        Assert.Equal(("rental", $"payment-failed/{id}", captured), (ticket.FlowKind, ticket.Id, ticket.Data["paymentIntentId"]));
+        Assert.Equal("PaymentFailed", (await ReservationAsync(token, id)).GetProperty("status").GetString());
+        Assert.Equal(failed.GetProperty("history").GetArrayLength(), (await ReservationAsync(token, id)).GetProperty("history").GetArrayLength());
+        // The retries reached Stripe and were refused there: nothing new was authorised or taken.
+        Assert.Equal(captured, Assert.Single((await IntentsAsync(id)).EnumerateArray()).GetProperty("id").GetString());
+        Assert.Contains(await NotificationsAsync(customer), sent => sent.GetProperty("template").GetString() == "PAYMENT_FAILED");
+    }
+
+    [Fact]
+    public async Task DEPENDENCY_UNAVAILABLE_while_Stripe_is_down_books_nothing_and_a_cancel_changes_nothing()
+    {
+        var vehicle = await VehicleAsync(13);
+        var other = await VehicleAsync(14);
+        var (_, token) = await CustomerAsync();
+        var (from, to) = Window(days: 8, hours: 3);
+        var booked = (await ReadAsync(await ReserveAsync(token, vehicle.VehicleId, from, to))).GetProperty("id").GetString()!;
+
+        HttpResponseMessage refused, cancel;
+        await FaultAsync("stripe", "down");
+        try
+        {
+            refused = await ReserveAsync(token, other.VehicleId, from, to);
+            cancel = await Platform.SendAsync(HttpMethod.Post, $"/api/reservations/{booked}/cancel", token);
+        }
+        finally
+        {
+            await FaultAsync("stripe", "ok");
+        }
+
+        using (refused)
+        using (cancel)
+        {
+            await AssertProblemAsync(refused, HttpStatusCode.ServiceUnavailable, "DEPENDENCY_UNAVAILABLE");
+            await AssertProblemAsync(cancel, HttpStatusCode.ServiceUnavailable, "DEPENDENCY_UNAVAILABLE");
+        }
+
+        Assert.Equal("Confirmed", (await ReservationAsync(token, booked)).GetProperty("status").GetString());
+        Assert.Equal("requires_capture", Assert.Single((await IntentsAsync(booked)).EnumerateArray()).GetProperty("status").GetString());
+        Assert.Empty((await Platform.Http.GetFromJsonAsync<JsonElement>(
+            new Uri($"{Platform.Sandbox.BaseUrl}/sandbox/stripe/payment_intents?metadata[vehicleId]={other.VehicleId}"))).EnumerateArray());
+        using var later = await ReserveAsync(token, other.VehicleId, from, to);
+        Assert.Equal(HttpStatusCode.Created, later.StatusCode);
     }
 
     [Fact]
@@ -367,11 +437,26 @@ public sealed class RentalJourneyTests(EmbeddedPlatformFixture fixture)
         string paymentMethodId = "pm_card_visa", IReadOnlyDictionary<string, string>? headers = null) =>
         Platform.SendAsync(HttpMethod.Post, "/api/reservations", token, new { vehicleId, startsAt = from, endsAt = to, paymentMethodId }, headers);
 
+    /// <summary>A one-hour rental from a minute from now, unlocked, returned in good order and captured.</summary>
+    /// <returns>the rental's id and its captured PaymentIntent.</returns>
+    private async Task<(string Id, string PaymentIntent)> CompletedRentalAsync(string token, (string VehicleId, string Vin) vehicle)
+    {
+        var startsAt = DateTimeOffset.UtcNow.AddMinutes(1);
+        var id = (await ReadAsync(await ReserveAsync(token, vehicle.VehicleId, startsAt, startsAt.AddHours(1)))).GetProperty("id").GetString()!;
+        (await Platform.SendAsync(HttpMethod.Post, $"/api/rentals/{id}/unlock", token)).Dispose();
+        (await Platform.SendAsync(HttpMethod.Post, $"/api/rentals/{id}/return", token, GoodProof)).Dispose();
+        await Eventually.Until(() => ReservationAsync(token, id), view => view.GetProperty("status").GetString() == "Completed", "the rental to complete");
+        return (id, Assert.Single((await IntentsAsync(id)).EnumerateArray()).GetProperty("id").GetString()!);
+    }
+
     private async Task<JsonElement> ReservationAsync(string token, string id) =>
         await ReadAsync(await Platform.SendAsync(HttpMethod.Get, $"/api/reservations/{id}", token));
 
     private async Task<JsonElement> IntentsAsync(string reservationId) =>
         await Platform.Http.GetFromJsonAsync<JsonElement>(new Uri($"{Platform.Sandbox.BaseUrl}/sandbox/stripe/payment_intents?metadata[reservationId]={reservationId}"));
+
+    private async Task<JsonElement[]> StripeEventsAsync(string paymentIntent) =>
+        (await Platform.Http.GetFromJsonAsync<JsonElement>(new Uri($"{Platform.Sandbox.BaseUrl}/sandbox/stripe/events?payment_intent={paymentIntent}"))).EnumerateArray().ToArray();
 
     private async Task<JsonElement[]> NotificationsAsync(string customer) =>
         (await Platform.Http.GetFromJsonAsync<JsonElement>(new Uri($"{Platform.Sandbox.BaseUrl}/sandbox/notifications?to={customer}"))).EnumerateArray().ToArray();

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using CaaS.Sandbox.Control;
 using CaaS.Sandbox.Systems;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Primitives;
 
@@ -82,6 +83,8 @@ public static partial class StripeApi
 
             return Results.Ok(new { eventId = events.Publish("payment_intent.payment_failed", failed, null) });
         });
+        endpoints.MapGet("/sandbox/stripe/events", ([FromQuery(Name = "payment_intent")] string? paymentIntent, StripeEvents events) =>
+            Results.Ok(events.About(paymentIntent).Select(sent => new { id = sent.Id, type = sent.Type, paymentIntent = sent.PaymentIntent, created = sent.Created })));
         endpoints.MapPost("/sandbox/stripe/events/{eventId}/resend", (string eventId, StripeEvents events) =>
             events.Resend(eventId) ? Results.Accepted() : Problem.NotFound($"event {eventId} was never sent."));
     }

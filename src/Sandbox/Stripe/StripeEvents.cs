@@ -14,7 +14,12 @@ public sealed class StripeEvents(WebhookDispatcher webhooks, TimeProvider time, 
 {
     private static readonly TimeSpan[] RetryDelays = [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5)];
 
-    private readonly ConcurrentDictionary<string, string> _events = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Sent> _events = new(StringComparer.Ordinal);
+
+    /// <summary>What inspection shows of an event: enough to pick one out and resend it out of order.</summary>
+    public sealed record Sent(long Sequence, string Id, string Type, string PaymentIntent, long Created, string Json);
+
+    private long _sequence;
 
     public sealed record EventWire(string Id, string Object, string ApiVersion, long Created, bool Livemode, int PendingWebhooks, string Type,
         EventData Data, EventRequest Request);
@@ -25,22 +30,33 @@ public sealed class StripeEvents(WebhookDispatcher webhooks, TimeProvider time, 
 
     public string Publish(string type, object dataObject, string? idempotencyKey)
     {
+        var paymentIntent = dataObject switch
+        {
+            StripeLedger.PaymentIntent intent => intent.Id,
+            StripeLedger.Charge charge => charge.PaymentIntent,
+            _ => throw new ArgumentException($"The sandbox sends no events about {dataObject.GetType().Name}.", nameof(dataObject)),
+        };
         var id = "evt_" + StripeLedger.NewId();
-        var json = JsonSerializer.Serialize(new EventWire(id, "event", StripeConfiguration.ApiVersion, time.GetUtcNow().ToUnixTimeSeconds(), false, 1, type,
+        var created = time.GetUtcNow().ToUnixTimeSeconds();
+        var json = JsonSerializer.Serialize(new EventWire(id, "event", StripeConfiguration.ApiVersion, created, false, 1, type,
             new EventData(dataObject), new EventRequest("req_" + StripeLedger.NewId()[..14], idempotencyKey)), StripeLedger.Json);
-        _events[id] = json;
+        _events[id] = new Sent(Interlocked.Increment(ref _sequence), id, type, paymentIntent, created, json);
         Deliver(id, json);
         return id;
     }
 
+    /// <summary>Oldest first, optionally only those about one PaymentIntent.</summary>
+    public IReadOnlyList<Sent> About(string? paymentIntent) =>
+        [.. _events.Values.Where(sent => paymentIntent is null || sent.PaymentIntent == paymentIntent).OrderBy(sent => sent.Sequence)];
+
     public bool Resend(string eventId)
     {
-        if (!_events.TryGetValue(eventId, out var json))
+        if (!_events.TryGetValue(eventId, out var sent))
         {
             return false;
         }
 
-        Deliver(eventId, json);
+        Deliver(eventId, sent.Json);
         return true;
     }
 
