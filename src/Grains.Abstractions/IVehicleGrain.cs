@@ -29,6 +29,12 @@ public interface IVehicleGrain : IGrainWithStringKey
     Task<IReadOnlyList<string>> ScheduleMaintenanceAsync(string eventId, DateTimeOffset from, DateTimeOffset to);
 
     Task<IReadOnlyList<Timeslot>> GetTimeslotsAsync();
+
+    /// <summary>
+    /// Hands a delivered vehicle to its customer (FAC, REG-2): from then on the customer may buy
+    /// services for it. Handing it to the same customer again is harmless; to another is refused.
+    /// </summary>
+    Task AssignOwnerAsync(string customerId, string orderId, string model, TransitionCause cause);
 }
 
 [GenerateSerializer, Alias("caas.vehicle-status")]
@@ -64,7 +70,8 @@ public sealed record VehicleSnapshot(
     [property: Id(2)] string? Category,
     [property: Id(3)] VehicleStatus Status,
     [property: Id(4)] DateTimeOffset? StatusReportedAt,
-    [property: Id(5)] IReadOnlyList<TransitionRecord> History);
+    [property: Id(5)] IReadOnlyList<TransitionRecord> History,
+    [property: Id(6)] string? OwnerId = null);
 
 [GenerateSerializer, Alias("caas.vehicle-state")]
 public sealed class VehicleState
@@ -76,4 +83,6 @@ public sealed class VehicleState
     [Id(4)] public DateTimeOffset? StatusReportedAt { get; set; }
     [Id(5)] public List<TransitionRecord> History { get; set; } = [];
     [Id(6)] public List<Timeslot> Timeslots { get; set; } = [];
+    /// <summary>The customer a factory order delivered this vehicle to; null for fleet vehicles.</summary>
+    [Id(7)] public string? OwnerId { get; set; }
 }

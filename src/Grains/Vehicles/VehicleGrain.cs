@@ -77,4 +77,24 @@ public sealed class VehicleGrain(
     }
 
     public Task<IReadOnlyList<Timeslot>> GetTimeslotsAsync() => Task.FromResult<IReadOnlyList<Timeslot>>([.. state.State.Timeslots]);
+
+    public async Task AssignOwnerAsync(string customerId, string orderId, string model, TransitionCause cause)
+    {
+        if (state.State.OwnerId == customerId)
+        {
+            return;
+        }
+
+        if (state.State.OwnerId is not null)
+        {
+            throw new DomainException(ErrorCodes.InvalidState, $"Vehicle {this.GetPrimaryKeyString()} already belongs to another customer.");
+        }
+
+        state.State.Vin = this.GetPrimaryKeyString();
+        state.State.OwnerId = customerId;
+        state.State.Model ??= model;
+        state.State.Category ??= "car";
+        TransitionHistory.Append(state.State.History, TransitionHistory.Record(time.GetUtcNow(), "Unowned", "Owned", cause with { Reason = $"{cause.Reason} (order {orderId})" }));
+        await state.WriteStateAsync();
+    }
 }
