@@ -22,6 +22,8 @@ app.UseRateLimiter();
 app.MapCaasHealth();
 app.MapCaasMetrics();
 app.MapRentalsApi();
+app.MapOrdersApi();
+app.MapServicesApi();
 app.MapVehiclesApi();
 app.MapWebhooksApi();
 app.MapAnalyticsApi();

@@ -52,6 +52,12 @@ public sealed record FleetMaintenanceScheduled(
     [property: Id(3)] DateTimeOffset To,
     [property: Id(4)] DateTimeOffset OccurredAt) : WebhookMessage;
 
+/// <summary>FAC-2: <paramref name="OrderId"/> is the platform's order, which the Factory keeps as the order's reference.</summary>
+[GenerateSerializer, Immutable, Alias("caas.factory-status-reported")]
+public sealed record FactoryStatusReported(
+    [property: Id(0)] string OrderId,
+    [property: Id(1)] Orders.FactoryStatusUpdate Update) : WebhookMessage;
+
 [GenerateSerializer, Immutable, Alias("caas.stripe-payment-message")]
 public sealed record StripePaymentMessage(
     [property: Id(0)] PaymentEvent Event,

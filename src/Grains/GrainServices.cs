@@ -2,7 +2,9 @@ using Microsoft.Extensions.DependencyInjection;
 using CaaS.Grains.Abstractions.Analytics;
 using CaaS.Grains.Analytics;
 using CaaS.Grains.Integration;
+using CaaS.Grains.Orders;
 using CaaS.Grains.Rentals;
+using CaaS.Grains.Services;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace CaaS.Grains;
@@ -19,6 +21,9 @@ public static class GrainServices
         silo.Services.AddCaaSIntegrations();
         silo.Services.AddOptions<RentalOptions>().BindConfiguration(RentalOptions.Section);
         silo.Services.AddOptions<AnalyticsOptions>().BindConfiguration(AnalyticsOptions.Section);
+        silo.Services.AddOptions<OrderOptions>().BindConfiguration(OrderOptions.Section);
+        silo.Services.AddOptions<ServiceOptions>().BindConfiguration(ServiceOptions.Section);
+        silo.Services.AddOptions<OtaOptions>().BindConfiguration(OtaOptions.Section);
         // ANA-2. The pub-sub store only tracks explicit subscriptions; the booking projection is
         // subscribed implicitly, so losing that store with a silo loses nothing.
         silo.AddMemoryStreams(BookingStreams.Provider);

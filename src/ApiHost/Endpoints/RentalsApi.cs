@@ -1,6 +1,4 @@
 using System.Security.Claims;
-using System.Security.Cryptography;
-using System.Text;
 using CaaS.Grains.Abstractions;
 using CaaS.Grains.Abstractions.Rentals;
 using Microsoft.AspNetCore.Mvc;
@@ -10,8 +8,6 @@ namespace CaaS.ApiHost.Endpoints;
 /// <summary>MOB-1..6: the mobile app's reservation and rental calls. A customer only ever sees their own (SEC-1).</summary>
 public static class RentalsApi
 {
-    private const int MaxIdempotencyKeyLength = 200;
-
     public sealed record ReservationRequest(string? VehicleId, DateTimeOffset? StartsAt, DateTimeOffset? EndsAt, string? PaymentMethodId);
 
     public sealed record ReturnRequest(double? OdometerKm, int? EnergyPercent, List<string>? PhotoUrls, double? Latitude, double? Longitude);
@@ -62,7 +58,7 @@ public static class RentalsApi
     }
 
     private static async Task<IResult> CreateAsync(ReservationRequest? body, ClaimsPrincipal user, IGrainFactory grains, TimeProvider time,
-        [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey)
+        [FromHeader(Name = IdempotentIds.Header)] string? idempotencyKey)
     {
         var errors = Window(body?.StartsAt, body?.EndsAt, time.GetUtcNow(), forBooking: true);
         if (string.IsNullOrWhiteSpace(body?.VehicleId) || body.VehicleId.Length > 100)
@@ -75,10 +71,7 @@ public static class RentalsApi
             errors["paymentMethodId"] = ["paymentMethodId is required (at most 100 characters)."];
         }
 
-        if (idempotencyKey is { } key && (key.Length == 0 || key.Length > MaxIdempotencyKeyLength))
-        {
-            errors["Idempotency-Key"] = [$"An Idempotency-Key is 1 to {MaxIdempotencyKeyLength} characters."];
-        }
+        IdempotentIds.Validate(idempotencyKey, errors);
 
         if (errors.Count > 0)
         {
@@ -86,9 +79,7 @@ public static class RentalsApi
         }
 
         var customerId = CustomerId(user);
-        var id = idempotencyKey is null
-            ? "res-" + Guid.NewGuid().ToString("N")
-            : "res-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{customerId}\n{idempotencyKey}")))[..32];
+        var id = IdempotentIds.For("res-", customerId, idempotencyKey);
         var view = await grains.GetGrain<IReservationGrain>(id).CreateAsync(
             new CreateReservation(customerId, body!.VehicleId!, body.StartsAt!.Value, body.EndsAt!.Value, body.PaymentMethodId!));
         return Results.Created($"/api/reservations/{id}", ReservationResponse.From(view));

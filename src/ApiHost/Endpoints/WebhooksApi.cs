@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using System.Threading.RateLimiting;
 using CaaS.Grains.Abstractions;
+using CaaS.Grains.Abstractions.Orders;
 using CaaS.Grains.Abstractions.Rentals;
 using CaaS.Hosting;
 using Stripe;
@@ -9,7 +10,7 @@ using Stripe;
 namespace CaaS.ApiHost.Endpoints;
 
 /// <summary>
-/// WH-1..7 for Stripe and Fleet Management: the signature and its timestamp are verified before
+/// WH-1..7 for Stripe, Fleet Management and the Factory: the signature and its timestamp are verified before
 /// anything is read, the source address must be allowed, each source is rate limited, and the
 /// answer comes only after the inbox grain has durably applied the message.
 /// </summary>
@@ -17,6 +18,7 @@ public static class WebhooksApi
 {
     public const string Stripe = "stripe";
     public const string Fleet = "fleet";
+    public const string Factory = "factory";
     public const int MaxBodyBytes = 256 * 1024;
 
     public static IServiceCollection AddCaasWebhooks(this IServiceCollection services, IConfiguration configuration)
@@ -36,6 +38,7 @@ public static class WebhooksApi
     {
         endpoints.MapPost("/webhooks/payment/settlement", StripeAsync).RequireRateLimiting("webhooks");
         endpoints.MapPost("/events/fleet", FleetAsync).RequireRateLimiting("webhooks");
+        endpoints.MapPost("/webhooks/factory/status", FactoryAsync).RequireRateLimiting("webhooks");
         return endpoints;
     }
 
@@ -81,9 +84,19 @@ public static class WebhooksApi
         return await DeliverAsync(grains, new InboundWebhook(Stripe, stripeEvent.Id, body, Headers(http, "Stripe-Signature"), time.GetUtcNow(), message));
     }
 
-    private static async Task<IResult> FleetAsync(HttpContext http, IGrainFactory grains, IConfiguration configuration, TimeProvider time)
+    private static Task<IResult> FleetAsync(HttpContext http, IGrainFactory grains, IConfiguration configuration, TimeProvider time) =>
+        StandardWebhookAsync(http, grains, configuration, time, Fleet, "Integrations:Fleet:WebhookSecret", ParseFleetEvent,
+            "A fleet event is {eventId, type, vin, occurredAt} with status (VehicleStatusChanged) or from before to (MaintenanceScheduled).");
+
+    private static Task<IResult> FactoryAsync(HttpContext http, IGrainFactory grains, IConfiguration configuration, TimeProvider time) =>
+        StandardWebhookAsync(http, grains, configuration, time, Factory, "Integrations:Factory:WebhookSecret", ParseFactoryStatus,
+            "A Factory status is {orderId, reference, status, occurredAt} with status PLACED, MANUFACTURING, DELAYED or READY (READY with a vin).");
+
+    /// <summary>The Fleet and the Factory sign alike (Standard Webhooks, WH-1, WH-2): one intake for both.</summary>
+    private static async Task<IResult> StandardWebhookAsync(HttpContext http, IGrainFactory grains, IConfiguration configuration, TimeProvider time,
+        string source, string secretSetting, Func<string, WebhookMessage?> parse, string shape)
     {
-        if (Refused(http, Fleet, configuration) is { } refused)
+        if (Refused(http, source, configuration) is { } refused)
         {
             return refused;
         }
@@ -95,22 +108,42 @@ public static class WebhooksApi
         }
 
         var headers = http.Request.Headers;
-        var check = StandardWebhooks.Verify(configuration["Integrations:Fleet:WebhookSecret"] ?? throw new InvalidOperationException("Integrations:Fleet:WebhookSecret is not configured."),
+        var check = StandardWebhooks.Verify(configuration[secretSetting] ?? throw new InvalidOperationException($"{secretSetting} is not configured."),
             headers[StandardWebhooks.IdHeader], headers[StandardWebhooks.TimestampHeader], headers[StandardWebhooks.SignatureHeader], body, time.GetUtcNow());
         if (check != SignatureCheck.Valid)
         {
             return Problems.For(ErrorCodes.Unauthenticated, $"Webhook signature refused: {check}.");
         }
 
-        var message = ParseFleetEvent(body);
-        if (message is null)
+        if (parse(body) is not { } message)
         {
-            return Problems.For(ErrorCodes.ValidationFailed,
-                "A fleet event is {eventId, type, vin, occurredAt} with status (VehicleStatusChanged) or from before to (MaintenanceScheduled).");
+            return Problems.For(ErrorCodes.ValidationFailed, shape);
         }
 
-        return await DeliverAsync(grains, new InboundWebhook(Fleet, headers[StandardWebhooks.IdHeader].ToString(), body,
+        return await DeliverAsync(grains, new InboundWebhook(source, headers[StandardWebhooks.IdHeader].ToString(), body,
             Headers(http, StandardWebhooks.IdHeader, StandardWebhooks.TimestampHeader, StandardWebhooks.SignatureHeader), time.GetUtcNow(), message));
+    }
+
+    public static WebhookMessage? ParseFactoryStatus(string body)
+    {
+        FactoryStatusWire? wire;
+        try
+        {
+            wire = JsonSerializer.Deserialize<FactoryStatusWire>(body, JsonSerializerOptions.Web);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+
+        if (wire is not { OrderId.Length: > 0 and <= 200, Reference.Length: > 0 and <= 200, Status: { } status, OccurredAt: { } occurredAt }
+            || !FactoryStatuses.IsKnown(status) || (wire.Vin is { } vin && !Vin.IsValid(vin)) || (status == FactoryStatuses.Ready && wire.Vin is null))
+        {
+            return null;
+        }
+
+        return new FactoryStatusReported(wire.Reference, new FactoryStatusUpdate("webhook", wire.OrderId, status, wire.Vin is null ? null : Vin.Normalize(wire.Vin),
+            wire.EstimatedCompletionDate, occurredAt));
     }
 
     /// <summary>The statuses Fleet Management sends, by their exact names.</summary>
@@ -186,6 +219,8 @@ public static class WebhooksApi
 
     private static Dictionary<string, string> Headers(HttpContext http, params string[] names) =>
         names.ToDictionary(name => name, name => http.Request.Headers[name].ToString());
+
+    private sealed record FactoryStatusWire(string? OrderId, string? Reference, string? Status, string? Vin, DateTimeOffset? EstimatedCompletionDate, DateTimeOffset? OccurredAt);
 
     private sealed record FleetEventWire(string? EventId, string? Type, string? Vin, DateTimeOffset? OccurredAt, string? Status, DateTimeOffset? From, DateTimeOffset? To);
 }

@@ -18,6 +18,8 @@ public enum OpsItemKind
     Alert = 0,
     SupportTicket = 1,
     DeadLetter = 2,
+    /// <summary>PAY-6: money the platform assumed it would get and did not.</summary>
+    RiskItem = 3,
 }
 
 [GenerateSerializer, Immutable, Alias("caas.ops-item")]

@@ -13,11 +13,11 @@ namespace CaaS.Grains.Notifications;
 public static partial class NotificationOutbox
 {
     public static void Record(List<OutboxMessage> outbox, string id, string customerId, string template, string subject,
-        IReadOnlyDictionary<string, string> data, DateTimeOffset now)
+        IReadOnlyDictionary<string, string> data, DateTimeOffset now, string channel = NotificationChannels.Email)
     {
         if (!outbox.Any(existing => existing.Id == id))
         {
-            outbox.Add(new OutboxMessage(id, customerId, NotificationChannels.Email, template, subject, data, now));
+            outbox.Add(new OutboxMessage(id, customerId, channel, template, subject, data, now));
         }
     }
 

@@ -1,6 +1,8 @@
 using CaaS.Grains.Abstractions;
 using CaaS.Grains.Abstractions.Operations;
+using CaaS.Grains.Abstractions.Orders;
 using CaaS.Grains.Abstractions.Rentals;
+using CaaS.Grains.Abstractions.Services;
 using Microsoft.Extensions.Logging;
 
 namespace CaaS.Grains.Webhooks;
@@ -73,11 +75,17 @@ public sealed partial class WebhookInboxGrain(
                 }
 
                 break;
+            case FactoryStatusReported factory:
+                await GrainFactory.GetGrain<IFactoryOrderGrain>(factory.OrderId).OnFactoryStatusAsync(factory.Update);
+                break;
             case StripePaymentMessage { ReservationId: { } reservationId } payment:
                 await GrainFactory.GetGrain<IReservationGrain>(reservationId).OnPaymentEventAsync(payment.Event);
                 break;
+            case StripePaymentMessage { PurchaseId: { } purchaseId } payment:
+                await GrainFactory.GetGrain<IServicePurchaseGrain>(purchaseId).OnPaymentEventAsync(payment.Event);
+                break;
             case StripePaymentMessage:
-                // Not about anything this platform owns yet (vehicle-service payments arrive with their purchase flow).
+                // Not about anything this platform owns: acknowledged, nothing to do.
                 break;
             default:
                 throw new NotSupportedException($"No handler for {message.GetType().Name}");

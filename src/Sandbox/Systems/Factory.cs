@@ -21,7 +21,8 @@ public sealed class Factory(TimeProvider time)
 
     public sealed record Order(string OrderId, string Reference, VehicleSpec VehicleSpec, string Status, string? Vin, DateTimeOffset EstimatedCompletionDate, DateTimeOffset UpdatedAt);
 
-    public sealed record Advance(string? Status, bool? Duplicate, string? Vin, DateTimeOffset? EstimatedCompletionDate);
+    /// <param name="Deliver">false moves the order without sending its webhook: a lost webhook, which FAC-4's polling recovers.</param>
+    public sealed record Advance(string? Status, bool? Duplicate, string? Vin, DateTimeOffset? EstimatedCompletionDate, bool? Deliver);
 
     private readonly ConcurrentDictionary<string, Order> _orders = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _byReference = new(StringComparer.Ordinal);
@@ -103,10 +104,11 @@ public static class FactoryEndpoints
         var moved = factory.Move(order, request);
         var occurredAt = time.GetUtcNow();
         var messageId = $"msg_{orderId}_{moved.Status}_{occurredAt.ToUnixTimeMilliseconds()}";
-        var json = JsonSerializer.Serialize(new { orderId, status = moved.Status, vin = moved.Vin, estimatedCompletionDate = moved.EstimatedCompletionDate, occurredAt },
-            JsonSerializerOptions.Web);
+        var json = JsonSerializer.Serialize(new { orderId, reference = moved.Reference, status = moved.Status, vin = moved.Vin,
+            estimatedCompletionDate = moved.EstimatedCompletionDate, occurredAt }, JsonSerializerOptions.Web);
         var deliveries = new List<int>();
-        for (var copy = 0; copy < (request.Duplicate == true ? 2 : 1); copy++)
+        var copies = request.Deliver == false ? 0 : request.Duplicate == true ? 2 : 1;
+        for (var copy = 0; copy < copies; copy++)
         {
             deliveries.Add(await webhooks.SendStandardAsync(ExternalSystem.Factory, "Integrations:Factory:WebhookSecret", "/webhooks/factory/status", messageId, json, cancellationToken));
         }
