@@ -8,7 +8,7 @@ using Microsoft.Extensions.Hosting;
 namespace CaaS.Integration.Tests;
 
 /// <summary>The platform as ./run.sh starts it: one silo on the embedded default, no database.</summary>
-public sealed class EmbeddedPlatformFixture : IAsyncLifetime
+public class EmbeddedPlatformFixture : IAsyncLifetime
 {
     private IHost? _client;
 
@@ -16,21 +16,30 @@ public sealed class EmbeddedPlatformFixture : IAsyncLifetime
 
     public string ExportDirectory { get; } = Path.Combine(Path.GetTempPath(), "caas-exports-" + Guid.NewGuid().ToString("N")[..8]);
 
+    protected virtual IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?> { ["Analytics__ExportDirectory"] = ExportDirectory };
+
     public IClusterClient Grains => _client!.Services.GetRequiredService<IClusterClient>();
 
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(ExportDirectory);
-        Platform = await Platform.StartAsync(settings: new Dictionary<string, string?> { ["Analytics__ExportDirectory"] = ExportDirectory });
+        Platform = await Platform.StartAsync(settings: Settings);
+        _client = await ConnectClientAsync(Platform);
+    }
+
+    /// <summary>A cluster client at the embedded platform's one silo, for what tests do as ops or check inside grains.</summary>
+    internal static async Task<IHost> ConnectClientAsync(Platform platform)
+    {
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["Orleans:ClusterId"] = Platform.ClusterId,
-            ["Orleans:Endpoints:GatewayPort"] = Platform.Silos[0].GatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Orleans:ClusterId"] = platform.ClusterId,
+            ["Orleans:Endpoints:GatewayPort"] = platform.Silos[0].GatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
         builder.UseOrleansClient(client => client.AddCaaSClient(builder.Configuration));
-        _client = builder.Build();
-        await _client.StartAsync();
+        var client = builder.Build();
+        await client.StartAsync();
+        return client;
     }
 
     public async Task DisposeAsync()

@@ -14,10 +14,10 @@ public static class OrdersApi
     public sealed record OrderRequest(SpecRequest? VehicleSpec);
 
     public sealed record OrderResponse(string OrderId, string CustomerId, VehicleSpec VehicleSpec, string Status, DateTimeOffset? EstimatedCompletionDate,
-        string? Vin, RegistrationRecord? Registration, string? LastError, DateTimeOffset CreatedAt, IReadOnlyList<TransitionRecord> History)
+        string? Vin, RegistrationRecord? Registration, string? FactoryOrderId, string? LastError, DateTimeOffset CreatedAt, IReadOnlyList<TransitionRecord> History)
     {
         public static OrderResponse From(FactoryOrderView view) => new(view.OrderId, view.CustomerId, view.Spec, view.Status.ToString(),
-            view.EstimatedCompletionDate, view.Vin, view.Registration, view.LastError, view.CreatedAt, view.History);
+            view.EstimatedCompletionDate, view.Vin, view.Registration, view.FactoryOrderId, view.LastError, view.CreatedAt, view.History);
     }
 
     public static IEndpointRouteBuilder MapOrdersApi(this IEndpointRouteBuilder endpoints)

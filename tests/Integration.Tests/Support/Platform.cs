@@ -19,7 +19,8 @@ public sealed class Platform : IAsyncDisposable
         Sandbox = sandbox;
     }
 
-    public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(30) };
+    // Above the slowest synchronous answer the contract allows: a purchase waits out VSS's retries (5, 10, 20 s).
+    public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(90) };
 
     public string ClusterId => _environment["Orleans__ClusterId"]!;
 

@@ -1,0 +1,279 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using CaaS.Grains.Abstractions;
+using CaaS.Grains.Abstractions.Operations;
+using CaaS.Grains.Abstractions.Orders;
+using CaaS.Integration.Tests.Support;
+using CaaS.TestSupport;
+
+namespace CaaS.Integration.Tests;
+
+/// <summary>
+/// Issue 5 end to end over HTTP (TST-3's two CaaS paths and every failure branch): factory orders
+/// to delivery, and vehicle services to activation, against the API host, a silo and the sandbox,
+/// with money checked where Stripe holds it. Timings are shortened so retries run in seconds.
+/// </summary>
+[Collection(CaasPlatformCollection.Name)]
+public sealed class CaasJourneyTests(CaasPlatformFixture fixture)
+{
+    private Platform Platform => fixture.Platform;
+
+    private CaasCalls Calls => new(fixture.Platform);
+
+    [Fact]
+    public async Task TST_3_an_order_is_built_registered_and_delivered_with_each_status_told_and_late_webhooks_harmless()
+    {
+        var (customer, token) = await Calls.CustomerAsync();
+        var ops = await Platform.TokenAsync("ops-1", "ops");
+
+        using var placedAnswer = await Platform.SendAsync(HttpMethod.Post, "/api/orders", token, CaasCalls.Spec("ES"));
+        var placed = await CaasCalls.ReadAsync(placedAnswer);
+        var id = placed.GetProperty("orderId").GetString()!;
+        var factoryId = placed.GetProperty("factoryOrderId").GetString()!;
+        using var tooEarly = await Platform.SendAsync(HttpMethod.Post, $"/api/orders/{id}/delivery", ops);
+        await Calls.AdvanceAsync(factoryId, new { status = "MANUFACTURING" });
+        await Calls.AdvanceAsync(factoryId, new { status = "DELAYED", estimatedCompletionDate = DateTimeOffset.UtcNow.AddDays(60) });
+        var ready = await Calls.AdvanceAsync(factoryId, new { status = "READY", duplicate = true });
+        var vin = ready.GetProperty("vin").GetString()!;
+        var registered = await Eventually.Until(() => Calls.OrderAsync(token, id), order => order.GetProperty("status").GetString() == "Registered", "the registration");
+        // A late MANUFACTURING, delivered twice, after READY: never backwards.
+        var late = await Calls.AdvanceAsync(factoryId, new { status = "MANUFACTURING", duplicate = true });
+        using var delivered = await Platform.SendAsync(HttpMethod.Post, $"/api/orders/{id}/delivery", ops);
+        using var deliveredAgain = await Platform.SendAsync(HttpMethod.Post, $"/api/orders/{id}/delivery", ops);
+        using var byCustomer = await Platform.SendAsync(HttpMethod.Post, $"/api/orders/{id}/delivery", token);
+        var (_, stranger) = await Calls.CustomerAsync();
+        using var notTheirs = await Platform.SendAsync(HttpMethod.Get, $"/api/orders/{id}", stranger);
+        var vehicle = await CaasCalls.ReadAsync(await Platform.SendAsync(HttpMethod.Get, $"/api/vehicles/{vin}", token));
+        var final = await Calls.OrderAsync(token, id);
+
+        Assert.Equal(HttpStatusCode.Created, placedAnswer.StatusCode);
+        Assert.Equal("Placed", placed.GetProperty("status").GetString());
+        Assert.True(placed.TryGetProperty("estimatedCompletionDate", out var eta) && eta.ValueKind == JsonValueKind.String);
+        await CaasCalls.AssertProblemAsync(tooEarly, HttpStatusCode.Conflict, "INVALID_STATE");
+        Assert.Equal([200, 200], ready.GetProperty("deliveries").EnumerateArray().Select(status => status.GetInt32()));
+        Assert.Equal([200, 200], late.GetProperty("deliveries").EnumerateArray().Select(status => status.GetInt32()));
+        Assert.Equal(vin, registered.GetProperty("vin").GetString());
+        Assert.StartsWith("ES-", registered.GetProperty("registration").GetProperty("plateNumber").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, delivered.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, deliveredAgain.StatusCode);
+        await CaasCalls.AssertProblemAsync(byCustomer, HttpStatusCode.Forbidden, "FORBIDDEN");
+        await CaasCalls.AssertProblemAsync(notTheirs, HttpStatusCode.NotFound, "NOT_FOUND");
+        Assert.Equal("Delivered", final.GetProperty("status").GetString());
+        Assert.Equal(["None>Placing", "Placing>Placed", "Placed>Manufacturing", "Manufacturing>Delayed", "Delayed>Ready", "Ready>Registered", "Registered>Delivered"],
+            final.GetProperty("history").EnumerateArray().Select(move => $"{move.GetProperty("from").GetString()}>{move.GetProperty("to").GetString()}"));
+        Assert.Equal(customer, vehicle.GetProperty("ownerId").GetString());
+        var told = await Eventually.Until(() => Calls.NotificationsAsync(customer), sent => sent.Length >= 5, "every notification to be sent");
+        Assert.Equal(["STATUS_UPDATE/email", "DELAY_ALERT/email", "VEHICLE_READY/email", "VEHICLE_READY/push", "VEHICLE_DELIVERED/email"],
+            told.Select(message => $"{message.GetProperty("template").GetString()}/{message.GetProperty("channel").GetString()}"));
+    }
+
+    [Fact]
+    public async Task FAC_1_a_failed_placement_alerts_ops_is_not_retried_and_a_human_retry_places_it_once()
+    {
+        var (_, token) = await Calls.CustomerAsync();
+        await Calls.FaultAsync(new { system = "factory", mode = "down" });
+        JsonElement failed;
+        int placementsWhileDown;
+        try
+        {
+            failed = await CaasCalls.ReadAsync(await Platform.SendAsync(HttpMethod.Post, "/api/orders", token, CaasCalls.Spec("DE")));
+            placementsWhileDown = (await Calls.SandboxRequestsAsync("factory")).Count(request => request.GetProperty("method").GetString() == "POST"
+                && request.GetProperty("status").GetInt32() == 503);
+        }
+        finally
+        {
+            await Calls.FaultAsync(new { system = "factory", mode = "ok" });
+        }
+
+        var id = failed.GetProperty("orderId").GetString()!;
+        var alerts = await fixture.Grains.GetGrain<IOpsGrain>(0).ListAsync(OpsItemKind.Alert);
+        var retried = await fixture.Grains.GetGrain<IFactoryOrderGrain>(id).RetryAsync(new TransitionCause("factory is back", "ops-1"));
+        var again = await fixture.Grains.GetGrain<IFactoryOrderGrain>(id).RetryAsync(new TransitionCause("clicked twice", "ops-1")).ContinueWith(task => task.Exception?.InnerException);
+
+        Assert.Equal("PlacementFailed", failed.GetProperty("status").GetString());
+        Assert.Equal(1, placementsWhileDown);
+        Assert.Contains(alerts, alert => alert.Id == $"factory-placement/{id}" && alert.FlowId == id);
+        Assert.Equal(FactoryOrderStatus.Placed, retried.Status);
+        Assert.Equal("ops-1", retried.History[^2].Actor);
+        Assert.Equal(ErrorCodes.InvalidState, Assert.IsType<DomainException>(again).Code);
+    }
+
+    [Fact]
+    public async Task FAC_4_an_order_whose_webhook_was_lost_is_polled_after_the_silence()
+    {
+        var (_, token) = await Calls.CustomerAsync();
+        var placed = await CaasCalls.ReadAsync(await Platform.SendAsync(HttpMethod.Post, "/api/orders", token, CaasCalls.Spec("FR")));
+
+        var lost = await Calls.AdvanceAsync(placed.GetProperty("factoryOrderId").GetString()!, new { status = "MANUFACTURING", deliver = false });
+        var polled = await Eventually.Until(() => Calls.OrderAsync(token, placed.GetProperty("orderId").GetString()!),
+            order => order.GetProperty("status").GetString() == "Manufacturing", "the poll to find the change");
+
+        Assert.Empty(lost.GetProperty("deliveries").EnumerateArray());
+        Assert.Contains("(poll)", polled.GetProperty("history").EnumerateArray().Last().GetProperty("cause").GetString(), StringComparison.Ordinal);
+        Assert.Contains(await Calls.SandboxRequestsAsync("factory"), request => request.GetProperty("method").GetString() == "GET"
+            && request.GetProperty("path").GetString()!.EndsWith(placed.GetProperty("factoryOrderId").GetString()!, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task REG_1_and_2_a_registration_that_fails_blocks_delivery_and_alerts_ops()
+    {
+        var (_, token) = await Calls.CustomerAsync();
+        var ops = await Platform.TokenAsync("ops-1", "ops");
+        // No registration body serves GB in the sandbox: the registration is refused.
+        var placed = await CaasCalls.ReadAsync(await Platform.SendAsync(HttpMethod.Post, "/api/orders", token, CaasCalls.Spec("GB")));
+        var id = placed.GetProperty("orderId").GetString()!;
+
+        await Calls.AdvanceAsync(placed.GetProperty("factoryOrderId").GetString()!, new { status = "READY" });
+        var failed = await Eventually.Until(() => Calls.OrderAsync(token, id), order => order.GetProperty("status").GetString() == "RegistrationFailed", "the registration to fail");
+        using var delivery = await Platform.SendAsync(HttpMethod.Post, $"/api/orders/{id}/delivery", ops);
+
+        await CaasCalls.AssertProblemAsync(delivery, HttpStatusCode.Conflict, "INVALID_STATE");
+        Assert.False(string.IsNullOrEmpty(failed.GetProperty("lastError").GetString()));
+        Assert.Contains(await fixture.Grains.GetGrain<IOpsGrain>(0).ListAsync(OpsItemKind.Alert), alert => alert.Id == $"registration/{id}");
+        var vehicle = await CaasCalls.ReadAsync(await Platform.SendAsync(HttpMethod.Get, $"/api/vehicles/{failed.GetProperty("vin").GetString()}", token), allowFailure: true);
+        Assert.False(vehicle.ValueKind == JsonValueKind.Object && vehicle.TryGetProperty("ownerId", out var owner) && owner.ValueKind == JsonValueKind.String);
+    }
+
+    [Fact]
+    public async Task TST_3_a_service_is_activated_over_the_air_then_captured_and_its_settlement_confirmed_or_raised_as_a_risk()
+    {
+        var (customer, token) = await Calls.CustomerAsync();
+        var vin = await Calls.DeliveredVehicleAsync(token);
+
+        using var started = await Calls.BuyAsync(token, vin, "ENHANCED_POWER");
+        var purchase = await CaasCalls.ReadAsync(started);
+        var id = purchase.GetProperty("purchaseId").GetString()!;
+        var active = await Eventually.Until(() => Calls.PurchaseAsync(token, id), view => view.GetProperty("status").GetString() == "Active"
+            && view.GetProperty("settlement").GetString() == "confirmed", "the activation and its settlement");
+        var intent = Assert.Single((await Calls.IntentsAsync(id)).EnumerateArray());
+        var (_, stranger) = await Calls.CustomerAsync();
+        using var notTheirs = await Platform.SendAsync(HttpMethod.Get, $"/api/service-purchases/{id}", stranger);
+        using var notTheirVehicle = await Calls.BuyAsync(stranger, vin, "ENHANCED_POWER");
+
+        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+        Assert.Equal("Activating", purchase.GetProperty("status").GetString());
+        Assert.False(purchase.GetProperty("charged").GetBoolean());
+        Assert.True(active.GetProperty("charged").GetBoolean());
+        Assert.Equal(1, active.GetProperty("attempts").GetInt32());
+        Assert.Equal(("succeeded", 4_900L), (intent.GetProperty("status").GetString(), intent.GetProperty("amount_received").GetInt64()));
+        Assert.Contains(await Calls.SandboxRequestsAsync("iot"), request => request.GetProperty("path").GetString() == $"/api/iot/vehicles/{vin}/configure");
+        await CaasCalls.AssertProblemAsync(notTheirs, HttpStatusCode.NotFound, "NOT_FOUND");
+        await CaasCalls.AssertProblemAsync(notTheirVehicle, HttpStatusCode.NotFound, "NOT_FOUND");
+
+        await Calls.SandboxPostAsync($"/sandbox/stripe/payment_intents/{intent.GetProperty("id").GetString()}/fail-settlement");
+        var risky = await Eventually.Until(() => Calls.PurchaseAsync(token, id), view => view.GetProperty("settlement").GetString() == "failed", "the settlement failure");
+        Assert.Equal("Active", risky.GetProperty("status").GetString());
+        Assert.Contains(await fixture.Grains.GetGrain<IOpsGrain>(0).ListAsync(OpsItemKind.RiskItem), item => item.Id == $"settlement-failed/{id}");
+        var told = await Eventually.Until(() => Calls.NotificationsAsync(customer), sent => sent.Any(message => message.GetProperty("template").GetString() == "PAYMENT_FAILED"),
+            "the customer to be told");
+        Assert.Contains(told, message => message.GetProperty("template").GetString() == "SERVICE_ACTIVATED");
+    }
+
+    [Fact]
+    public async Task IOT_4_an_activation_that_fails_every_attempt_is_never_charged_and_opens_a_ticket()
+    {
+        var (customer, token) = await Calls.CustomerAsync();
+        var vin = await Calls.DeliveredVehicleAsync(token);
+        await Calls.SandboxPostAsync("/sandbox/iot/behavior", new { vin, outcome = "fail", delayMs = 200 });
+
+        var id = (await CaasCalls.ReadAsync(await Calls.BuyAsync(token, vin, "HEATED_SEATS"))).GetProperty("purchaseId").GetString()!;
+        var failed = await Eventually.Until(() => Calls.PurchaseAsync(token, id), view => view.GetProperty("status").GetString() == "Failed", "the retries to run out");
+        var intents = await Eventually.Until(() => Calls.IntentsAsync(id), found => found.EnumerateArray().All(intent => intent.GetProperty("status").GetString() == "canceled"),
+            "the authorisation to be voided");
+
+        // Ota__MaxRetries is 2 here: the first attempt and two retries.
+        Assert.Equal(3, failed.GetProperty("attempts").GetInt32());
+        Assert.False(failed.GetProperty("charged").GetBoolean());
+        Assert.Equal(3, (await Calls.SandboxRequestsAsync("iot")).Count(request => request.GetProperty("path").GetString() == $"/api/iot/vehicles/{vin}/configure"));
+        Assert.Equal(0, Assert.Single(intents.EnumerateArray()).GetProperty("amount_received").GetInt64());
+        Assert.Contains(await fixture.Grains.GetGrain<IOpsGrain>(0).ListAsync(OpsItemKind.SupportTicket), ticket => ticket.Id == $"ota-failed/{id}");
+        await Eventually.Until(() => Calls.NotificationsAsync(customer), sent => sent.Any(message => message.GetProperty("template").GetString() == "SERVICE_ACTIVATION_FAILED"),
+            "the customer to be told");
+    }
+
+    [Fact]
+    public async Task VSS_2_and_5_overdue_maintenance_or_VSS_down_without_a_fresh_cache_blocks_and_a_fresh_cache_answers()
+    {
+        var (_, token) = await Calls.CustomerAsync();
+        var overdue = (await Platform.Http.GetFromJsonAsync<JsonElement>(new Uri(Platform.Sandbox.BaseUrl + "/sandbox/fleet/vehicles")))
+            .EnumerateArray().Single(vehicle => vehicle.GetProperty("maintenanceOverdue").GetBoolean()).GetProperty("vin").GetString()!;
+        await Calls.DeliveredVehicleAsync(token, overdue);
+        var cached = await Calls.DeliveredVehicleAsync(token);
+        var uncached = await Calls.DeliveredVehicleAsync(token);
+        var first = (await CaasCalls.ReadAsync(await Calls.BuyAsync(token, cached, "AUTOPARK"))).GetProperty("purchaseId").GetString()!;
+
+        using var blocked = await Calls.BuyAsync(token, overdue, "AUTOPARK");
+        await Calls.FaultAsync(new { system = "vss", mode = "down", vin = cached });
+        await Calls.FaultAsync(new { system = "vss", mode = "down", vin = uncached });
+        HttpResponseMessage[] whileDown;
+        try
+        {
+            // Both wait out VSS's retries (5, 10 and 20 s), side by side.
+            whileDown = await Task.WhenAll(Calls.BuyAsync(token, cached, "HEATED_SEATS"), Calls.BuyAsync(token, uncached, "HEATED_SEATS"));
+        }
+        finally
+        {
+            await Calls.FaultAsync(new { system = "vss", mode = "ok", vin = cached });
+            await Calls.FaultAsync(new { system = "vss", mode = "ok", vin = uncached });
+        }
+
+        await CaasCalls.AssertProblemAsync(blocked, HttpStatusCode.UnprocessableEntity, "MAINTENANCE_REQUIRED");
+        Assert.Equal(HttpStatusCode.Accepted, whileDown[0].StatusCode);
+        await CaasCalls.AssertProblemAsync(whileDown[1], HttpStatusCode.ServiceUnavailable, "DEPENDENCY_UNAVAILABLE");
+        var fromCache = await CaasCalls.ReadAsync(whileDown[0]);
+        Assert.Contains("VSS cache", fromCache.GetProperty("history").EnumerateArray().Last().GetProperty("cause").GetString(), StringComparison.Ordinal);
+        Assert.Empty((await Platform.Http.GetFromJsonAsync<JsonElement>(new Uri($"{Platform.Sandbox.BaseUrl}/sandbox/stripe/payment_intents?metadata[vin]={overdue}"))).EnumerateArray());
+        Assert.Empty((await Platform.Http.GetFromJsonAsync<JsonElement>(new Uri($"{Platform.Sandbox.BaseUrl}/sandbox/stripe/payment_intents?metadata[vin]={uncached}"))).EnumerateArray());
+        Assert.NotEmpty((await Calls.IntentsAsync(first)).EnumerateArray());
+        whileDown[1].Dispose();
+    }
+
+    [Fact]
+    public async Task Bad_orders_and_purchases_are_refused_with_a_problem_and_change_nothing()
+    {
+        var (_, token) = await Calls.CustomerAsync();
+        var vin = await Calls.DeliveredVehicleAsync(token);
+
+        using var noSpec = await Platform.SendAsync(HttpMethod.Post, "/api/orders", token, new { });
+        using var badCountry = await Platform.SendAsync(HttpMethod.Post, "/api/orders", token, CaasCalls.Spec("Spain"));
+        using var unknownService = await Calls.BuyAsync(token, vin, "TIME_TRAVEL");
+        using var badVin = await Calls.BuyAsync(token, "NOT-A-VIN", "AUTOPARK");
+        using var declined = await Calls.BuyAsync(token, vin, "AUTOPARK", "pm_card_chargeDeclined");
+        using var anonymous = await Platform.SendAsync(HttpMethod.Post, "/api/orders", null, CaasCalls.Spec("ES"));
+
+        await CaasCalls.AssertProblemAsync(noSpec, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
+        await CaasCalls.AssertProblemAsync(badCountry, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
+        await CaasCalls.AssertProblemAsync(unknownService, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
+        await CaasCalls.AssertProblemAsync(badVin, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
+        await CaasCalls.AssertProblemAsync(declined, (HttpStatusCode)402, "PAYMENT_DECLINED");
+        await CaasCalls.AssertProblemAsync(anonymous, HttpStatusCode.Unauthorized, "UNAUTHENTICATED");
+        Assert.DoesNotContain(await Calls.SandboxRequestsAsync("iot"), request => request.GetProperty("path").GetString() == $"/api/iot/vehicles/{vin}/configure");
+    }
+
+}
+
+/// <summary>The embedded platform with the CaaS journeys' timings shortened, and a cluster client for what ops do.</summary>
+public sealed class CaasPlatformFixture : EmbeddedPlatformFixture
+{
+    public static readonly IReadOnlyDictionary<string, string?> ShortTimings = new Dictionary<string, string?>
+    {
+        ["Ota__MaxRetries"] = "2",
+        ["Ota__RetryInterval"] = "00:00:01",
+        ["Ota__AttemptTimeout"] = "00:00:04",
+        ["Ota__PollInterval"] = "00:00:00.200",
+        ["Ota__WatchdogPeriod"] = "00:00:02",
+        ["Orders__PollAfter"] = "00:00:03",
+        ["Orders__GuardPeriod"] = "00:00:02",
+        ["Services__GuardPeriod"] = "00:00:02",
+        ["Reminders__MinimumReminderPeriod"] = "00:00:01",
+    };
+
+    protected override IReadOnlyDictionary<string, string?> Settings => ShortTimings;
+}
+
+[CollectionDefinition(Name)]
+public sealed class CaasPlatformCollection : ICollectionFixture<CaasPlatformFixture>
+{
+    public const string Name = "caas platform";
+}
