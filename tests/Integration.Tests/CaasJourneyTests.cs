@@ -4,6 +4,7 @@ using System.Text.Json;
 using CaaS.Grains.Abstractions;
 using CaaS.Grains.Abstractions.Operations;
 using CaaS.Grains.Abstractions.Orders;
+using CaaS.Grains.Abstractions.Services;
 using CaaS.Integration.Tests.Support;
 using CaaS.TestSupport;
 
@@ -160,6 +161,12 @@ public sealed class CaasJourneyTests(CaasPlatformFixture fixture)
         Assert.Contains(await Calls.SandboxRequestsAsync("iot"), request => request.GetProperty("path").GetString() == $"/api/iot/vehicles/{vin}/configure");
         await CaasCalls.AssertProblemAsync(notTheirs, HttpStatusCode.NotFound, "NOT_FOUND");
         await CaasCalls.AssertProblemAsync(notTheirVehicle, HttpStatusCode.NotFound, "NOT_FOUND");
+
+        // A late or repeated verdict from the OTA grain changes nothing (IOT-4, PAY-9).
+        await fixture.Grains.GetGrain<IServicePurchaseGrain>(id).OnActivationFinishedAsync(new OtaOutcome("ota-" + id, Activated: false, 9, "late duplicate"));
+        await fixture.Grains.GetGrain<IServicePurchaseGrain>(id).OnActivationFinishedAsync(new OtaOutcome("ota-" + id, Activated: true, 1, null));
+        Assert.Equal(("Active", true), ((await Calls.PurchaseAsync(token, id)).GetProperty("status").GetString(), (await Calls.PurchaseAsync(token, id)).GetProperty("charged").GetBoolean()));
+        Assert.Single((await Calls.IntentsAsync(id)).EnumerateArray());
 
         await Calls.SandboxPostAsync($"/sandbox/stripe/payment_intents/{intent.GetProperty("id").GetString()}/fail-settlement");
         var risky = await Eventually.Until(() => Calls.PurchaseAsync(token, id), view => view.GetProperty("settlement").GetString() == "failed", "the settlement failure");
