@@ -35,6 +35,14 @@ public interface IVehicleGrain : IGrainWithStringKey
     /// services for it. Handing it to the same customer again is harmless; to another is refused.
     /// </summary>
     Task AssignOwnerAsync(string customerId, string orderId, string model, TransitionCause cause);
+
+    /// <summary>
+    /// IOT-7: the status API IoT reported, from the telemetry poller. A report whose LastContact is
+    /// not newer than the one held changes nothing. Reads see the latest report at once; it is
+    /// written to storage only when it changed something that matters or the write-behind interval
+    /// has passed, so polling the whole fleet does not cost a write per vehicle per round.
+    /// </summary>
+    Task RecordTelemetryAsync(Integration.IotVehicleStatus status);
 }
 
 [GenerateSerializer, Alias("caas.vehicle-status")]
@@ -71,7 +79,9 @@ public sealed record VehicleSnapshot(
     [property: Id(3)] VehicleStatus Status,
     [property: Id(4)] DateTimeOffset? StatusReportedAt,
     [property: Id(5)] IReadOnlyList<TransitionRecord> History,
-    [property: Id(6)] string? OwnerId = null);
+    [property: Id(6)] string? OwnerId = null,
+    [property: Id(7)] Integration.VehicleTelemetry? Telemetry = null,
+    [property: Id(8)] DateTimeOffset? LastContact = null);
 
 [GenerateSerializer, Alias("caas.vehicle-state")]
 public sealed class VehicleState
@@ -85,4 +95,9 @@ public sealed class VehicleState
     [Id(6)] public List<Timeslot> Timeslots { get; set; } = [];
     /// <summary>The customer a factory order delivered this vehicle to; null for fleet vehicles.</summary>
     [Id(7)] public string? OwnerId { get; set; }
+    /// <summary>The telemetry as last written to storage; a newer report may be held in memory only (IOT-7).</summary>
+    [Id(8)] public Integration.VehicleTelemetry? Telemetry { get; set; }
+    [Id(9)] public DateTimeOffset? LastContact { get; set; }
+    /// <summary>When telemetry was last written, by our clock: the write-behind interval counts from here.</summary>
+    [Id(10)] public DateTimeOffset? TelemetryWrittenAt { get; set; }
 }

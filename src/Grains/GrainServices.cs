@@ -29,6 +29,7 @@ public static class GrainServices
         silo.AddMemoryStreams(BookingStreams.Provider);
         silo.AddMemoryGrainStorage("PubSubStore");
         silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<IBookingExportGrain>(0).EnsureScheduledAsync());
+        silo.AddCaaSTelemetry();
         return silo;
     }
 }

@@ -1,4 +1,5 @@
 using CaaS.Grains.Abstractions;
+using CaaS.Grains.Abstractions.Integration;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace CaaS.ApiHost.Endpoints;
@@ -24,8 +25,11 @@ public static class VehiclesApi
     }
 }
 
-public sealed record VehicleView(string Vin, string? Model, string? Category, string Status, DateTimeOffset? StatusReportedAt, IReadOnlyList<TransitionRecord> History)
+/// <summary>Telemetry and LastContact are what API IoT last reported to the poller (IOT-2, IOT-7); null until it first reached the vehicle.</summary>
+public sealed record VehicleView(string Vin, string? Model, string? Category, string Status, DateTimeOffset? StatusReportedAt, IReadOnlyList<TransitionRecord> History,
+    VehicleTelemetry? Telemetry = null, DateTimeOffset? LastContact = null)
 {
     public static VehicleView From(VehicleSnapshot vehicle) =>
-        new(vehicle.Vin, vehicle.Model, vehicle.Category, vehicle.Status.ToString(), vehicle.StatusReportedAt, vehicle.History);
+        new(vehicle.Vin, vehicle.Model, vehicle.Category, vehicle.Status.ToString(), vehicle.StatusReportedAt, vehicle.History,
+            vehicle.Telemetry, vehicle.LastContact);
 }

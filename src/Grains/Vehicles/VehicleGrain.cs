@@ -1,17 +1,38 @@
 using CaaS.Grains.Abstractions;
+using CaaS.Grains.Abstractions.Integration;
 using CaaS.Grains.Abstractions.Rentals;
+using CaaS.Grains.Telemetry;
+using Microsoft.Extensions.Options;
 
 namespace CaaS.Grains.Vehicles;
 
 public sealed class VehicleGrain(
     [PersistentState("vehicle", StorageNames.Grains)] IPersistentState<VehicleState> state,
-    TimeProvider time) : Grain, IVehicleGrain
+    TimeProvider time,
+    IOptionsMonitor<TelemetryPollerOptions> telemetryOptions) : Grain, IVehicleGrain
 {
     /// <summary>Past timeslots are dropped after a day so a vehicle's state does not grow with its life.</summary>
     private static readonly TimeSpan KeepPastSlots = TimeSpan.FromDays(1);
 
-    public Task<VehicleSnapshot?> GetAsync() =>
-        Task.FromResult(state.RecordExists ? state.State.ToSnapshot() : null);
+    /// <summary>
+    /// IOT-7: the latest telemetry report when it is newer than the written one. Lost with the
+    /// activation, on purpose: the next poll brings it back within one interval, and flushing on
+    /// deactivation would turn every silo shutdown into a write per vehicle of the fleet.
+    /// </summary>
+    private IotVehicleStatus? _unwrittenTelemetry;
+
+    public Task<VehicleSnapshot?> GetAsync()
+    {
+        if (!state.RecordExists)
+        {
+            return Task.FromResult<VehicleSnapshot?>(null);
+        }
+
+        var snapshot = state.State.ToSnapshot();
+        return Task.FromResult<VehicleSnapshot?>(_unwrittenTelemetry is { } latest
+            ? snapshot with { Telemetry = latest.Telemetry, LastContact = latest.LastContact }
+            : snapshot);
+    }
 
     public async Task<StatusChangeOutcome> ReportStatusAsync(VehicleStatusReport report)
     {
@@ -96,5 +117,38 @@ public sealed class VehicleGrain(
         state.State.Category ??= "car";
         TransitionHistory.Append(state.State.History, TransitionHistory.Record(time.GetUtcNow(), "Unowned", "Owned", cause with { Reason = $"{cause.Reason} (order {orderId})" }));
         await state.WriteStateAsync();
+    }
+
+    public async Task RecordTelemetryAsync(IotVehicleStatus status)
+    {
+        if (!TelemetryRules.IsNewer(_unwrittenTelemetry?.LastContact ?? state.State.LastContact, status.LastContact))
+        {
+            return;
+        }
+
+        var now = time.GetUtcNow();
+        var written = (state.State.Telemetry, state.State.LastContact, state.State.TelemetryWrittenAt);
+        if (TelemetryRules.WriteReason(written.Telemetry, written.TelemetryWrittenAt, status.Telemetry, now,
+                telemetryOptions.CurrentValue.Thresholds) == TelemetryWriteReason.None)
+        {
+            _unwrittenTelemetry = status;
+            return;
+        }
+
+        state.State.Vin = this.GetPrimaryKeyString();
+        (state.State.Telemetry, state.State.LastContact, state.State.TelemetryWrittenAt) = (status.Telemetry, status.LastContact, now);
+        try
+        {
+            await state.WriteStateAsync();
+            _unwrittenTelemetry = null;
+        }
+        catch
+        {
+            // The state must keep saying what storage holds, or the rules would compare with a write
+            // that never happened; the report is still served from memory.
+            (state.State.Telemetry, state.State.LastContact, state.State.TelemetryWrittenAt) = written;
+            _unwrittenTelemetry = status;
+            throw;
+        }
     }
 }

@@ -34,5 +34,6 @@ public static class VehicleRules
         (state.Status == VehicleStatus.Unknown ? fleetStatus : state.Status) is VehicleStatus.Available or VehicleStatus.InUse;
 
     public static VehicleSnapshot ToSnapshot(this VehicleState state) =>
-        new(state.Vin, state.Model, state.Category, state.Status, state.StatusReportedAt, [.. state.History], state.OwnerId);
+        new(state.Vin, state.Model, state.Category, state.Status, state.StatusReportedAt, [.. state.History], state.OwnerId,
+            state.Telemetry, state.LastContact);
 }
