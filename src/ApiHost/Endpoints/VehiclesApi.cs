@@ -27,9 +27,9 @@ public static class VehiclesApi
 
 /// <summary>Telemetry and LastContact are what API IoT last reported to the poller (IOT-2, IOT-7); null until it first reached the vehicle.</summary>
 public sealed record VehicleView(string Vin, string? Model, string? Category, string Status, DateTimeOffset? StatusReportedAt, IReadOnlyList<TransitionRecord> History,
-    VehicleTelemetry? Telemetry = null, DateTimeOffset? LastContact = null)
+    VehicleTelemetry? Telemetry = null, DateTimeOffset? LastContact = null, string? OwnerId = null)
 {
     public static VehicleView From(VehicleSnapshot vehicle) =>
         new(vehicle.Vin, vehicle.Model, vehicle.Category, vehicle.Status.ToString(), vehicle.StatusReportedAt, vehicle.History,
-            vehicle.Telemetry, vehicle.LastContact);
+            vehicle.Telemetry, vehicle.LastContact, vehicle.OwnerId);
 }
