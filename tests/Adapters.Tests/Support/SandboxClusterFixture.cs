@@ -34,6 +34,8 @@ public sealed class SandboxClusterFixture : IAsyncLifetime
             host.Configuration.AddCaasLocalDefaults();
             host.Configuration.AddInMemoryCollection(CaaS.Grains.Abstractions.Integration.ExternalSystem.All
                 .ToDictionary(system => IntegrationOptions.SectionFor(system) + ":BaseUrl", string? (_) => Sandbox.BaseUrl));
+            // The adapter tests count IoT requests and breaker failures to the unit: no status polls among them.
+            host.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Iot:Poller:Enabled"] = "false" });
         });
         builder.ConfigureSilo((_, silo) =>
         {
