@@ -101,6 +101,36 @@ public sealed class CaasJourneyTests(CaasPlatformFixture fixture)
     }
 
     [Fact]
+    public async Task FAC_2_and_WH_1_2_factory_webhooks_with_a_bad_signature_a_stale_timestamp_or_a_bad_body_are_refused_and_change_nothing()
+    {
+        const string FactorySecret = "whsec_bG9jYWwtZmFjdG9yeS13ZWJob29rLXNlY3JldA==";
+        var (_, token) = await Calls.CustomerAsync();
+        var placed = await CaasCalls.ReadAsync(await Platform.SendAsync(HttpMethod.Post, "/api/orders", token, CaasCalls.Spec("IT")));
+        var id = placed.GetProperty("orderId").GetString()!;
+        var body = JsonSerializer.Serialize(new { orderId = placed.GetProperty("factoryOrderId").GetString(), reference = id, status = "MANUFACTURING", occurredAt = DateTimeOffset.UtcNow });
+
+        using var forged = await SendFactoryAsync(body, "msg-forged", DateTimeOffset.UtcNow, "whsec_" + Convert.ToBase64String("not-the-factory-secret"u8.ToArray()));
+        using var stale = await SendFactoryAsync(body, "msg-stale", DateTimeOffset.UtcNow.AddMinutes(-6), FactorySecret);
+        using var future = await SendFactoryAsync(body, "msg-future", DateTimeOffset.UtcNow.AddMinutes(6), FactorySecret);
+        using var readyWithoutVin = await SendFactoryAsync(body.Replace("MANUFACTURING", "READY", StringComparison.Ordinal), "msg-novin", DateTimeOffset.UtcNow, FactorySecret);
+        using var accepted = await SendFactoryAsync(body, "msg-ok", DateTimeOffset.UtcNow, FactorySecret);
+        using var duplicate = await SendFactoryAsync(body, "msg-ok", DateTimeOffset.UtcNow, FactorySecret);
+
+        await CaasCalls.AssertProblemAsync(forged, HttpStatusCode.Unauthorized, "UNAUTHENTICATED");
+        await CaasCalls.AssertProblemAsync(stale, HttpStatusCode.Unauthorized, "UNAUTHENTICATED");
+        await CaasCalls.AssertProblemAsync(future, HttpStatusCode.Unauthorized, "UNAUTHENTICATED");
+        await CaasCalls.AssertProblemAsync(readyWithoutVin, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (accepted.StatusCode, duplicate.StatusCode));
+        Assert.Contains("duplicate", await duplicate.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var order = await Calls.OrderAsync(token, id);
+        Assert.Equal("Manufacturing", order.GetProperty("status").GetString());
+        Assert.Single(order.GetProperty("history").EnumerateArray(), move => move.GetProperty("to").GetString() == "Manufacturing");
+    }
+
+    private Task<HttpResponseMessage> SendFactoryAsync(string body, string id, DateTimeOffset at, string secret) =>
+        Platform.SendStandardWebhookAsync("/webhooks/factory/status", body, id, at, secret);
+
+    [Fact]
     public async Task FAC_4_an_order_whose_webhook_was_lost_is_polled_after_the_silence()
     {
         var (_, token) = await Calls.CustomerAsync();

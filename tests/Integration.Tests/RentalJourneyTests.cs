@@ -478,18 +478,8 @@ public sealed class RentalJourneyTests(EmbeddedPlatformFixture fixture)
         response.EnsureSuccessStatusCode();
     }
 
-    private async Task<HttpResponseMessage> SendFleetAsync(string body, string id, DateTimeOffset at, string secret)
-    {
-        var timestamp = at.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
-        using var request = new HttpRequestMessage(HttpMethod.Post, Platform.ApiHost.BaseUrl + "/events/fleet")
-        {
-            Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json"),
-        };
-        request.Headers.Add("webhook-id", id);
-        request.Headers.Add("webhook-timestamp", timestamp);
-        request.Headers.Add("webhook-signature", "v1," + StandardWebhooks.Sign(secret, id, timestamp, body));
-        return await Platform.Http.SendAsync(request);
-    }
+    private Task<HttpResponseMessage> SendFleetAsync(string body, string id, DateTimeOffset at, string secret) =>
+        Platform.SendStandardWebhookAsync("/events/fleet", body, id, at, secret);
 
     private static async Task<JsonElement> ReadAsync(HttpResponseMessage response)
     {

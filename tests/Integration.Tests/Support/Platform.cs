@@ -112,6 +112,20 @@ public sealed class Platform : IAsyncDisposable
         return token!.AccessToken;
     }
 
+    /// <summary>Posts a webhook signed as the Fleet and the Factory sign them (Standard Webhooks), with any secret and time.</summary>
+    public async Task<HttpResponseMessage> SendStandardWebhookAsync(string path, string body, string id, DateTimeOffset at, string secret)
+    {
+        var timestamp = at.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        using var request = new HttpRequestMessage(HttpMethod.Post, ApiHost.BaseUrl + path)
+        {
+            Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("webhook-id", id);
+        request.Headers.Add("webhook-timestamp", timestamp);
+        request.Headers.Add("webhook-signature", "v1," + CaaS.Hosting.StandardWebhooks.Sign(secret, id, timestamp, body));
+        return await Http.SendAsync(request);
+    }
+
     public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? token, object? body = null,
         IReadOnlyDictionary<string, string>? headers = null)
     {
