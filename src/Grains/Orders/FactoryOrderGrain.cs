@@ -307,13 +307,7 @@ public sealed partial class FactoryOrderGrain(
 
     private Task GuardAsync(TimeSpan due) => this.RegisterOrUpdateReminder(Guard, due, Rules.GuardPeriod);
 
-    private async Task UnguardAsync()
-    {
-        if (await this.GetReminder(Guard) is { } reminder)
-        {
-            await this.UnregisterReminder(reminder);
-        }
-    }
+    private Task UnguardAsync() => this.StopReminderAsync(Guard);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Order {OrderId}: placement failed; waiting for a human decision (FAC-1)")]
     private partial void LogPlacementFailed(Exception exception, string orderId);

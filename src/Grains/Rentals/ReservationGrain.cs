@@ -6,6 +6,7 @@ using CaaS.Grains.Abstractions.Integration;
 using CaaS.Grains.Abstractions.Operations;
 using CaaS.Grains.Abstractions.Rentals;
 using CaaS.Grains.Customers;
+using CaaS.Grains.Integration;
 using CaaS.Grains.Notifications;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -317,14 +318,7 @@ public sealed partial class ReservationGrain(
         {
             try
             {
-                foreach (var intent in await Payments.FindByMetadataAsync("reservationId", Id))
-                {
-                    if (intent.Status is PaymentStatus.RequiresCapture or PaymentStatus.RequiresPaymentMethod)
-                    {
-                        await Payments.CancelAsync(intent.PaymentIntentId, $"{Id}/void/{intent.PaymentIntentId}");
-                    }
-                }
-
+                await Payments.VoidAllAsync("reservationId", Id);
                 S.VoidPending = false;
                 changed = true;
             }
@@ -439,13 +433,7 @@ public sealed partial class ReservationGrain(
     private Task GuardAsync(TimeSpan due) =>
         this.RegisterOrUpdateReminder(Guard, due, Rules.GuardPeriod > due ? Rules.GuardPeriod : due);
 
-    private async Task UnguardAsync()
-    {
-        if (await this.GetReminder(Guard) is { } reminder)
-        {
-            await this.UnregisterReminder(reminder);
-        }
-    }
+    private Task UnguardAsync() => this.StopReminderAsync(Guard);
 
     private DomainException Unavailable(IntegrationException failure, string action)
     {

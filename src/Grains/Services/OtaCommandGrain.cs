@@ -241,10 +241,7 @@ public sealed partial class OtaCommandGrain(
     {
         _timer?.Dispose();
         _timer = null;
-        if (await this.GetReminder(Watchdog) is { } reminder)
-        {
-            await this.UnregisterReminder(reminder);
-        }
+        await this.StopReminderAsync(Watchdog);
     }
 
     private void Arm(TimeSpan due)

@@ -3,6 +3,7 @@ using CaaS.Grains.Abstractions.Integration;
 using CaaS.Grains.Abstractions.Operations;
 using CaaS.Grains.Abstractions.Rentals;
 using CaaS.Grains.Abstractions.Services;
+using CaaS.Grains.Integration;
 using CaaS.Grains.Notifications;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -59,11 +60,18 @@ public sealed partial class ServicePurchaseGrain(
     {
         if (S.Request is not null)
         {
-            return S.Request != request
-                ? throw new DomainException(ErrorCodes.IdempotencyKeyReused, "This Idempotency-Key was used for a different purchase.")
-                : S.ErrorCode is { } code && S.Status is ServicePurchaseStatus.Blocked or ServicePurchaseStatus.Failed && !S.Charged && S.Attempts == 0
-                    ? throw new DomainException(code, S.ErrorMessage ?? code)
-                    : View();
+            if (S.Request != request)
+            {
+                throw new DomainException(ErrorCodes.IdempotencyKeyReused, "This Idempotency-Key was used for a different purchase.");
+            }
+
+            // A purchase refused before its activation began answers a repeat with the same refusal.
+            if (S.ErrorCode is { } code && !S.OtaStarted)
+            {
+                throw new DomainException(code, S.ErrorMessage ?? code);
+            }
+
+            return View();
         }
 
         if (!Rules.Catalog.TryGetValue(request.ServiceCode, out var price))
@@ -237,14 +245,7 @@ public sealed partial class ServicePurchaseGrain(
         {
             try
             {
-                foreach (var intent in await Payments.FindByMetadataAsync("purchaseId", Id))
-                {
-                    if (intent.Status is PaymentStatus.RequiresCapture or PaymentStatus.RequiresPaymentMethod)
-                    {
-                        await Payments.CancelAsync(intent.PaymentIntentId, $"{Id}/void/{intent.PaymentIntentId}");
-                    }
-                }
-
+                await Payments.VoidAllAsync("purchaseId", Id);
                 S.VoidPending = false;
                 await state.WriteStateAsync();
             }
@@ -303,13 +304,7 @@ public sealed partial class ServicePurchaseGrain(
 
     private Task GuardAsync(TimeSpan due) => this.RegisterOrUpdateReminder(Guard, due, Rules.GuardPeriod);
 
-    private async Task UnguardAsync()
-    {
-        if (await this.GetReminder(Guard) is { } reminder)
-        {
-            await this.UnregisterReminder(reminder);
-        }
-    }
+    private Task UnguardAsync() => this.StopReminderAsync(Guard);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Purchase {PurchaseId}: card declined ({DeclineCode})")]
     private partial void LogDeclined(string purchaseId, string? declineCode);

@@ -211,10 +211,7 @@ public sealed partial class TelemetryPollerGrain(
     {
         _timer?.Dispose();
         _timer = null;
-        if (await this.GetReminder(Watchdog) is { } watchdog)
-        {
-            await this.UnregisterReminder(watchdog);
-        }
+        await this.StopReminderAsync(Watchdog);
 
         LogRetired(Partition, Settings.Enabled, Settings.Partitions);
         this.DeactivateOnIdle();
