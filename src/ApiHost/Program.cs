@@ -1,4 +1,5 @@
 using CaaS.ApiHost;
+using CaaS.ApiHost.Admin;
 using CaaS.ApiHost.Endpoints;
 using CaaS.Hosting;
 
@@ -11,6 +12,7 @@ builder.Services.AddCaasHealthChecks();
 builder.Services.AddCaasProblems();
 builder.Services.AddCaasAuthentication(builder.Configuration);
 builder.Services.AddCaasWebhooks(builder.Configuration);
+builder.Services.AddCaasAdmin();
 builder.Services.AddSingleton(TimeProvider.System);
 
 var app = builder.Build();
@@ -27,6 +29,7 @@ app.MapServicesApi();
 app.MapVehiclesApi();
 app.MapWebhooksApi();
 app.MapAnalyticsApi();
+app.MapAdminApi();
 await app.RunAsync();
 
 /// <summary>Lets WebApplicationFactory-based tests find the entry point.</summary>

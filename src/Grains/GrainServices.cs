@@ -1,7 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
+using CaaS.Grains.Abstractions;
 using CaaS.Grains.Abstractions.Analytics;
 using CaaS.Grains.Analytics;
 using CaaS.Grains.Integration;
+using CaaS.Grains.Operations;
 using CaaS.Grains.Orders;
 using CaaS.Grains.Rentals;
 using CaaS.Grains.Services;
@@ -24,9 +26,10 @@ public static class GrainServices
         silo.Services.AddOptions<OrderOptions>().BindConfiguration(OrderOptions.Section);
         silo.Services.AddOptions<ServiceOptions>().BindConfiguration(ServiceOptions.Section);
         silo.Services.AddOptions<OtaOptions>().BindConfiguration(OtaOptions.Section);
-        // ANA-2. The pub-sub store only tracks explicit subscriptions; the booking projection is
-        // subscribed implicitly, so losing that store with a silo loses nothing.
-        silo.AddMemoryStreams(BookingStreams.Provider);
+        silo.Services.AddOptions<OperationsOptions>().BindConfiguration(OperationsOptions.Section);
+        // ANA-2, ADM-1, ADM-4. The pub-sub store only tracks explicit subscriptions; the projections
+        // are subscribed implicitly, so losing that store with a silo loses nothing.
+        silo.AddMemoryStreams(CaasStreams.Provider);
         silo.AddMemoryGrainStorage("PubSubStore");
         silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<IBookingExportGrain>(0).EnsureScheduledAsync());
         silo.AddCaaSTelemetry();

@@ -39,7 +39,6 @@ public interface IBookingExportGrain : IGrainWithIntegerKey
 
 public static class BookingStreams
 {
-    public const string Provider = "caas-streams";
     public const string Namespace = "booking-events";
 
     public static string DayKey(DateTimeOffset createdAt) => createdAt.UtcDateTime.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);

@@ -1,15 +1,27 @@
 namespace CaaS.Grains.Abstractions.Operations;
 
 /// <summary>
-/// What the flows raise for people: ops alerts, support tickets and dead letters (ADM). One grain
-/// holds the open items; it is small because items are few and are resolved.
+/// What the flows raise for people: ops alerts, support tickets, risk items and dead letters (ADM-5),
+/// each open until someone resolves it. One grain holds them; items are few and get resolved.
 /// </summary>
 public interface IOpsGrain : IGrainWithIntegerKey
 {
-    /// <summary>Raising an item with an id already raised is harmless.</summary>
+    /// <summary>
+    /// Raising an open item again counts the occurrence and keeps the newest detail; raising a
+    /// resolved one opens it again, because whatever it reports has happened again.
+    /// </summary>
     Task RaiseAsync(OpsItem item);
 
     Task<IReadOnlyList<OpsItem>> ListAsync(OpsItemKind? kind = null);
+
+    /// <summary>Null when no item has this id.</summary>
+    Task<OpsItem?> GetAsync(string id);
+
+    /// <summary>Someone is on it. Acknowledging twice is harmless; a resolved item cannot be.</summary>
+    Task<OpsItem> AcknowledgeAsync(string id, string actor);
+
+    /// <summary>Done with it. Resolving twice keeps the first resolution.</summary>
+    Task<OpsItem> ResolveAsync(string id, string actor, string resolution);
 }
 
 [GenerateSerializer, Alias("caas.ops-item-kind")]
@@ -22,6 +34,19 @@ public enum OpsItemKind
     RiskItem = 3,
 }
 
+[GenerateSerializer, Alias("caas.ops-item-status")]
+public enum OpsItemStatus
+{
+    Open = 0,
+    Acknowledged = 1,
+    Resolved = 2,
+}
+
+/// <summary>
+/// An item as raised (the first eight members) and as people have handled it since. For a dead
+/// letter, <see cref="Detail"/> is the processing error and <see cref="Data"/> holds the raw body
+/// (<see cref="DeadLetterData.Body"/>), the source and the headers it came with.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("caas.ops-item")]
 public sealed record OpsItem(
     [property: Id(0)] string Id,
@@ -31,7 +56,39 @@ public sealed record OpsItem(
     [property: Id(4)] string? FlowKind,
     [property: Id(5)] string? FlowId,
     [property: Id(6)] DateTimeOffset RaisedAt,
-    [property: Id(7)] IReadOnlyDictionary<string, string> Data);
+    [property: Id(7)] IReadOnlyDictionary<string, string> Data)
+{
+    [Id(8)] public OpsItemStatus Status { get; init; }
+
+    [Id(9)] public int Occurrences { get; init; } = 1;
+
+    [Id(10)] public DateTimeOffset? LastRaisedAt { get; init; }
+
+    [Id(11)] public string? AcknowledgedBy { get; init; }
+
+    [Id(12)] public DateTimeOffset? AcknowledgedAt { get; init; }
+
+    [Id(13)] public string? ResolvedBy { get; init; }
+
+    [Id(14)] public DateTimeOffset? ResolvedAt { get; init; }
+
+    [Id(15)] public string? Resolution { get; init; }
+}
+
+/// <summary>The keys a dead letter's <see cref="OpsItem.Data"/> uses besides the headers it arrived with (WH-6).</summary>
+public static class DeadLetterData
+{
+    public const string Body = "body";
+    public const string Source = "source";
+    public const string Attempts = "attempts";
+
+    public static bool IsHeader(string key) => key is not (Body or Source or Attempts);
+
+    /// <summary>The dead letter of one inbox (key "{source}:{message id}").</summary>
+    public static string ItemId(string inboxKey) => $"dead-letter/{inboxKey}";
+
+    public static string? InboxKeyOf(string itemId) => itemId.StartsWith("dead-letter/", StringComparison.Ordinal) ? itemId["dead-letter/".Length..] : null;
+}
 
 [GenerateSerializer, Alias("caas.ops-state")]
 public sealed class OpsState

@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace CaaS.Grains.Abstractions.Rentals;
 
 /// <summary>
@@ -32,6 +34,25 @@ public interface IReservationGrain : IGrainWithStringKey
 
     /// <summary>FLT-2: maintenance was scheduled over this reservation's window.</summary>
     Task OnMaintenanceScheduledAsync(DateTimeOffset from, DateTimeOffset to);
+
+    /// <summary>ADM-5: the reservation whoever's it is, for operators; null when there is none.</summary>
+    [AlwaysInterleave]
+    Task<ReservationView?> InspectAsync();
+
+    /// <summary>
+    /// ADM-2: an operator's verdict on a return that failed verification. Approved, the final amount
+    /// is decided and captured as for a verified return; refused, the rental is Active again and the
+    /// renter must return the vehicle properly.
+    /// </summary>
+    [ResponseTimeout("00:02:00")]
+    Task<ReservationView> OverrideReturnVerificationAsync(bool approved, TransitionCause cause);
+
+    /// <summary>
+    /// ADM-3: adds a fine (or, negative, takes part of the fines back). Before the final capture it
+    /// changes what is captured; after it, a reduction is refunded. Fines never total below zero.
+    /// </summary>
+    [ResponseTimeout("00:02:00")]
+    Task<ReservationView> AdjustFineAsync(Money amount, TransitionCause cause);
 }
 
 [GenerateSerializer, Alias("caas.reservation-status")]

@@ -38,4 +38,7 @@ public sealed class ReservationState
     [Id(22)] public Money? Price { get; set; }
     [Id(23)] public bool MaintenanceConflict { get; set; }
     [Id(24)] public DateTimeOffset? UpdatedAt { get; set; }
+
+    /// <summary>ADM-4: every movement of money at Stripe for this rental, as published to the revenue projection.</summary>
+    [Id(25)] public List<Operations.MoneyMoved> MoneyMoves { get; set; } = [];
 }

@@ -86,4 +86,13 @@ public sealed class ServicePurchaseState
     [Id(13)] public DateTimeOffset? UpdatedAt { get; set; }
     [Id(14)] public List<OutboxMessage> Outbox { get; set; } = [];
     [Id(15)] public List<TransitionRecord> History { get; set; } = [];
+
+    /// <summary>ADM-4: every movement of money at Stripe for this purchase.</summary>
+    [Id(16)] public List<Operations.MoneyMoved> MoneyMoves { get; set; } = [];
+}
+
+public static class ServicePurchases
+{
+    /// <summary>The OTA command grain that switches a purchase's service on (one per purchase).</summary>
+    public static string OtaCommandIdOf(string purchaseId) => "ota-" + purchaseId;
 }

@@ -1,6 +1,6 @@
 using CaaS.Grains.Abstractions;
 using CaaS.Grains.Abstractions.Analytics;
-using Orleans.Streams;
+using CaaS.Grains.Operations;
 
 namespace CaaS.Grains.Analytics;
 
@@ -12,12 +12,8 @@ namespace CaaS.Grains.Analytics;
 public sealed class BookingDayGrain(
     [PersistentState("booking-day", StorageNames.Grains)] IPersistentState<BookingDayState> state) : Grain, IBookingDayGrain
 {
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
-    {
-        var stream = this.GetStreamProvider(BookingStreams.Provider)
-            .GetStream<AnalyticsExport>(StreamId.Create(BookingStreams.Namespace, this.GetPrimaryKeyString()));
-        await stream.SubscribeAsync((booking, _) => UpsertAsync(booking));
-    }
+    public override Task OnActivateAsync(CancellationToken cancellationToken) =>
+        this.SubscribeOwnStreamAsync<AnalyticsExport>(BookingStreams.Namespace, UpsertAsync);
 
     public Task<IReadOnlyList<AnalyticsExport>> ListAsync() => Task.FromResult<IReadOnlyList<AnalyticsExport>>([.. state.State.Bookings.Values]);
 

@@ -3,6 +3,7 @@ using CaaS.Grains.Abstractions.Integration;
 using CaaS.Grains.Abstractions.Operations;
 using CaaS.Grains.Abstractions.Orders;
 using CaaS.Grains.Notifications;
+using CaaS.Grains.Operations;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -195,7 +196,7 @@ public sealed partial class FactoryOrderGrain(
     {
         S.LastError = reason;
         await GrainFactory.GetGrain<IOpsGrain>(0).RaiseAsync(new OpsItem($"factory-placement/{Id}", OpsItemKind.Alert, "Factory order placement failed",
-            $"Order {Id} was not placed: {reason}. Retry or abandon it.", "factoryOrder", Id, time.GetUtcNow(),
+            $"Order {Id} was not placed: {reason}. Retry or abandon it.", FlowKinds.FactoryOrder, Id, time.GetUtcNow(),
             new Dictionary<string, string> { ["customerId"] = S.Request!.CustomerId, ["model"] = S.Request.Spec.Model }));
         await SaveAsync(FactoryOrderStatus.PlacementFailed, TransitionCause.Automatic($"placement failed: {reason}"));
     }
@@ -264,7 +265,7 @@ public sealed partial class FactoryOrderGrain(
             S.LastError = failure.Message;
             await GrainFactory.GetGrain<IOpsGrain>(0).RaiseAsync(new OpsItem($"registration/{Id}", OpsItemKind.Alert, "Vehicle registration failed",
                 $"{S.Vin} could not be registered in {request.Spec.Country}: {failure.Message}. Delivery is blocked until it is; retry or abandon.",
-                "factoryOrder", Id, time.GetUtcNow(), new Dictionary<string, string> { ["vin"] = S.Vin!, ["country"] = request.Spec.Country }));
+                FlowKinds.FactoryOrder, Id, time.GetUtcNow(), new Dictionary<string, string> { ["vin"] = S.Vin!, ["country"] = request.Spec.Country }));
             await SaveAsync(FactoryOrderStatus.RegistrationFailed, TransitionCause.Automatic($"registration failed: {failure.Message}"));
         }
     }
@@ -300,7 +301,12 @@ public sealed partial class FactoryOrderGrain(
         S.Status = to;
         S.UpdatedAt = now;
         await state.WriteStateAsync();
+        await this.PublishFlowAsync(Moved(), logger);
     }
+
+    private FlowMoved Moved() => new(FlowKinds.FactoryOrder, Id, S.Status.ToString(), S.Status is FactoryOrderStatus.Delivered or FactoryOrderStatus.Abandoned,
+        S.UpdatedAt ?? S.CreatedAt, S.Status is FactoryOrderStatus.Placed or FactoryOrderStatus.Manufacturing or FactoryOrderStatus.Delayed ? S.EstimatedCompletionDate : null,
+        S.Request!.CustomerId, S.Vin);
 
     private FactoryOrderView View() => new(Id, S.Request!.CustomerId, S.Request.Spec, S.Status, S.FactoryOrderId, S.EstimatedCompletionDate, S.Vin,
         S.Registration, S.LastError, S.CreatedAt, [.. S.History]);

@@ -8,9 +8,9 @@ using CaaS.Grains.Abstractions.Rentals;
 using CaaS.Grains.Customers;
 using CaaS.Grains.Integration;
 using CaaS.Grains.Notifications;
+using CaaS.Grains.Operations;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Orleans.Streams;
 
 namespace CaaS.Grains.Rentals;
 
@@ -151,6 +151,7 @@ public sealed partial class ReservationGrain(
                 var captured = await Payments.CaptureAsync(S.PaymentIntentId!, fee, $"{Id}/cancellation-fee");
                 S.CapturedAmount = captured.AmountReceived;
                 S.Fines.Add(new Fine("late cancellation", fee));
+                RecordMoney("cancellation-fee", MoneyMovementType.Captured, captured.AmountReceived, fee.Amount, S.PaymentIntentId!);
             }
         }
         catch (IntegrationException failure)
@@ -219,19 +220,126 @@ public sealed partial class ReservationGrain(
         if (S.VerificationIssues.Count > 0)
         {
             await GrainFactory.GetGrain<IOpsGrain>(0).RaiseAsync(new OpsItem($"return-verification/{Id}", OpsItemKind.Alert,
-                "Return needs verification", string.Join("; ", S.VerificationIssues), "rental", Id, now, new Dictionary<string, string> { ["vin"] = S.Vin }));
+                "Return needs verification", string.Join("; ", S.VerificationIssues), FlowKinds.Rental, Id, now, new Dictionary<string, string> { ["vin"] = S.Vin }));
             await SaveAsync(ReservationStatus.Active, ReservationStatus.ReturnPending, new TransitionCause("returned; waiting for ops verification", customerId));
             return View();
         }
 
-        S.Fines = [.. S.Fines, .. RentalRules.Fines(Rules, proof, S.Request!.EndsAt, now)];
-        var total = S.Fines.Aggregate(S.Price!, (sum, fine) => sum.Plus(fine.Amount));
-        S.CapturePending = total.Amount > S.AuthorizedAmount!.Amount ? S.AuthorizedAmount : total;
-        await GuardAsync(Rules.GuardPeriod);
-        await SaveAsync(ReservationStatus.Active, ReservationStatus.ReturnPending, new TransitionCause("returned and verified", customerId));
-        await SettleAsync();
+        await DecideFinalAmountAsync(ReservationStatus.Active, new TransitionCause("returned and verified", customerId));
         return View();
     }
+
+    /// <summary>The return is accepted: fines are added, the amount to capture is fixed, and the capture is carried out.</summary>
+    private async Task DecideFinalAmountAsync(ReservationStatus from, TransitionCause cause)
+    {
+        S.Fines = [.. S.Fines, .. RentalRules.Fines(Rules, S.ReturnProof!, S.Request!.EndsAt, S.ReturnedAt!.Value)];
+        S.CapturePending = FinalAmount();
+        await GuardAsync(Rules.GuardPeriod);
+        await SaveAsync(from, ReservationStatus.ReturnPending, cause);
+        await SettleAsync();
+    }
+
+    /// <summary>Price and fines, but never more than the hold Stripe will let us capture.</summary>
+    private Money FinalAmount()
+    {
+        var total = S.Fines.Aggregate(S.Price!, (sum, fine) => sum.Plus(fine.Amount));
+        return total.Amount > S.AuthorizedAmount!.Amount ? S.AuthorizedAmount : total;
+    }
+
+    private bool AwaitsVerification => S.Status == ReservationStatus.ReturnPending && S.CapturePending is null && S.VerificationIssues.Count > 0;
+
+    public Task<ReservationView?> InspectAsync() => Task.FromResult(S.Request is null ? null : View());
+
+    public async Task<ReservationView> OverrideReturnVerificationAsync(bool approved, TransitionCause cause)
+    {
+        EnsureExists();
+        if (!AwaitsVerification)
+        {
+            throw new DomainException(ErrorCodes.InvalidState, $"Reservation {Id} is {S.Status} and has no return waiting for verification.");
+        }
+
+        var alert = $"return-verification/{Id}";
+        if (approved)
+        {
+            await DecideFinalAmountAsync(ReservationStatus.ReturnPending, cause with { Reason = $"return approved by ops: {cause.Reason}" });
+        }
+        else
+        {
+            S.ReturnProof = null;
+            S.ReturnedAt = null;
+            S.VerificationIssues = [];
+            Notify($"return-refused-{S.History.Count}", "RETURN_REFUSED", "Your return could not be accepted; please return the vehicle again");
+            await SaveAsync(ReservationStatus.ReturnPending, ReservationStatus.Active, cause with { Reason = $"return refused by ops: {cause.Reason}" });
+            await SettleAsync();
+        }
+
+        await GrainFactory.GetGrain<IOpsGrain>(0).ResolveAsync(alert, cause.Actor ?? "ops", approved ? "return approved" : "return refused");
+        return View();
+    }
+
+    public async Task<ReservationView> AdjustFineAsync(Money amount, TransitionCause cause)
+    {
+        EnsureExists();
+        var fines = S.Fines.Aggregate(Money.Zero(amount.Currency), (sum, fine) => sum.Plus(fine.Amount));
+        if (amount.Amount == 0 || fines.Amount + amount.Amount < 0)
+        {
+            throw new DomainException(ErrorCodes.ValidationFailed, $"The adjustment must not be zero, and fines cannot total below zero (they are {fines.Amount} {fines.Currency}).");
+        }
+
+        var adjustment = new Fine($"adjusted by ops: {cause.Reason}", amount);
+        var reason = $"fine adjusted by {amount.Amount} {amount.Currency}: {cause.Reason}";
+        switch (S.Status)
+        {
+            case ReservationStatus.ReturnPending:
+                S.Fines.Add(adjustment);
+                if (S.CapturePending is not null)
+                {
+                    S.CapturePending = FinalAmount();
+                }
+
+                await SaveAsync(S.Status, S.Status, cause with { Reason = reason });
+                await SettleAsync();
+                return View();
+            case ReservationStatus.Completed when amount.Amount < 0:
+                var refund = new Money(-amount.Amount, amount.Currency);
+                var refundable = S.CapturedAmount!.Amount - (S.RefundedAmount?.Amount ?? 0);
+                if (refund.Amount > refundable)
+                {
+                    throw new DomainException(ErrorCodes.ValidationFailed, $"Only {refundable} {refund.Currency} of what was captured is left to refund.");
+                }
+
+                var step = $"fine-adjustment-{S.Fines.Count}";
+                try
+                {
+                    await Payments.RefundAsync(S.PaymentIntentId!, refund, $"{Id}/{step}");
+                }
+                catch (IntegrationException failure)
+                {
+                    throw Unavailable(failure, "refund");
+                }
+
+                S.Fines.Add(adjustment);
+                S.RefundedAmount = S.RefundedAmount is null ? refund : S.RefundedAmount.Plus(refund);
+                RecordMoney(step, MoneyMovementType.Refunded, refund, refund.Amount, S.PaymentIntentId!);
+                await SaveAsync(S.Status, S.Status, cause with { Reason = reason + "; refunded" });
+                return View();
+            case ReservationStatus.Completed:
+                throw new DomainException(ErrorCodes.InvalidState, "The final amount is captured already: fines can only be reduced (and refunded) now.");
+            default:
+                throw new DomainException(ErrorCodes.InvalidState, $"Fines apply once the vehicle is returned; reservation {Id} is {S.Status}.");
+        }
+    }
+
+    private void EnsureExists()
+    {
+        if (S.Request is null)
+        {
+            throw new DomainException(ErrorCodes.NotFound, $"Rental {Id} was not found.");
+        }
+    }
+
+    private void RecordMoney(string step, MoneyMovementType type, Money amount, long fines, string paymentIntentId) =>
+        MoneyLedger.Record(S.MoneyMoves, new MoneyMoved($"{Id}/{step}", time.GetUtcNow(), RevenueKind.Rental, type, amount, fines, Id, paymentIntentId));
 
     public async Task OnPaymentEventAsync(PaymentEvent paymentEvent)
     {
@@ -244,6 +352,8 @@ public sealed partial class ReservationGrain(
 
         // PAY-4: the captured amount did not settle. Charge it again, a few times, then hand it to support.
         var owed = S.CapturedAmount!;
+        var finesOwed = S.MoneyMoves.LastOrDefault(moved => moved.PaymentIntentId == paymentEvent.PaymentIntentId && moved.Type == MoneyMovementType.Captured)?.FinesAmount ?? 0;
+        RecordMoney($"settlement-failed/{paymentEvent.PaymentIntentId}", MoneyMovementType.SettlementFailed, owed, finesOwed, paymentEvent.PaymentIntentId);
         while (S.RechargeAttempts < Rules.FailedPaymentRetries)
         {
             S.RechargeAttempts++;
@@ -252,8 +362,9 @@ public sealed partial class ReservationGrain(
             {
                 var retry = await Payments.AuthorizeAsync(new AuthorizePayment(key + "/authorize", owed, S.Request!.PaymentMethodId, S.Request.CustomerId,
                     $"Rental {Id} (payment retry {S.RechargeAttempts})", new Dictionary<string, string> { ["reservationId"] = Id, ["retry"] = key }));
-                await Payments.CaptureAsync(retry.PaymentIntentId, owed, key + "/capture");
+                var recharged = await Payments.CaptureAsync(retry.PaymentIntentId, owed, key + "/capture");
                 S.PaymentIntentId = retry.PaymentIntentId;
+                RecordMoney($"recharge-{S.RechargeAttempts}", MoneyMovementType.Captured, recharged.AmountReceived, finesOwed, retry.PaymentIntentId);
                 await SaveAsync(ReservationStatus.Completed, ReservationStatus.Completed,
                     TransitionCause.Automatic($"payment failed ({paymentEvent.FailureMessage}); charged again on retry {S.RechargeAttempts}"));
                 return;
@@ -266,7 +377,7 @@ public sealed partial class ReservationGrain(
 
         await GrainFactory.GetGrain<IOpsGrain>(0).RaiseAsync(new OpsItem($"payment-failed/{Id}", OpsItemKind.SupportTicket, "Rental payment failed",
             $"{owed.Amount} {owed.Currency} did not settle and {Rules.FailedPaymentRetries} new charges failed: {paymentEvent.FailureMessage}",
-            "rental", Id, time.GetUtcNow(), new Dictionary<string, string> { ["paymentIntentId"] = paymentEvent.PaymentIntentId, ["customerId"] = S.Request!.CustomerId }));
+            FlowKinds.Rental, Id, time.GetUtcNow(), new Dictionary<string, string> { ["paymentIntentId"] = paymentEvent.PaymentIntentId, ["customerId"] = S.Request!.CustomerId }));
         Notify("payment-failed", "PAYMENT_FAILED", "We could not take the payment for your rental");
         await SaveAsync(ReservationStatus.Completed, ReservationStatus.PaymentFailed, TransitionCause.Automatic("payment failed after retries; support ticket opened"));
         await SettleAsync();
@@ -281,7 +392,7 @@ public sealed partial class ReservationGrain(
 
         S.MaintenanceConflict = true;
         await GrainFactory.GetGrain<IOpsGrain>(0).RaiseAsync(new OpsItem($"maintenance-conflict/{Id}", OpsItemKind.Alert,
-            "Maintenance overlaps a reservation", $"{S.Vin} is in maintenance from {from:u} to {to:u}", "rental", Id, time.GetUtcNow(),
+            "Maintenance overlaps a reservation", $"{S.Vin} is in maintenance from {from:u} to {to:u}", FlowKinds.Rental, Id, time.GetUtcNow(),
             new Dictionary<string, string> { ["vin"] = S.Vin, ["customerId"] = S.Request!.CustomerId }));
         Notify("maintenance-conflict", "RESERVATION_AFFECTED_BY_MAINTENANCE", "Your reserved vehicle needs maintenance");
         await SaveAsync(S.Status, S.Status, TransitionCause.Automatic("maintenance scheduled over the reservation; flagged to ops"));
@@ -335,6 +446,8 @@ public sealed partial class ReservationGrain(
                 var captured = await Payments.CaptureAsync(S.PaymentIntentId!, amount, $"{Id}/capture");
                 S.CapturedAmount = captured.AmountReceived;
                 S.CapturePending = null;
+                RecordMoney("capture", MoneyMovementType.Captured, captured.AmountReceived,
+                    Math.Max(0, captured.AmountReceived.Amount - S.Price!.Amount), S.PaymentIntentId!);
                 await Vehicle.ReleaseAsync(Id);
                 S.HoldRequested = false;
                 Notify("completed", "RENTAL_COMPLETED", "Thank you for riding with us");
@@ -402,24 +515,17 @@ public sealed partial class ReservationGrain(
         S.Status = to;
         S.UpdatedAt = now;
         await state.WriteStateAsync();
-        await PublishAsync();
+        // ANA-2 and the ops read models: every change goes out once it is stored.
+        await Task.WhenAll(
+            this.PublishAsync(BookingStreams.Namespace, BookingStreams.DayKey(S.CreatedAt), ToExport(), logger),
+            this.PublishFlowAsync(Moved(), logger),
+            this.PublishMoneyAsync(S.MoneyMoves, logger));
     }
 
-    /// <summary>ANA-2: every change goes out on the booking stream, keyed by the day the booking was made.</summary>
-    private async Task PublishAsync()
-    {
-        try
-        {
-            var stream = this.GetStreamProvider(BookingStreams.Provider)
-                .GetStream<AnalyticsExport>(StreamId.Create(BookingStreams.Namespace, BookingStreams.DayKey(S.CreatedAt)));
-            await stream.OnNextAsync(ToExport());
-        }
-        catch (Exception exception) when (exception is not OutOfMemoryException)
-        {
-            // Analytics must never fail a booking; the nightly export reads what the projection holds.
-            LogPublishFailed(exception, Id);
-        }
-    }
+    private FlowMoved Moved() => new(FlowKinds.Rental, Id, S.Status.ToString(),
+        S.Status is ReservationStatus.Completed or ReservationStatus.Cancelled or ReservationStatus.PaymentFailed or ReservationStatus.Rejected,
+        S.UpdatedAt ?? S.CreatedAt, S.Status is ReservationStatus.Confirmed or ReservationStatus.Active ? S.Request!.EndsAt : null,
+        S.Request!.CustomerId, S.Vin, S.Request.VehicleId, S.Request.StartsAt, S.Request.EndsAt);
 
     private AnalyticsExport ToExport() => new(Id, Pseudonym(S.Request!.CustomerId), S.Request.VehicleId, S.Category, S.CreatedAt, S.Request.StartsAt,
         S.Request.EndsAt, S.Status.ToString(), S.Price?.Amount ?? 0, S.CapturedAmount?.Amount ?? 0, S.Price?.Currency ?? Rules.Currency, S.UpdatedAt ?? S.CreatedAt);
@@ -458,7 +564,4 @@ public sealed partial class ReservationGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Reservation {ReservationId}: {Action} failed at a dependency")]
     private partial void LogActionFailed(Exception exception, string reservationId, string action);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Reservation {ReservationId}: booking event not published")]
-    private partial void LogPublishFailed(Exception exception, string reservationId);
 }

@@ -1,7 +1,9 @@
 using System.Diagnostics.Metrics;
 using CaaS.Grains.Abstractions;
 using CaaS.Grains.Abstractions.Integration;
+using CaaS.Grains.Abstractions.Operations;
 using CaaS.Grains.Abstractions.Services;
+using CaaS.Grains.Operations;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -258,9 +260,14 @@ public sealed partial class OtaCommandGrain(
 
     private async Task SaveAsync(string from, OtaCommandStatus to, string reason)
     {
-        TransitionHistory.Append(S.History, TransitionHistory.Record(time.GetUtcNow(), from, to.ToString(), TransitionCause.Automatic(reason)));
+        var now = time.GetUtcNow();
+        TransitionHistory.Append(S.History, TransitionHistory.Record(now, from, to.ToString(), TransitionCause.Automatic(reason)));
         S.Status = to;
         await state.WriteStateAsync();
+        // A pending command is expected to stay quiet for its whole retry schedule.
+        var schedule = (Rules.MaxRetries + 1) * (Rules.AttemptTimeout + Rules.RetryInterval);
+        await this.PublishFlowAsync(new FlowMoved(FlowKinds.OtaCommand, Id, to.ToString(), to != OtaCommandStatus.Pending, now,
+            to == OtaCommandStatus.Pending ? now + schedule : null, Vin: S.Request!.Vin), logger);
     }
 
     private string CorrelationOf(int attempt) => $"{Id}/attempt-{attempt}";

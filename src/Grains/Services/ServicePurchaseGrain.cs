@@ -5,6 +5,7 @@ using CaaS.Grains.Abstractions.Rentals;
 using CaaS.Grains.Abstractions.Services;
 using CaaS.Grains.Integration;
 using CaaS.Grains.Notifications;
+using CaaS.Grains.Operations;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -54,7 +55,7 @@ public sealed partial class ServicePurchaseGrain(
 
     private IPaymentAdapterGrain Payments => GrainFactory.GetGrain<IPaymentAdapterGrain>(0);
 
-    private string CommandId => "ota-" + Id;
+    private string CommandId => ServicePurchases.OtaCommandIdOf(Id);
 
     public async Task<ServicePurchaseView> StartAsync(StartServicePurchase request)
     {
@@ -161,7 +162,7 @@ public sealed partial class ServicePurchaseGrain(
             S.ErrorMessage = outcome.Error;
             await GrainFactory.GetGrain<IOpsGrain>(0).RaiseAsync(new OpsItem($"ota-failed/{Id}", OpsItemKind.SupportTicket, "Service activation failed",
                 $"{S.Request!.ServiceCode} could not be activated on {S.Request.Vin} after {outcome.Attempts} attempts: {outcome.Error}. The customer was not charged.",
-                "servicePurchase", Id, time.GetUtcNow(), new Dictionary<string, string> { ["vin"] = S.Request.Vin, ["customerId"] = S.Request.CustomerId, ["commandId"] = outcome.CommandId }));
+                FlowKinds.ServicePurchase, Id, time.GetUtcNow(), new Dictionary<string, string> { ["vin"] = S.Request.Vin, ["customerId"] = S.Request.CustomerId, ["commandId"] = outcome.CommandId }));
             Notify("activation-failed", "SERVICE_ACTIVATION_FAILED", $"{S.Request.ServiceCode} could not be activated; you were not charged");
             await SaveAsync(ServicePurchaseStatus.Failed, TransitionCause.Automatic($"activation failed after {outcome.Attempts} attempts; authorisation voided; support ticket opened"));
         }
@@ -186,9 +187,10 @@ public sealed partial class ServicePurchaseGrain(
             case "payment_intent.payment_failed" when S.Settlement != "failed":
                 // PAY-6: the service stays on (the risk was assumed); ops take the loss in hand, the customer is told.
                 S.Settlement = "failed";
+                RecordMoney($"settlement-failed/{paymentEvent.PaymentIntentId}", MoneyMovementType.SettlementFailed, S.Price!, paymentEvent.PaymentIntentId);
                 await GrainFactory.GetGrain<IOpsGrain>(0).RaiseAsync(new OpsItem($"settlement-failed/{Id}", OpsItemKind.RiskItem, "Service payment did not settle",
                     $"{S.Price!.Amount} {S.Price.Currency} for {S.Request!.ServiceCode} on {S.Request.Vin} failed to settle: {paymentEvent.FailureMessage}",
-                    "servicePurchase", Id, time.GetUtcNow(), new Dictionary<string, string> { ["paymentIntentId"] = paymentEvent.PaymentIntentId, ["customerId"] = S.Request.CustomerId }));
+                    FlowKinds.ServicePurchase, Id, time.GetUtcNow(), new Dictionary<string, string> { ["paymentIntentId"] = paymentEvent.PaymentIntentId, ["customerId"] = S.Request.CustomerId }));
                 Notify("settlement-failed", "PAYMENT_FAILED", "We could not take the payment for your vehicle service");
                 await SaveAsync(S.Status, TransitionCause.Automatic($"settlement failed ({paymentEvent.FailureMessage}); risk item raised"));
                 await SettleAsync();
@@ -259,8 +261,9 @@ public sealed partial class ServicePurchaseGrain(
         {
             try
             {
-                await Payments.CaptureAsync(S.PaymentIntentId!, S.Price!, $"{Id}/capture");
+                var captured = await Payments.CaptureAsync(S.PaymentIntentId!, S.Price!, $"{Id}/capture");
                 S.CapturePending = false;
+                RecordMoney("capture", MoneyMovementType.Captured, captured.AmountReceived, S.PaymentIntentId!);
                 await SaveAsync(S.Status, TransitionCause.Automatic("captured after the activation was confirmed"));
             }
             catch (IntegrationException failure)
@@ -297,7 +300,15 @@ public sealed partial class ServicePurchaseGrain(
         S.Status = to;
         S.UpdatedAt = now;
         await state.WriteStateAsync();
+        await Task.WhenAll(this.PublishFlowAsync(Moved(), logger), this.PublishMoneyAsync(S.MoneyMoves, logger));
     }
+
+    private FlowMoved Moved() => new(FlowKinds.ServicePurchase, Id, S.Status.ToString(),
+        S.Status is ServicePurchaseStatus.Blocked or ServicePurchaseStatus.Failed || (S.Status == ServicePurchaseStatus.Active && !S.CapturePending),
+        S.UpdatedAt ?? S.CreatedAt, CustomerId: S.Request!.CustomerId, Vin: S.Request.Vin);
+
+    private void RecordMoney(string step, MoneyMovementType type, Money amount, string paymentIntentId) =>
+        MoneyLedger.Record(S.MoneyMoves, new MoneyMoved($"{Id}/{step}", time.GetUtcNow(), RevenueKind.VehicleService, type, amount, 0, Id, paymentIntentId));
 
     private ServicePurchaseView View() => new(Id, S.Request!.CustomerId, S.Request.Vin, S.Request.ServiceCode, S.Status, S.Charged, S.Attempts, S.Price,
         S.Settlement, S.ErrorCode, S.ErrorMessage, S.CreatedAt, [.. S.History]);

@@ -51,9 +51,14 @@ public sealed partial class WebhookInboxGrain(
             LogFailed(exception, webhook.Source, webhook.MessageId);
             state.State.LastError = exception.Message;
             await state.WriteStateAsync();
-            await GrainFactory.GetGrain<IOpsGrain>(0).RaiseAsync(new OpsItem($"dead-letter/{this.GetPrimaryKeyString()}", OpsItemKind.DeadLetter,
+            await GrainFactory.GetGrain<IOpsGrain>(0).RaiseAsync(new OpsItem(DeadLetterData.ItemId(this.GetPrimaryKeyString()), OpsItemKind.DeadLetter,
                 $"{webhook.Source} webhook failed processing", exception.Message, "webhook", this.GetPrimaryKeyString(), time.GetUtcNow(),
-                new Dictionary<string, string>(webhook.Headers) { ["body"] = webhook.Body, ["source"] = webhook.Source }));
+                new Dictionary<string, string>(webhook.Headers)
+                {
+                    [DeadLetterData.Body] = webhook.Body,
+                    [DeadLetterData.Source] = webhook.Source,
+                    [DeadLetterData.Attempts] = state.State.Attempts.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                }));
             return InboxOutcome.Failed;
         }
     }

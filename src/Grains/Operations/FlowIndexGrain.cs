@@ -1,0 +1,79 @@
+using CaaS.Grains.Abstractions;
+using CaaS.Grains.Abstractions.Operations;
+using Microsoft.Extensions.Options;
+
+namespace CaaS.Grains.Operations;
+
+/// <summary>
+/// The unfinished flows of one kind and partition, as their events told them (ADM-1, stuck flows).
+/// Writes are coalesced on a timer (<see cref="OperationsOptions.IndexFlushInterval"/>) because every
+/// reservation moves through it; reads are answered from memory.
+/// </summary>
+[ImplicitStreamSubscription(FlowIndex.Namespace)]
+public sealed class FlowIndexGrain(
+    [PersistentState("flow-index", StorageNames.Grains)] IPersistentState<FlowIndexState> state,
+    IOptionsMonitor<OperationsOptions> options,
+    TimeProvider time) : Grain, IFlowIndexGrain
+{
+    private readonly Dictionary<string, DateTimeOffset> _finished = [];
+    private bool _dirty;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        await this.SubscribeOwnStreamAsync<FlowMoved>(FlowIndex.Namespace, moved =>
+        {
+            Apply(moved);
+            return Task.CompletedTask;
+        });
+        var every = options.CurrentValue.IndexFlushInterval;
+        this.RegisterGrainTimer(FlushAsync, new GrainTimerCreationOptions(every, every));
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => await FlushAsync(cancellationToken);
+
+    public Task<IReadOnlyList<FlowMoved>> ListAsync() => Task.FromResult<IReadOnlyList<FlowMoved>>([.. state.State.Open.Values]);
+
+    private void Apply(FlowMoved moved)
+    {
+        var open = state.State.Open;
+        if (_finished.TryGetValue(moved.FlowId, out var finishedAt) && finishedAt >= moved.MovedAt)
+        {
+            return;
+        }
+
+        if (open.TryGetValue(moved.FlowId, out var known) && known.MovedAt > moved.MovedAt)
+        {
+            return;
+        }
+
+        if (moved.Finished)
+        {
+            open.Remove(moved.FlowId);
+            _finished[moved.FlowId] = moved.MovedAt;
+            Forget(time.GetUtcNow() - options.CurrentValue.FinishedMemory);
+        }
+        else
+        {
+            open[moved.FlowId] = moved;
+        }
+
+        _dirty = true;
+    }
+
+    private void Forget(DateTimeOffset before)
+    {
+        foreach (var (flowId, finishedAt) in _finished.Where(entry => entry.Value < before).ToList())
+        {
+            _finished.Remove(flowId);
+        }
+    }
+
+    private async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        if (_dirty)
+        {
+            _dirty = false;
+            await state.WriteStateAsync(cancellationToken);
+        }
+    }
+}
