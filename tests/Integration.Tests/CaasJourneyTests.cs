@@ -103,18 +103,17 @@ public sealed class CaasJourneyTests(CaasPlatformFixture fixture)
     [Fact]
     public async Task FAC_2_and_WH_1_2_factory_webhooks_with_a_bad_signature_a_stale_timestamp_or_a_bad_body_are_refused_and_change_nothing()
     {
-        const string FactorySecret = "whsec_bG9jYWwtZmFjdG9yeS13ZWJob29rLXNlY3JldA==";
         var (_, token) = await Calls.CustomerAsync();
         var placed = await CaasCalls.ReadAsync(await Platform.SendAsync(HttpMethod.Post, "/api/orders", token, CaasCalls.Spec("IT")));
         var id = placed.GetProperty("orderId").GetString()!;
         var body = JsonSerializer.Serialize(new { orderId = placed.GetProperty("factoryOrderId").GetString(), reference = id, status = "MANUFACTURING", occurredAt = DateTimeOffset.UtcNow });
 
-        using var forged = await SendFactoryAsync(body, "msg-forged", DateTimeOffset.UtcNow, "whsec_" + Convert.ToBase64String("not-the-factory-secret"u8.ToArray()));
-        using var stale = await SendFactoryAsync(body, "msg-stale", DateTimeOffset.UtcNow.AddMinutes(-6), FactorySecret);
-        using var future = await SendFactoryAsync(body, "msg-future", DateTimeOffset.UtcNow.AddMinutes(6), FactorySecret);
-        using var readyWithoutVin = await SendFactoryAsync(body.Replace("MANUFACTURING", "READY", StringComparison.Ordinal), "msg-novin", DateTimeOffset.UtcNow, FactorySecret);
-        using var accepted = await SendFactoryAsync(body, "msg-ok", DateTimeOffset.UtcNow, FactorySecret);
-        using var duplicate = await SendFactoryAsync(body, "msg-ok", DateTimeOffset.UtcNow, FactorySecret);
+        using var forged = await Calls.SendFactoryAsync(body, "msg-forged", DateTimeOffset.UtcNow, "whsec_" + Convert.ToBase64String("not-the-factory-secret"u8.ToArray()));
+        using var stale = await Calls.SendFactoryAsync(body, "msg-stale", DateTimeOffset.UtcNow.AddMinutes(-6), CaasCalls.FactorySecret);
+        using var future = await Calls.SendFactoryAsync(body, "msg-future", DateTimeOffset.UtcNow.AddMinutes(6), CaasCalls.FactorySecret);
+        using var readyWithoutVin = await Calls.SendFactoryAsync(body.Replace("MANUFACTURING", "READY", StringComparison.Ordinal), "msg-novin", DateTimeOffset.UtcNow, CaasCalls.FactorySecret);
+        using var accepted = await Calls.SendFactoryAsync(body, "msg-ok", DateTimeOffset.UtcNow, CaasCalls.FactorySecret);
+        using var duplicate = await Calls.SendFactoryAsync(body, "msg-ok", DateTimeOffset.UtcNow, CaasCalls.FactorySecret);
 
         await CaasCalls.AssertProblemAsync(forged, HttpStatusCode.Unauthorized, "UNAUTHENTICATED");
         await CaasCalls.AssertProblemAsync(stale, HttpStatusCode.Unauthorized, "UNAUTHENTICATED");
@@ -127,8 +126,6 @@ public sealed class CaasJourneyTests(CaasPlatformFixture fixture)
         Assert.Single(order.GetProperty("history").EnumerateArray(), move => move.GetProperty("to").GetString() == "Manufacturing");
     }
 
-    private Task<HttpResponseMessage> SendFactoryAsync(string body, string id, DateTimeOffset at, string secret) =>
-        Platform.SendStandardWebhookAsync("/webhooks/factory/status", body, id, at, secret);
 
     [Fact]
     public async Task FAC_4_an_order_whose_webhook_was_lost_is_polled_after_the_silence()

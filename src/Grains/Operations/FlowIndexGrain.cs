@@ -35,29 +35,14 @@ public sealed class FlowIndexGrain(
 
     private void Apply(FlowMoved moved)
     {
-        var open = state.State.Open;
-        if (_finished.TryGetValue(moved.FlowId, out var finishedAt) && finishedAt >= moved.MovedAt)
+        if (FlowIndexing.Apply(state.State.Open, _finished, moved))
         {
-            return;
+            _dirty = true;
+            if (moved.Finished)
+            {
+                Forget(time.GetUtcNow() - options.CurrentValue.FinishedMemory);
+            }
         }
-
-        if (open.TryGetValue(moved.FlowId, out var known) && known.MovedAt > moved.MovedAt)
-        {
-            return;
-        }
-
-        if (moved.Finished)
-        {
-            open.Remove(moved.FlowId);
-            _finished[moved.FlowId] = moved.MovedAt;
-            Forget(time.GetUtcNow() - options.CurrentValue.FinishedMemory);
-        }
-        else
-        {
-            open[moved.FlowId] = moved;
-        }
-
-        _dirty = true;
     }
 
     private void Forget(DateTimeOffset before)
@@ -75,5 +60,36 @@ public sealed class FlowIndexGrain(
             _dirty = false;
             await state.WriteStateAsync(cancellationToken);
         }
+    }
+}
+
+public static class FlowIndexing
+{
+    /// <summary>
+    /// Keeps the newest word of each unfinished flow. The stream may repeat or reorder events, so an
+    /// event older than what is known changes nothing, and a finished flow is not revived by a late one.
+    /// </summary>
+    /// <returns>Whether the index changed.</returns>
+    public static bool Apply(Dictionary<string, FlowMoved> open, Dictionary<string, DateTimeOffset> finished, FlowMoved moved)
+    {
+        if (finished.TryGetValue(moved.FlowId, out var finishedAt) && finishedAt >= moved.MovedAt)
+        {
+            return false;
+        }
+
+        if (open.TryGetValue(moved.FlowId, out var known) && (known.MovedAt > moved.MovedAt || known == moved))
+        {
+            return false;
+        }
+
+        if (moved.Finished)
+        {
+            finished[moved.FlowId] = moved.MovedAt;
+            open.Remove(moved.FlowId);
+            return true;
+        }
+
+        open[moved.FlowId] = moved;
+        return true;
     }
 }

@@ -10,18 +10,61 @@ public sealed class CaasCalls(Platform platform)
 {
     private Platform Platform => platform;
 
+    /// <summary>The sandbox Factory's signing secret, as the platform's configuration holds it by default.</summary>
+    public const string FactorySecret = "whsec_bG9jYWwtZmFjdG9yeS13ZWJob29rLXNlY3JldA==";
+
     public static object Spec(string country) => new { vehicleSpec = new { model = "ID.4", trim = "Pro", color = "Moonstone Grey", country } };
 
     /// <summary>Orders a vehicle and takes it through the Factory, registration and delivery: the customer's own car.</summary>
-    public async Task<string> DeliveredVehicleAsync(string token, string? vin = null)
+    public async Task<string> DeliveredVehicleAsync(string token, string? vin = null) => (await DeliveredOrderAsync(token, vin)).Vin;
+
+    /// <returns>the order's id and the VIN of the vehicle it delivered.</returns>
+    public async Task<(string OrderId, string Vin)> DeliveredOrderAsync(string token, string? vin = null)
     {
         var placed = await ReadAsync(await Platform.SendAsync(HttpMethod.Post, "/api/orders", token, Spec("ES")));
         var id = placed.GetProperty("orderId").GetString()!;
         var ready = await AdvanceAsync(placed.GetProperty("factoryOrderId").GetString()!, new { status = "READY", vin });
         await Eventually.Until(() => OrderAsync(token, id), order => order.GetProperty("status").GetString() == "Registered", "the registration");
         await ReadAsync(await Platform.SendAsync(HttpMethod.Post, $"/api/orders/{id}/delivery", await Platform.TokenAsync("ops-1", "ops")));
-        return ready.GetProperty("vin").GetString()!;
+        return (id, ready.GetProperty("vin").GetString()!);
     }
+
+    public Task<HttpResponseMessage> SendFactoryAsync(string body, string id, DateTimeOffset at, string secret = FactorySecret) =>
+        Platform.SendStandardWebhookAsync("/webhooks/factory/status", body, id, at, secret);
+
+    /// <summary>A proof of return the verification accepts: inside the Madrid zone, plausible, with a photo.</summary>
+    public static readonly object GoodProof = new
+    {
+        odometerKm = 23_456.7, energyPercent = 64, photoUrls = new[] { "https://photos.example/front.jpg" }, latitude = 40.4168, longitude = -3.7038,
+    };
+
+    /// <summary>The index-th rentable vehicle of the sandbox's fleet (not the one with overdue maintenance).</summary>
+    public async Task<(string VehicleId, string Vin)> FleetVehicleAsync(int index)
+    {
+        var fleet = await Platform.Http.GetFromJsonAsync<JsonElement>(new Uri(Platform.Sandbox.BaseUrl + "/sandbox/fleet/vehicles"));
+        var vehicle = fleet.EnumerateArray().Where(item => !item.GetProperty("maintenanceOverdue").GetBoolean()).ElementAt(index);
+        return (vehicle.GetProperty("vehicleId").GetString()!, vehicle.GetProperty("vin").GetString()!);
+    }
+
+    /// <summary>A one-hour reservation starting in a minute (so it can be unlocked at once), unlocked.</summary>
+    /// <returns>the rental's id.</returns>
+    public async Task<string> ActiveRentalAsync(string token, string vehicleId)
+    {
+        var startsAt = DateTimeOffset.UtcNow.AddMinutes(1);
+        var reserved = await ReadAsync(await Platform.SendAsync(HttpMethod.Post, "/api/reservations", token,
+            new { vehicleId, startsAt, endsAt = startsAt.AddHours(1), paymentMethodId = "pm_card_visa" }));
+        var id = reserved.GetProperty("id").GetString()!;
+        await ReadAsync(await Platform.SendAsync(HttpMethod.Post, $"/api/rentals/{id}/unlock", token));
+        return id;
+    }
+
+    public async Task<JsonElement> ReservationAsync(string token, string id) =>
+        await ReadAsync(await Platform.SendAsync(HttpMethod.Get, $"/api/reservations/{id}", token));
+
+    /// <summary>What the sandbox's Stripe holds, all of it or the PaymentIntents whose metadata has that key and value.</summary>
+    public async Task<JsonElement[]> StripeIntentsAsync(string? metadataKey = null, string? value = null) =>
+        (await Platform.Http.GetFromJsonAsync<JsonElement>(new Uri(Platform.Sandbox.BaseUrl + "/sandbox/stripe/payment_intents"
+            + (metadataKey is null ? "" : $"?metadata[{metadataKey}]={Uri.EscapeDataString(value!)}")))).EnumerateArray().ToArray();
 
     public Task<HttpResponseMessage> BuyAsync(string token, string vin, string serviceCode, string paymentMethodId = "pm_card_visa") =>
         Platform.SendAsync(HttpMethod.Post, $"/api/vehicles/{vin}/services", token, new { serviceCode, paymentMethodId });
