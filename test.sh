@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test of the solution against real parts: installs PostgreSQL (Debian's package) and
-# docker-compose (to validate docker-compose.yml offline) when they are missing, starts a throwaway
-# PostgreSQL server on a free loopback port, runs `dotnet test`, stops the server, and ends with
-# the line "N passed, N failed, N skipped".
+# Runs every test of the solution against real parts: installs PostgreSQL (Debian's package),
+# docker-compose (to validate docker-compose.yml offline) and Chromium (the ops page's browser test)
+# when they are missing, starts a throwaway PostgreSQL server on a free loopback port, runs
+# `dotnet test`, stops the server, and ends with the line "N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")"
 root_dir=$(pwd)
@@ -15,6 +15,8 @@ missing=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
+# The ops page is tested in a real browser (issue 6).
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing ${missing[*]}..."
   as_root apt-get update -qq
