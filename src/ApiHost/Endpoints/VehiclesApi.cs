@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using CaaS.Grains.Abstractions;
 using CaaS.Grains.Abstractions.Integration;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -13,7 +14,7 @@ public static class VehiclesApi
         return endpoints;
     }
 
-    private static async Task<Results<Ok<VehicleView>, ProblemHttpResult>> GetVehicle(string vin, IGrainFactory grains)
+    private static async Task<Results<Ok<VehicleView>, ProblemHttpResult>> GetVehicle(string vin, ClaimsPrincipal user, IGrainFactory grains)
     {
         if (!Vin.IsValid(vin))
         {
@@ -21,7 +22,9 @@ public static class VehiclesApi
         }
 
         var vehicle = await grains.GetGrain<IVehicleGrain>(Vin.Normalize(vin)).GetAsync();
-        return vehicle is null ? Problems.NotFound($"Vehicle {vin}") : TypedResults.Ok(VehicleView.From(vehicle));
+        // SEC-1: a customer's own car (where it is, its history) is that customer's; fleet vehicles are everyone's to see.
+        var someoneElses = vehicle?.OwnerId is { } owner && user.IsInRole(Roles.Customer) && owner != RentalsApi.CustomerId(user);
+        return vehicle is null || someoneElses ? Problems.NotFound($"Vehicle {vin}") : TypedResults.Ok(VehicleView.From(vehicle));
     }
 }
 
