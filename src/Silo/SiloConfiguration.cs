@@ -37,14 +37,7 @@ public static class SiloConfiguration
                 options.Invariant = ClusterSettings.AdoInvariant;
                 options.ConnectionString = settings.ConnectionString;
             });
-            silo.AddAdoNetGrainStorage(StorageNames.Grains, options => options.Configure<Orleans.Serialization.Serializer>((storage, serializer) =>
-            {
-                storage.Invariant = ClusterSettings.AdoInvariant;
-                storage.ConnectionString = settings.ConnectionString;
-                // Orleans' own binary format: the state types already carry [GenerateSerializer] and
-                // [Id]s, so this is version tolerant and several times cheaper than JSON per write.
-                storage.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
-            }));
+            silo.AddCaasGrainStorage(StorageNames.Grains, settings.ConnectionString!);
             silo.UseAdoNetReminderService(options =>
             {
                 options.Invariant = ClusterSettings.AdoInvariant;
@@ -62,6 +55,20 @@ public static class SiloConfiguration
         silo.AddActivityPropagation();
         return silo;
     }
+
+    /// <summary>
+    /// ADO.NET grain storage on PostgreSQL as the platform writes it; the benchmark's write baseline
+    /// (issue 8) uses this too, so it measures the very provider, schema and format grains get.
+    /// </summary>
+    public static ISiloBuilder AddCaasGrainStorage(this ISiloBuilder silo, string name, string connectionString) =>
+        silo.AddAdoNetGrainStorage(name, options => options.Configure<Orleans.Serialization.Serializer>((storage, serializer) =>
+        {
+            storage.Invariant = ClusterSettings.AdoInvariant;
+            storage.ConnectionString = connectionString;
+            // Orleans' own binary format: the state types already carry [GenerateSerializer] and
+            // [Id]s, so this is version tolerant and several times cheaper than JSON per write.
+            storage.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
+        }));
 
     /// <summary>
     /// Silos on one machine talk over loopback; in containers each silo must advertise the address
