@@ -57,13 +57,18 @@ public sealed class BenchPlatform : IAsyncDisposable
         ["Orleans__Messaging__ResponseTimeout"] = "00:00:30",
     };
 
-    public static async Task<BenchPlatform> StartAsync(string postgresServer, IReadOnlyDictionary<string, string?> settings)
+    public static async Task<BenchPlatform> StartAsync(BenchSettings bench, IReadOnlyDictionary<string, string?> settings)
     {
-        var database = await PostgresDatabase.CreateAsync(server: postgresServer);
+        var database = await PostgresDatabase.CreateAsync(server: bench.PostgresServer);
         Platform? platform = null;
         try
         {
-            var environment = new Dictionary<string, string?>(Common);
+            var environment = new Dictionary<string, string?>(Common)
+            {
+                // perf maps JIT-compiled code by address; W^X double mapping would hide those addresses from it.
+                ["DOTNET_PerfMapEnabled"] = bench.PerfMap ? "1" : null,
+                ["DOTNET_EnableWriteXorExecute"] = bench.PerfMap ? "0" : null,
+            };
             foreach (var (key, value) in settings)
             {
                 environment[key] = value;

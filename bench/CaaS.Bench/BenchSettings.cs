@@ -23,6 +23,7 @@ public sealed record BenchSettings
           --results DIR      where latest.md and latest.json go (default bench/results)
           --fleet N          vehicles for the telemetry and memory scenarios (default 100000, 1000 with --quick)
           --ota N            concurrent OTA activations (default 10000, 200 with --quick)
+          --perf-map         hosts write /tmp/perf-PID.map, so `perf record -g -p PID` names JIT-compiled methods
         """;
 
     public static readonly string[] AllScenarios =
@@ -45,8 +46,11 @@ public sealed record BenchSettings
 
     public required int OtaCommands { get; init; }
 
+    /// <summary>Profiling aid: the hosts publish their JIT-compiled code to perf (DOTNET_PerfMapEnabled).</summary>
+    public bool PerfMap { get; init; }
+
     /// <summary>Unmeasured load before each HTTP phase, so the hosts' JIT and pools are warm.</summary>
-    public TimeSpan Warmup => Quick ? TimeSpan.FromSeconds(0.5) : TimeSpan.FromSeconds(5);
+    public TimeSpan Warmup => Quick ? TimeSpan.FromSeconds(0.5) : TimeSpan.FromSeconds(20);
 
     /// <summary>The sandbox fleet reservations are spread over: enough that no vehicle's timeslots grow long.</summary>
     public int RentalFleet => Quick ? 100 : 1_000;
@@ -68,7 +72,7 @@ public sealed record BenchSettings
 
     public TimeSpan OtaRetryInterval => Quick ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(30);
 
-    public TimeSpan OtaPollInterval => Quick ? TimeSpan.FromSeconds(0.5) : TimeSpan.FromSeconds(5);
+    public TimeSpan OtaPollInterval => Quick ? TimeSpan.FromSeconds(0.5) : TimeSpan.FromSeconds(20);
 
     public bool Runs(string scenario) => Scenarios.Contains(scenario);
 
@@ -81,6 +85,7 @@ public sealed record BenchSettings
         string? results = null;
         int? fleet = null;
         int? ota = null;
+        var perfMap = false;
         for (var i = 0; i < args.Length; i++)
         {
             string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -103,6 +108,9 @@ public sealed record BenchSettings
                     break;
                 case "--ota":
                     ota = int.Parse(Value(), CultureInfo.InvariantCulture);
+                    break;
+                case "--perf-map":
+                    perfMap = true;
                     break;
                 case "all":
                     scenarios.AddRange(AllScenarios);
@@ -136,6 +144,7 @@ public sealed record BenchSettings
             CommandLine = "dotnet run -c " + Repository.Configuration + " --project bench/CaaS.Bench -- " + string.Join(' ', args.Select(Redact(args))),
             Fleet = fleet ?? (quick ? 1_000 : 100_000),
             OtaCommands = ota ?? (quick ? 200 : 10_000),
+            PerfMap = perfMap,
         };
     }
 

@@ -39,14 +39,14 @@ async Task StepAsync(string name, Func<Task> step)
 async Task OnPlatformAsync(string name, IReadOnlyDictionary<string, string?> platformSettings, Func<BenchPlatform, Task> scenarios) =>
     await StepAsync(name, async () =>
     {
-        await using var platform = await BenchPlatform.StartAsync(settings.PostgresServer, platformSettings);
+        await using var platform = await BenchPlatform.StartAsync(settings, platformSettings);
         await scenarios(platform);
     });
 
 report.Baselines.Add(await Baselines.PostgresAsync(settings));
 report.Baselines.Add(await Baselines.GrainWritesAsync(settings));
 // B_ping runs on the same platform as the HTTP scenarios: it is idle until they start.
-await using (var http = await BenchPlatform.StartAsync(settings.PostgresServer, HttpScenarios.PlatformSettings(settings)))
+await using (var http = await BenchPlatform.StartAsync(settings, HttpScenarios.PlatformSettings(settings)))
 {
     report.Baselines.Add(await Baselines.PingAsync(settings, http));
     if (settings.Runs(Scenario.ReservationCreate) || settings.Runs(Scenario.ReservationRead) || settings.Runs(Scenario.Webhooks))
