@@ -112,7 +112,7 @@ public static class Baselines
     public static async Task<BaselineResult> PingAsync(BenchSettings settings, BenchPlatform platform)
     {
         var probe = platform.Grains.GetGrain<IHealthProbeGrain>(0);
-        var measurement = await Load.WarmClosedAsync(PingWorkers, settings, _ => probe.PingAsync());
+        var (measurement, _) = await platform.MeasureClosedAsync(PingWorkers, settings, _ => probe.PingAsync());
         return Result(Ping, $"trivial grain calls (IHealthProbeGrain.PingAsync) from an external Orleans client through the silo's gateway, {PingWorkers} workers", measurement, "calls/s");
     }
 

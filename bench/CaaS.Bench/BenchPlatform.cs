@@ -24,13 +24,16 @@ public sealed class BenchPlatform : IAsyncDisposable
     private readonly PostgresDatabase _database;
     private readonly Platform _platform;
     private readonly IHost _client;
+    private readonly string _postgresServer;
+    private CpuMeter? _cpu;
     private long _stallWarnings;
 
-    private BenchPlatform(PostgresDatabase database, Platform platform, IHost client)
+    private BenchPlatform(PostgresDatabase database, Platform platform, IHost client, string postgresServer)
     {
         _database = database;
         _platform = platform;
         _client = client;
+        _postgresServer = postgresServer;
         Silo.OutputLine += line =>
         {
             if (StallMarkers.Any(marker => line.Contains(marker, StringComparison.Ordinal)))
@@ -47,6 +50,27 @@ public sealed class BenchPlatform : IAsyncDisposable
     public HostProcess Silo => _platform.Silos[0].Process;
 
     public long StallWarnings => Interlocked.Read(ref _stallWarnings);
+
+    public async Task<CpuMeter> CpuAsync() => _cpu ??= await CpuMeter.ForAsync(this, _postgresServer);
+
+    /// <summary>
+    /// A closed loop measured after an unmeasured one as long as the warm-up (so the hosts' JIT and
+    /// pools are warm), with where the measured phase's CPU went, per operation.
+    /// </summary>
+    public async Task<(Measurement Measurement, string CpuPerOperation)> MeasureClosedAsync(int workers, BenchSettings settings, Func<long, Task> operation)
+    {
+        await Load.ClosedAsync(workers, settings.Warmup, operation);
+        return await WithCpuAsync(() => Load.ClosedAsync(workers, settings.Duration, operation));
+    }
+
+    /// <summary>Runs a measured phase and says where its CPU went, per operation.</summary>
+    public async Task<(Measurement Measurement, string CpuPerOperation)> WithCpuAsync(Func<Task<Measurement>> phase)
+    {
+        var cpu = await CpuAsync();
+        var before = cpu.Take();
+        var measurement = await phase();
+        return (measurement, CpuMeter.PerOperation(before, cpu.Take(), measurement.Operations));
+    }
 
     /// <summary>Settings every platform the runner starts shares, whatever the scenario adds.</summary>
     private static readonly Dictionary<string, string?> Common = new()
@@ -86,7 +110,7 @@ public sealed class BenchPlatform : IAsyncDisposable
             builder.UseOrleansClient(client => client.AddCaaSClient(builder.Configuration));
             var client = builder.Build();
             await client.StartAsync();
-            return new BenchPlatform(database, platform, client);
+            return new BenchPlatform(database, platform, client, bench.PostgresServer);
         }
         catch
         {

@@ -1,4 +1,6 @@
 using System.Globalization;
+using CaaS.Grains.Services;
+using CaaS.Grains.Telemetry;
 using CaaS.TestSupport;
 
 namespace CaaS.Bench;
@@ -60,7 +62,7 @@ public sealed record BenchSettings
     public int Orders => Quick ? 50 : 1_000;
 
     /// <summary>The poller's cadence: the product's minute, or two seconds in quick mode.</summary>
-    public TimeSpan PollInterval => Quick ? TimeSpan.FromSeconds(2) : TimeSpan.FromMinutes(1);
+    public TimeSpan PollInterval => Quick ? TimeSpan.FromSeconds(2) : new TelemetryPollerOptions().Interval;
 
     /// <summary>
     /// IOT-3's schedule as the product runs it (30 s retries, 5 s polls, 60 s attempts), or compressed
@@ -70,9 +72,9 @@ public sealed record BenchSettings
         ? new Dictionary<string, string?> { ["Ota__RetryInterval"] = "00:00:01", ["Ota__PollInterval"] = "00:00:00.5", ["Ota__AttemptTimeout"] = "00:00:05" }
         : new Dictionary<string, string?>();
 
-    public TimeSpan OtaRetryInterval => Quick ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(30);
+    public TimeSpan OtaRetryInterval => Quick ? TimeSpan.FromSeconds(1) : new OtaOptions().RetryInterval;
 
-    public TimeSpan OtaPollInterval => Quick ? TimeSpan.FromSeconds(0.5) : TimeSpan.FromSeconds(20);
+    public TimeSpan OtaPollInterval => Quick ? TimeSpan.FromSeconds(0.5) : new OtaOptions().PollInterval;
 
     public bool Runs(string scenario) => Scenarios.Contains(scenario);
 

@@ -39,13 +39,6 @@ public static class Percentiles
 public static class Load
 {
     /// <summary>Closed loop: each worker starts its next operation when the last one answered. Finds the most the platform sustains.</summary>
-    /// <summary>A closed loop measured after an unmeasured one as long as the warm-up, so the hosts' JIT and pools are warm.</summary>
-    public static async Task<Measurement> WarmClosedAsync(int workers, BenchSettings settings, Func<long, Task> operation)
-    {
-        await ClosedAsync(workers, settings.Warmup, operation);
-        return await ClosedAsync(workers, settings.Duration, operation);
-    }
-
     public static Task<Measurement> ClosedAsync(int workers, TimeSpan duration, Func<long, Task> operation) =>
         ClosedAsync(workers, duration, (_, index) => operation(index));
 

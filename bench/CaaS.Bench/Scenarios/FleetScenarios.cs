@@ -68,7 +68,7 @@ public static class FleetScenarios
         Console.WriteLine($"  {Scenario.TelemetryUpdate}: {UpdateWorkers} workers...");
         await Load.ClosedAsync(UpdateWorkers, settings.Warmup, Update);
         var writesAtStart = await platform.StateWritesAsync(VehicleState);
-        var measurement = await Load.ClosedAsync(UpdateWorkers, settings.Duration, Update);
+        var (measurement, cpu) = await platform.WithCpuAsync(() => Load.ClosedAsync(UpdateWorkers, settings.Duration, Update));
         var writes = await platform.StateWritesAsync(VehicleState) - writesAtStart;
         var writesPerSecond = writes / measurement.Elapsed.TotalSeconds;
 
@@ -81,6 +81,7 @@ public static class FleetScenarios
                 "updates/s", measurement);
             result.Goals.Add(Goals.AtLeast(measurement.PerSecond, 0.3, report.Baseline(Baselines.Ping), "updates/s"));
             result.Goals.Add(Goals.AtMost(writesPerSecond, 0.25, report.Baseline(Baselines.Write), "writes/s"));
+            result.Details.Add($"CPU per update, ms: {cpu}");
             result.Details.Add($"persisted writes while measured: {writes:N0} ({Goals.Number(writesPerSecond)}/s, {Goals.Number(100.0 * writes / Math.Max(1, measurement.Operations))}% of updates)");
             result.Details.Add($"seeding before: {fleet:N0} vehicles × (fleet status + first telemetry report, two writes) in {seeding.TotalSeconds:0.0} s " +
                 $"({Goals.Number(fleet / seeding.TotalSeconds)} vehicles/s); {writesBefore:N0} vehicle writes in all");
@@ -112,7 +113,8 @@ public static class FleetScenarios
         var lateness = new List<double>();
         var roundDurations = new List<double>();
         var stallsBefore = platform.StallWarnings;
-        (double Calls, long Writes, DateTimeOffset At)? steady = null;
+        var cpu = await platform.CpuAsync();
+        (double Calls, long Writes, DateTimeOffset At, CpuMeter.Snapshot Cpu)? steady = null;
         while (DateTimeOffset.UtcNow - ready < window)
         {
             var statuses = await Task.WhenAll(pollers.Select(poller => poller.GetStatusAsync()));
@@ -142,14 +144,14 @@ public static class FleetScenarios
 
             if (steady is null && now - ready >= steadyFrom)
             {
-                steady = (IotCalls(await platform.SiloMetricsAsync()), await platform.StateWritesAsync(VehicleState), now);
+                steady = (IotCalls(await platform.SiloMetricsAsync()), await platform.StateWritesAsync(VehicleState), now, cpu.Take());
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(250));
         }
 
         var metrics = await platform.SiloMetricsAsync();
-        var end = (Calls: IotCalls(metrics), Writes: await platform.StateWritesAsync(VehicleState), At: DateTimeOffset.UtcNow);
+        var end = (Calls: IotCalls(metrics), Writes: await platform.StateWritesAsync(VehicleState), At: DateTimeOffset.UtcNow, Cpu: cpu.Take());
         var start = steady ?? end;
         var seconds = Math.Max(0.001, (end.At - start.At).TotalSeconds);
         var callsPerSecond = (end.Calls - start.Calls) / seconds;
@@ -166,6 +168,7 @@ public static class FleetScenarios
         result.Goals.Add(Goals.Under("poll lateness p99", measurement.Latency.P99Ms / 1000, 10, "s"));
         result.Goals.Add(new GoalResult($"keeps the cadence: ≥ 95% of {Goals.Number(expected)} calls/s (fleet ÷ interval)", $"{Goals.Number(callsPerSecond)} calls/s", null, callsPerSecond >= 0.95 * expected));
         result.Details.Add($"round durations: {string.Join(", ", roundDurations.Select(duration => duration.ToString("0.0", CultureInfo.InvariantCulture) + " s"))}; vehicles not polled (failures): {measurement.Errors}");
+        result.Details.Add($"CPU per status call in the last interval, ms: {CpuMeter.PerOperation(start.Cpu, end.Cpu, measurement.Operations)}");
         result.Details.Add($"vehicle writes in the last interval: {end.Writes - start.Writes:N0} ({Goals.Number((end.Writes - start.Writes) / seconds)}/s); in all {end.Writes:N0}");
         result.Details.Add($"thread-pool stall warnings: {platform.StallWarnings - stallsBefore}; silo working set at the end {platform.SiloWorkingSetBytes() / 1_000_000:N0} MB " +
             $"with {await VehicleActivationsAsync(platform):N0} vehicle grains active");
@@ -185,8 +188,11 @@ public static class FleetScenarios
             Operations = activations,
         };
         result.Goals.Add(Goals.Under($"working set with {fleet:N0} vehicle grains", workingSet / 1_000_000.0, 1_000, "MB"));
+        var metrics = await platform.SiloMetricsAsync();
         result.Details.Add($"vehicle grains active: {activations:N0}; silo working set idle before seeding {idleWorkingSet / 1_000_000:N0} MB, " +
             $"so about {(workingSet - idleWorkingSet) / (double)Math.Max(1, activations):N0} bytes per vehicle");
+        result.Details.Add($"GC heap after the last collection {Prometheus.Sum(metrics, "dotnet_gc_last_collection_heap_size_bytes") / 1_000_000:N0} MB, " +
+            $"committed by the GC {Prometheus.Sum(metrics, "dotnet_gc_last_collection_memory_committed_size_bytes") / 1_000_000:N0} MB (the silo runs server GC, the Web SDK's default)");
         return result;
     }
 

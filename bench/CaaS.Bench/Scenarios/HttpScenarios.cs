@@ -62,7 +62,7 @@ public sealed class HttpScenarios(BenchSettings settings, Report report, BenchPl
         var pg = report.Baseline(Baselines.Pg);
         var goalRate = 0.10 * pg.PerSecond;
         Console.WriteLine($"  {Scenario.ReservationCreate}: most it sustains with {CreateWorkers} clients...");
-        var most = await Load.WarmClosedAsync(CreateWorkers, settings, _ => CreateReservationAsync());
+        var (most, cpu) = await platform.MeasureClosedAsync(CreateWorkers, settings, _ => CreateReservationAsync());
         var pacedRate = 0.7 * Math.Min(goalRate, most.PerSecond);
         Console.WriteLine($"  {Scenario.ReservationCreate}: {Goals.Number(most.PerSecond)}/s; now paced at {Goals.Number(pacedRate)}/s...");
         var paced = await Load.PacedAsync(pacedRate, MaxInFlight, settings.Duration, _ => CreateReservationAsync());
@@ -76,6 +76,7 @@ public sealed class HttpScenarios(BenchSettings settings, Report report, BenchPl
         result.Goals.Add(Goals.Under($"p99 at {Goals.Number(pacedRate)}/s (70% of {(goalRate <= most.PerSecond ? "the goal rate" : "the throughput reached, which is below the goal")})",
             paced.Latency.P99Ms, 50, "ms"));
         result.Details.Add($"closed loop: {most.Operations} created in {most.Elapsed.TotalSeconds:0.0} s, {most.Errors} errors; p50/p95/p99 {Ms(most.Latency)}");
+        result.Details.Add($"CPU per reservation, ms: {cpu}");
         result.Details.Add($"open loop at {Goals.Number(pacedRate)}/s: {paced.Operations} created, {paced.Errors} errors (incl. not sent for more than {MaxInFlight} in flight); p50/p95/p99 {Ms(paced.Latency)}");
         AddFirstError(result, paced);
         return result;
@@ -92,11 +93,12 @@ public sealed class HttpScenarios(BenchSettings settings, Report report, BenchPl
         }
 
         Console.WriteLine($"  {Scenario.ReservationRead}: {ReadWorkers} clients over {reservations.Length} reservations...");
-        var measurement = await Load.WarmClosedAsync(ReadWorkers, settings, Read);
+        var (measurement, cpu) = await platform.MeasureClosedAsync(ReadWorkers, settings, Read);
         var result = ScenarioResult.From(Scenario.ReservationRead,
             $"`GET /api/reservations/{{id}}` by the reservation's owner (JWT validated on every call), closed loop of {ReadWorkers} clients over {reservations.Length} reservations.",
             "reads/s", measurement);
         result.Goals.Add(Goals.AtLeast(measurement.PerSecond, 0.15, report.Baseline(Baselines.Ping), "reads/s"));
+        result.Details.Add($"CPU per read, ms: {cpu}");
         return result;
     }
 
@@ -129,13 +131,14 @@ public sealed class HttpScenarios(BenchSettings settings, Report report, BenchPl
         }
 
         Console.WriteLine($"  {Scenario.Webhooks}: {WebhookWorkers} senders over {orders.Length} orders...");
-        var measurement = await Load.WarmClosedAsync(WebhookWorkers, settings, Send);
+        var (measurement, cpu) = await platform.MeasureClosedAsync(WebhookWorkers, settings, Send);
         var result = ScenarioResult.From(Scenario.Webhooks,
             $"`POST {WebhookPath}` signed as the Factory signs (HMAC-SHA256, Standard Webhooks), each with a new message id, closed loop of {WebhookWorkers} senders over " +
             $"{orders.Length} orders placed beforehand over HTTP. The first webhook of an order moves it to Manufacturing (one notification); later ones are newer MANUFACTURING reports. " +
             "The webhook rate limit (WH-5, 100 a minute per source) is lifted for the run: the scenario measures intake capacity.",
             "webhooks/s", measurement);
         result.Goals.Add(Goals.AtLeast(measurement.PerSecond, 0.5, report.Baseline(Baselines.Write), "webhooks/s"));
+        result.Details.Add($"CPU per webhook, ms: {cpu}");
         return result;
     }
 

@@ -25,6 +25,8 @@ public static class OtaScenario
         }
 
         var stallsBefore = platform.StallWarnings;
+        var cpu = await platform.CpuAsync();
+        var cpuBefore = cpu.Take();
         var started = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
         Console.WriteLine($"  {Scenario.Ota}: starting {settings.OtaCommands} activations...");
@@ -38,6 +40,7 @@ public static class OtaScenario
         Console.WriteLine($"  {Scenario.Ota}: started in {startPhase.TotalSeconds:0.0} s; following their schedules for {window.TotalSeconds:0} s...");
         await Task.Delay(window);
         var ended = DateTimeOffset.UtcNow;
+        var cpuAfter = cpu.Take();
         var stalls = platform.StallWarnings - stallsBefore;
 
         var views = new OtaCommandView?[settings.OtaCommands];
@@ -58,6 +61,7 @@ public static class OtaScenario
         result.Details.Add($"start phase: {settings.OtaCommands:N0} activations in {startPhase.TotalSeconds:0.0} s ({Goals.Number(settings.OtaCommands / startPhase.TotalSeconds)}/s)");
         result.Details.Add($"attempts: {attempts.Length:N0} ({Goals.Number(attempts.Length / (double)Math.Max(1, views.Count(view => view is not null)))} per command); " +
             $"statuses: {string.Join(", ", views.GroupBy(view => view?.Status.ToString() ?? "missing").Select(group => $"{group.Key} {group.Count():N0}"))}");
+        result.Details.Add($"CPU per attempt (starts included), ms: {CpuMeter.PerOperation(cpuBefore, cpuAfter, attempts.Length)}");
         result.Details.Add($"lateness max {Goals.Number(measurement.Latency.MaxMs / 1000)} s; thread-pool stall warnings in the silo's log: {stalls}; silo working set at the end {platform.SiloWorkingSetBytes() / 1_000_000:N0} MB");
         return result;
     }
