@@ -62,6 +62,12 @@ if [ "$status" = 0 ]; then
     --blame-hang-timeout 10m --blame-hang-dump-type none --logger "trx" --logger "console;verbosity=normal" --results-directory "$results_dir" || status=$?
 fi
 
+# Issue 8: the benchmark runner's quick mode (small fleet, short phases) proves it still runs; no
+# figure is asserted. Its results go beside the test results, never over bench/results.
+if [ "$status" = 0 ]; then
+  dotnet run -c "$configuration" --no-build --project bench/CaaS.Bench -- all --quick --duration 3s --results "$results_dir/bench" || status=$?
+fi
+
 # TST-1: at least 80% of the adapter code (namespace CaaS.Grains.Integration) is covered by the tests,
 # merged over every test project that ran it.
 minimum_adapter_coverage=80

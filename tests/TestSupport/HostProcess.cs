@@ -35,6 +35,9 @@ public sealed class HostProcess : IAsyncDisposable
 
     public string RecentOutput => string.Join('\n', _output);
 
+    /// <summary>Every line the process writes, as it arrives (on a reader thread), for whoever must count more than the recent ones.</summary>
+    public event Action<string>? OutputLine;
+
     public static HostProcess Start(string project, string baseUrl, IReadOnlyDictionary<string, string?> environment)
     {
         var start = new ProcessStartInfo("dotnet")
@@ -113,6 +116,7 @@ public sealed class HostProcess : IAsyncDisposable
             return;
         }
 
+        OutputLine?.Invoke(line);
         _output.Enqueue(line);
         while (_output.Count > RecentLines && _output.TryDequeue(out _))
         {

@@ -24,9 +24,10 @@ public sealed class PostgresDatabase : IAsyncDisposable
 
     public string ConnectionString { get; }
 
-    public static async Task<PostgresDatabase> CreateAsync(bool migrate = true)
+    /// <param name="server">A server connection string; CAAS_TEST_POSTGRES when null (the benchmark runner passes its own).</param>
+    public static async Task<PostgresDatabase> CreateAsync(bool migrate = true, string? server = null)
     {
-        var server = Environment.GetEnvironmentVariable(ServerVariable);
+        server ??= Environment.GetEnvironmentVariable(ServerVariable);
         if (string.IsNullOrWhiteSpace(server))
         {
             throw new InvalidOperationException(

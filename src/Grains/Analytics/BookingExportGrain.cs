@@ -19,6 +19,12 @@ public sealed class AnalyticsOptions
 
     /// <summary>How many missed days a late run catches up on.</summary>
     public int CatchUpDays { get; set; } = 7;
+
+    /// <summary>
+    /// How long a booking day's projection gathers events before it writes them, all in one write.
+    /// Every write stores the whole day, so writing per event cost the square of the day's bookings.
+    /// </summary>
+    public TimeSpan ProjectionWriteDelay { get; set; } = TimeSpan.FromSeconds(1);
 }
 
 /// <summary>

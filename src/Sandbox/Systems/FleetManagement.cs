@@ -11,9 +11,15 @@ namespace CaaS.Sandbox.Systems;
 /// Fleet Management (FLT): the seeded fleet of cars and vans, looked up over REST, and the events it
 /// publishes to the platform when a vehicle's status changes or maintenance is scheduled.
 /// </summary>
-public sealed class FleetManagement(TimeProvider time)
+public sealed class FleetManagement(TimeProvider time, IConfiguration configuration)
 {
     public const int SeededSize = 20;
+
+    /// <summary>
+    /// Sandbox:FleetSize grows the fleet for load runs (a 100,000-vehicle fleet for the IoT poller's
+    /// benchmark). Never under the seeded 20, which tests and the overdue vehicle rely on.
+    /// </summary>
+    public const string SizeSetting = "Sandbox:FleetSize";
 
     public sealed record FleetVehicle(string VehicleId, string Vin, string Model, string Category, string Status, double Latitude, double Longitude, DateTimeOffset UpdatedAt);
 
@@ -27,7 +33,8 @@ public sealed class FleetManagement(TimeProvider time)
     private static readonly (string Model, string Category)[] Models =
         [("ID.3", "car"), ("ID.4", "car"), ("Golf", "car"), ("Polo", "car"), ("ID. Buzz Cargo", "van"), ("Transporter", "van")];
 
-    private readonly ConcurrentDictionary<string, FleetVehicle> _vehicles = new(Seed(time.GetUtcNow()), StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, FleetVehicle> _vehicles = new(
+        Seed(time.GetUtcNow(), Math.Max(SeededSize, configuration.GetValue(SizeSetting, SeededSize))), StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The one seeded vehicle whose maintenance is overdue at VSS (VSS-2).</summary>
     public string OverdueVin { get; } = SeededVin(SeededSize - 1);
@@ -43,13 +50,14 @@ public sealed class FleetManagement(TimeProvider time)
 
     private static string SeededVin(int index) => Vins.Make("WVWZZZE1", "P" + (900001 + index).ToString("D7", CultureInfo.InvariantCulture));
 
-    private static IEnumerable<KeyValuePair<string, FleetVehicle>> Seed(DateTimeOffset now) =>
-        Enumerable.Range(0, SeededSize).Select(index =>
+    private static IEnumerable<KeyValuePair<string, FleetVehicle>> Seed(DateTimeOffset now, int size) =>
+        Enumerable.Range(0, size).Select(index =>
         {
             var (model, category) = Models[index % Models.Length];
             var vin = SeededVin(index);
             var vehicle = new FleetVehicle($"veh-{index + 1:D3}", vin, model, category, "Available",
-                40.40 + (index * 0.0037), -3.72 + (index * 0.0041), now);
+                // Positions repeat every thousand vehicles so a large fleet stays on the map.
+                40.40 + (index % 1000 * 0.0037), -3.72 + (index % 1000 * 0.0041), now);
             return KeyValuePair.Create(vin, vehicle);
         });
 

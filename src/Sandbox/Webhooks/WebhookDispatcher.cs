@@ -20,6 +20,9 @@ public sealed class WebhookDispatcher(IHttpClientFactory httpClients, IConfigura
 
     private readonly ConcurrentQueue<Delivery> _deliveries = new();
 
+    /// <summary>The same deliveries by source and id: a repeated send finds its delivery without reading every one ever made.</summary>
+    private readonly ConcurrentDictionary<(string Source, string Id), Delivery> _byId = new();
+
     public IReadOnlyList<Delivery> Deliveries => [.. _deliveries];
 
     public Uri? PlatformUrl(string path) =>
@@ -55,10 +58,10 @@ public sealed class WebhookDispatcher(IHttpClientFactory httpClients, IConfigura
             return 0;
         }
 
-        var delivery = _deliveries.FirstOrDefault(existing => existing.Source == source && existing.Id == id);
-        if (delivery is null)
+        var fresh = new Delivery(source, id, url.ToString(), []);
+        var delivery = _byId.GetOrAdd((source, id), fresh);
+        if (ReferenceEquals(delivery, fresh))
         {
-            delivery = new Delivery(source, id, url.ToString(), []);
             _deliveries.Enqueue(delivery);
         }
 
@@ -85,5 +88,9 @@ public sealed class WebhookDispatcher(IHttpClientFactory httpClients, IConfigura
         return status;
     }
 
-    public void Clear() => _deliveries.Clear();
+    public void Clear()
+    {
+        _deliveries.Clear();
+        _byId.Clear();
+    }
 }

@@ -1,0 +1,167 @@
+using System.Globalization;
+using CaaS.ApiHost;
+using CaaS.Integration.Tests.Support;
+using CaaS.TestSupport;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace CaaS.Bench;
+
+/// <summary>
+/// The platform as the integration tests start it (sandbox, one silo, API host as processes) on a
+/// fresh PostgreSQL database, plus what the runner reads from outside: an Orleans client like the API
+/// host's, the silo's /metrics and working set, the grain-state writes in the database, and the
+/// silo's thread-pool stall warnings.
+/// </summary>
+public sealed class BenchPlatform : IAsyncDisposable
+{
+    /// <summary>What Orleans logs when the .NET thread pool stops running work items (starvation, or a long GC pause).</summary>
+    private static readonly string[] StallMarkers = ["Thread Pool execution stalled", "Thread Pool starvation"];
+
+    private readonly PostgresDatabase _database;
+    private readonly Platform _platform;
+    private readonly IHost _client;
+    private readonly string _postgresServer;
+    private CpuMeter? _cpu;
+    private long _stallWarnings;
+
+    private BenchPlatform(PostgresDatabase database, Platform platform, IHost client, string postgresServer)
+    {
+        _database = database;
+        _platform = platform;
+        _client = client;
+        _postgresServer = postgresServer;
+        Silo.OutputLine += line =>
+        {
+            if (StallMarkers.Any(marker => line.Contains(marker, StringComparison.Ordinal)))
+            {
+                Interlocked.Increment(ref _stallWarnings);
+            }
+        };
+    }
+
+    public Platform Platform => _platform;
+
+    public IClusterClient Grains => _client.Services.GetRequiredService<IClusterClient>();
+
+    public HostProcess Silo => _platform.Silos[0].Process;
+
+    public long StallWarnings => Interlocked.Read(ref _stallWarnings);
+
+    public async Task<CpuMeter> CpuAsync() => _cpu ??= await CpuMeter.ForAsync(this, _postgresServer);
+
+    /// <summary>
+    /// A closed loop measured after an unmeasured one as long as the warm-up (so the hosts' JIT and
+    /// pools are warm), with where the measured phase's CPU went, per operation.
+    /// </summary>
+    public async Task<(Measurement Measurement, string CpuPerOperation)> MeasureClosedAsync(int workers, BenchSettings settings, Func<long, Task> operation)
+    {
+        await Load.ClosedAsync(workers, settings.Warmup, operation);
+        return await WithCpuAsync(() => Load.ClosedAsync(workers, settings.Duration, operation));
+    }
+
+    /// <summary>Runs a measured phase and says where its CPU went, per operation.</summary>
+    public async Task<(Measurement Measurement, string CpuPerOperation)> WithCpuAsync(Func<Task<Measurement>> phase)
+    {
+        var cpu = await CpuAsync();
+        var before = cpu.Take();
+        var measurement = await phase();
+        return (measurement, CpuMeter.PerOperation(before, cpu.Take(), measurement.Operations));
+    }
+
+    /// <summary>Settings every platform the runner starts shares, whatever the scenario adds.</summary>
+    private static readonly Dictionary<string, string?> Common = new()
+    {
+        // The runner drives the poller itself where it wants it: elsewhere its load would blur the figures.
+        ["Iot__Poller__Enabled"] = "false",
+        // Production response timeout: the tests' ten seconds would turn a loaded moment into errors.
+        ["Orleans__Messaging__ResponseTimeout"] = "00:00:30",
+    };
+
+    public static async Task<BenchPlatform> StartAsync(BenchSettings bench, IReadOnlyDictionary<string, string?> settings)
+    {
+        var database = await PostgresDatabase.CreateAsync(server: bench.PostgresServer);
+        Platform? platform = null;
+        try
+        {
+            var environment = new Dictionary<string, string?>(Common)
+            {
+                // perf maps JIT-compiled code by address; W^X double mapping would hide those addresses from it.
+                ["DOTNET_PerfMapEnabled"] = bench.PerfMap ? "1" : null,
+                ["DOTNET_EnableWriteXorExecute"] = bench.PerfMap ? "0" : null,
+            };
+            foreach (var (key, value) in settings)
+            {
+                environment[key] = value;
+            }
+
+            platform = await Platform.StartAsync(database.ConnectionString, silos: 1, environment);
+            var builder = Host.CreateApplicationBuilder();
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["ConnectionStrings:Caas"] = database.ConnectionString,
+                ["Orleans:ClusterId"] = platform.ClusterId,
+                ["Orleans:Messaging:ResponseTimeout"] = Common["Orleans__Messaging__ResponseTimeout"],
+            });
+            builder.UseOrleansClient(client => client.AddCaaSClient(builder.Configuration));
+            var client = builder.Build();
+            await client.StartAsync();
+            return new BenchPlatform(database, platform, client, bench.PostgresServer);
+        }
+        catch
+        {
+            if (platform is not null)
+            {
+                await platform.DisposeAsync();
+            }
+
+            await database.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>The silo's resident set (VmRSS): what the issue calls its working set.</summary>
+    public long SiloWorkingSetBytes()
+    {
+        var line = File.ReadLines($"/proc/{Silo.ProcessId}/status").First(candidate => candidate.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+    }
+
+    public Task<string> SiloMetricsAsync() => _platform.Http.GetStringAsync(new Uri(_platform.Silos[0].HttpUrl + "/metrics"));
+
+    /// <summary>Grain-state writes so far of one state name: every write bumps its row's version by one, a first write inserts version 1.</summary>
+    public async Task<long> StateWritesAsync(string stateName)
+    {
+        await using var connection = new NpgsqlConnection(_database.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT coalesce(sum(version), 0) FROM orleans_grain_state WHERE grain_type = @type", connection);
+        command.Parameters.AddWithValue("type", stateName);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _client.StopAsync();
+        _client.Dispose();
+        await _platform.DisposeAsync();
+        await _database.DisposeAsync();
+    }
+}
+
+/// <summary>Reads figures out of Prometheus text exposition.</summary>
+public static class Prometheus
+{
+    /// <summary>The sum of every sample of <paramref name="metric"/> whose labels contain each of <paramref name="labels"/>.</summary>
+    public static double Sum(string text, string metric, params string[] labels) =>
+        text.Split('\n')
+            .Where(line => line.StartsWith(metric, StringComparison.Ordinal) && line.Length > metric.Length && line[metric.Length] is '{' or ' ')
+            .Where(line => labels.All(label => line.Contains(label, StringComparison.Ordinal)))
+            .Sum(line => double.Parse(Value(line[metric.Length] == '{' ? line[(line.LastIndexOf('}') + 1)..] : line[metric.Length..]), CultureInfo.InvariantCulture));
+
+    /// <summary>The value, before the optional timestamp; label values may hold spaces, so this reads after the labels.</summary>
+    private static string Value(string afterLabels) => afterLabels.Trim().Split(' ')[0];
+}
