@@ -34,18 +34,18 @@ public sealed class AdminApiTests(CaasPlatformFixture fixture)
         using var anonymous = await Platform.SendAsync(HttpMethod.Post, "/graphql", null, query);
         using var asCustomer = await Platform.SendAsync(HttpMethod.Post, "/graphql", customer, query);
         using var asAnalytics = await Platform.SendAsync(HttpMethod.Post, "/graphql", await Platform.TokenAsync("forecaster", "analytics"), query);
-        var asOps = await GraphQLAsync(await OpsTokenAsync(), query.query);
+        var asOps = await Calls.GraphQLAsync(await OpsTokenAsync(), query.query);
 
         await CaasCalls.AssertProblemAsync(anonymous, HttpStatusCode.Unauthorized, "UNAUTHENTICATED");
         await CaasCalls.AssertProblemAsync(asCustomer, HttpStatusCode.Forbidden, "FORBIDDEN");
         await CaasCalls.AssertProblemAsync(asAnalytics, HttpStatusCode.Forbidden, "FORBIDDEN");
-        Assert.True(Data(asOps).GetProperty("opsAlerts").GetProperty("totalCount").GetInt32() >= 0);
+        Assert.True(CaasCalls.Data(asOps).GetProperty("opsAlerts").GetProperty("totalCount").GetInt32() >= 0);
     }
 
     [Fact]
     public async Task The_schema_introspects_whole_and_holds_every_query_and_mutation_of_the_contract()
     {
-        var schema = Data(await GraphQLAsync(await OpsTokenAsync(), IntrospectionQuery)).GetProperty("__schema");
+        var schema = CaasCalls.Data(await Calls.GraphQLAsync(await OpsTokenAsync(), IntrospectionQuery)).GetProperty("__schema");
         string[] FieldsOf(string typeName) => schema.GetProperty("types").EnumerateArray()
             .Single(type => type.GetProperty("name").GetString() == typeName)
             .GetProperty("fields").EnumerateArray().Select(field => field.GetProperty("name").GetString()!).ToArray();
@@ -69,21 +69,21 @@ public sealed class AdminApiTests(CaasPlatformFixture fixture)
         using var notJson = await SendRawAsync(ops, "{ this is not json", "application/json");
         using var notAGraphQLRequest = await SendRawAsync(ops, "{\"variables\": {}}", "application/json");
         using var plainText = await SendRawAsync(ops, "{ opsAlerts { totalCount } }", "text/plain");
-        var tooDeep = await GraphQLAsync(ops, deep);
-        var tooCostly = await GraphQLAsync(ops, costly);
-        var syntax = await GraphQLAsync(ops, "{ activeRentals { items { id }");
-        var unknownField = await GraphQLAsync(ops, "{ activeRentals { items { password } } }");
-        var zeroPage = await GraphQLAsync(ops, "{ opsAlerts(first: 0) { totalCount } }");
-        var hugePage = await GraphQLAsync(ops, "{ opsAlerts(first: 5000) { totalCount } }");
-        var forgedCursor = await GraphQLAsync(ops, "{ deadLetters(after: \"not-a-cursor\") { totalCount } }");
-        var reversedReport = await GraphQLAsync(ops, "{ revenueReport(from: \"2026-11-23\", to: \"2026-11-01\") { currency } }");
-        var unknownKind = await GraphQLAsync(ops, "{ stuckFlows(kind: \"spaceship\") { thresholdSeconds } }");
-        var negativeThreshold = await GraphQLAsync(ops, "{ stuckFlows(olderThanSeconds: -5) { thresholdSeconds } }");
-        var badDate = await GraphQLAsync(ops, "{ revenueReport(from: \"yesterday\", to: \"2026-11-01\") { currency } }");
-        var missing = Data(await GraphQLAsync(ops, "{ rental(id: \"res-none\") { id } factoryOrder(id: \"ord-none\") { orderId } vehicle(vin: \"WVWZZZ1JZXW999999\") { vin } }"));
-        var zeroFine = await GraphQLAsync(ops, "mutation { adjustFine(rentalId: \"res-none\", amount: 0, reason: \"x\") { id } }");
-        var blankReason = await GraphQLAsync(ops, "mutation { adjustFine(rentalId: \"res-none\", amount: 100, reason: \"  \") { id } }");
-        var unknownRental = await GraphQLAsync(ops, "mutation { adjustFine(rentalId: \"res-none\", amount: 100, reason: \"test\") { id } }");
+        var tooDeep = await Calls.GraphQLAsync(ops, deep);
+        var tooCostly = await Calls.GraphQLAsync(ops, costly);
+        var syntax = await Calls.GraphQLAsync(ops, "{ activeRentals { items { id }");
+        var unknownField = await Calls.GraphQLAsync(ops, "{ activeRentals { items { password } } }");
+        var zeroPage = await Calls.GraphQLAsync(ops, "{ opsAlerts(first: 0) { totalCount } }");
+        var hugePage = await Calls.GraphQLAsync(ops, "{ opsAlerts(first: 5000) { totalCount } }");
+        var forgedCursor = await Calls.GraphQLAsync(ops, "{ deadLetters(after: \"not-a-cursor\") { totalCount } }");
+        var reversedReport = await Calls.GraphQLAsync(ops, "{ revenueReport(from: \"2026-11-23\", to: \"2026-11-01\") { currency } }");
+        var unknownKind = await Calls.GraphQLAsync(ops, "{ stuckFlows(kind: \"spaceship\") { thresholdSeconds } }");
+        var negativeThreshold = await Calls.GraphQLAsync(ops, "{ stuckFlows(olderThanSeconds: -5) { thresholdSeconds } }");
+        var badDate = await Calls.GraphQLAsync(ops, "{ revenueReport(from: \"yesterday\", to: \"2026-11-01\") { currency } }");
+        var missing = CaasCalls.Data(await Calls.GraphQLAsync(ops, "{ rental(id: \"res-none\") { id } factoryOrder(id: \"ord-none\") { orderId } vehicle(vin: \"WVWZZZ1JZXW999999\") { vin } }"));
+        var zeroFine = await Calls.GraphQLAsync(ops, "mutation { adjustFine(rentalId: \"res-none\", amount: 0, reason: \"x\") { id } }");
+        var blankReason = await Calls.GraphQLAsync(ops, "mutation { adjustFine(rentalId: \"res-none\", amount: 100, reason: \"  \") { id } }");
+        var unknownRental = await Calls.GraphQLAsync(ops, "mutation { adjustFine(rentalId: \"res-none\", amount: 100, reason: \"test\") { id } }");
         // Last and on a connection of its own: the server answers without reading the body, then closes the connection.
         using var oversized = await SendRawAsync(ops, JsonSerializer.Serialize(new { query = "{ opsAlerts { totalCount } }" + new string(' ', 70_000) }), "application/json", fresh: true);
 
@@ -120,18 +120,18 @@ public sealed class AdminApiTests(CaasPlatformFixture fixture)
         // Outside every return zone and nearly empty: the return waits for ops.
         var doubtful = new { odometerKm = 23_460.0, energyPercent = 5, photoUrls = new[] { "https://photos.example/paris.jpg" }, latitude = 48.8566, longitude = 2.3522 };
         var returned = await CaasCalls.ReadAsync(await Platform.SendAsync(HttpMethod.Post, $"/api/rentals/{id}/return", token, doubtful));
-        var alerts = Data(await GraphQLAsync(ops, "{ opsAlerts(first: 200) { items { id status flowKind flowId } } }"));
-        var finedBefore = Data(await GraphQLAsync(ops, $"mutation {{ adjustFine(rentalId: \"{id}\", amount: 1500, reason: \"scratched bumper\") {{ {RentalFields} }} }}"));
-        var approved = Data(await GraphQLAsync(ops, $"mutation {{ overrideReturnVerification(rentalId: \"{id}\", approved: true, reason: \"photos checked\") {{ {RentalFields} }} }}"));
+        var alerts = CaasCalls.Data(await Calls.GraphQLAsync(ops, "{ opsAlerts(first: 200) { items { id status flowKind flowId } } }"));
+        var finedBefore = CaasCalls.Data(await Calls.GraphQLAsync(ops, $"mutation {{ adjustFine(rentalId: \"{id}\", amount: 1500, reason: \"scratched bumper\") {{ {RentalFields} }} }}"));
+        var approved = CaasCalls.Data(await Calls.GraphQLAsync(ops, $"mutation {{ overrideReturnVerification(rentalId: \"{id}\", approved: true, reason: \"photos checked\") {{ {RentalFields} }} }}"));
         var completed = await Eventually.Until(() => RentalAsync(ops, id), rental => rental.GetProperty("status").GetString() == "Completed", "the capture");
         var intent = Assert.Single(await Calls.StripeIntentsAsync("reservationId", id));
-        var refunded = Data(await GraphQLAsync(ops, $"mutation {{ adjustFine(rentalId: \"{id}\", amount: -1000, reason: \"goodwill\") {{ {RentalFields} }} }}"));
+        var refunded = CaasCalls.Data(await Calls.GraphQLAsync(ops, $"mutation {{ adjustFine(rentalId: \"{id}\", amount: -1000, reason: \"goodwill\") {{ {RentalFields} }} }}"));
         var intentAfterRefund = Assert.Single(await Calls.StripeIntentsAsync("reservationId", id));
-        var raiseAfterCapture = await GraphQLAsync(ops, $"mutation {{ adjustFine(rentalId: \"{id}\", amount: 100, reason: \"late find\") {{ id }} }}");
-        var tooMuchBack = await GraphQLAsync(ops, $"mutation {{ adjustFine(rentalId: \"{id}\", amount: -9000, reason: \"more than the fines\") {{ id }} }}");
-        var overrideAgain = await GraphQLAsync(ops, $"mutation {{ overrideReturnVerification(rentalId: \"{id}\", approved: true, reason: \"again\") {{ id }} }}");
+        var raiseAfterCapture = await Calls.GraphQLAsync(ops, $"mutation {{ adjustFine(rentalId: \"{id}\", amount: 100, reason: \"late find\") {{ id }} }}");
+        var tooMuchBack = await Calls.GraphQLAsync(ops, $"mutation {{ adjustFine(rentalId: \"{id}\", amount: -9000, reason: \"more than the fines\") {{ id }} }}");
+        var overrideAgain = await Calls.GraphQLAsync(ops, $"mutation {{ overrideReturnVerification(rentalId: \"{id}\", approved: true, reason: \"again\") {{ id }} }}");
         var stillActive = await ActiveRentalIdsAsync(ops);
-        var resolved = Data(await GraphQLAsync(ops, "{ opsAlerts(first: 200, includeResolved: true) { items { id status resolvedBy } } }"));
+        var resolved = CaasCalls.Data(await Calls.GraphQLAsync(ops, "{ opsAlerts(first: 200, includeResolved: true) { items { id status resolvedBy } } }"));
 
         Assert.Equal("ReturnPending", returned.GetProperty("status").GetString());
         Assert.Contains(alerts.GetProperty("opsAlerts").GetProperty("items").EnumerateArray(),
@@ -171,7 +171,7 @@ public sealed class AdminApiTests(CaasPlatformFixture fixture)
         var outside = new { odometerKm = 1_000.0, energyPercent = 80, photoUrls = new[] { "https://photos.example/lisbon.jpg" }, latitude = 38.7223, longitude = -9.1393 };
         await CaasCalls.ReadAsync(await Platform.SendAsync(HttpMethod.Post, $"/api/rentals/{id}/return", token, outside));
 
-        var refused = Data(await GraphQLAsync(ops, $"mutation {{ overrideReturnVerification(rentalId: \"{id}\", approved: false, reason: \"vehicle not in a zone\") {{ {RentalFields} }} }}"));
+        var refused = CaasCalls.Data(await Calls.GraphQLAsync(ops, $"mutation {{ overrideReturnVerification(rentalId: \"{id}\", approved: false, reason: \"vehicle not in a zone\") {{ {RentalFields} }} }}"));
         var again = await CaasCalls.ReadAsync(await Platform.SendAsync(HttpMethod.Post, $"/api/rentals/{id}/return", token, CaasCalls.GoodProof));
         var completed = await Eventually.Until(() => Calls.ReservationAsync(token, id), view => view.GetProperty("status").GetString() == "Completed", "the second return");
         var told = await Eventually.Until(() => Calls.NotificationsAsync(customer), sent => sent.Any(one => one.ToString().Contains("RETURN_REFUSED", StringComparison.Ordinal)), "the refusal notice");
@@ -198,7 +198,7 @@ public sealed class AdminApiTests(CaasPlatformFixture fixture)
         await Eventually.Until(() => Calls.PurchaseAsync(token, purchaseId), purchase => purchase.GetProperty("status").GetString() == "Active", "the activation");
 
         const string History = "history { at from to cause traceId actor }";
-        var read = Data(await GraphQLAsync(ops, $$"""
+        var read = CaasCalls.Data(await Calls.GraphQLAsync(ops, $$"""
             query($vin: String!, $order: String!, $purchase: String!, $command: String!) {
               vehicle(vin: $vin) { vin ownerId status {{History}} }
               factoryOrder(id: $order) { orderId customerId status vin plateNumber {{History}} }
@@ -250,18 +250,18 @@ public sealed class AdminApiTests(CaasPlatformFixture fixture)
 
         var alertId = $"factory-placement/{id}";
         var placedBefore = await FactoryPlacementsAsync();
-        var listed = Data(await GraphQLAsync(ops, "{ opsAlerts(first: 200) { items { id status subject } } }"));
-        var acknowledged = Data(await GraphQLAsync(ops, "mutation($id: String!) { acknowledgeOpsItem(id: $id) { id status acknowledgedBy acknowledgedAt } }", new { id = alertId }));
+        var listed = CaasCalls.Data(await Calls.GraphQLAsync(ops, "{ opsAlerts(first: 200) { items { id status subject } } }"));
+        var acknowledged = CaasCalls.Data(await Calls.GraphQLAsync(ops, "mutation($id: String!) { acknowledgeOpsItem(id: $id) { id status acknowledgedBy acknowledgedAt } }", new { id = alertId }));
         // Earlier failures may have opened the Factory adapter's circuit: a human retry then fails fast, and is simply tried again.
         var retried = await Eventually.Until(
-            async () => Data(await GraphQLAsync(ops, "mutation($id: String!) { retryFactoryOrder(id: $id, reason: \"factory back up\") { orderId status factoryOrderId history { to cause actor } } }", new { id })),
+            async () => CaasCalls.Data(await Calls.GraphQLAsync(ops, "mutation($id: String!) { retryFactoryOrder(id: $id, reason: \"factory back up\") { orderId status factoryOrderId history { to cause actor } } }", new { id })),
             answer => answer.GetProperty("retryFactoryOrder").GetProperty("status").GetString() == "Placed", "a retry the Factory accepts");
-        var retriedAgain = await GraphQLAsync(ops, "mutation($id: String!) { retryFactoryOrder(id: $id) { status } }", new { id });
-        var resolved = Data(await GraphQLAsync(ops, "mutation($id: String!) { resolveOpsItem(id: $id, resolution: \"placed on retry\") { status resolvedBy resolution } }", new { id = alertId }));
-        var resolvedAgain = Data(await GraphQLAsync(ops, "mutation($id: String!) { resolveOpsItem(id: $id, resolution: \"second word\") { status resolution } }", new { id = alertId }));
-        var acknowledgeResolved = await GraphQLAsync(ops, "mutation($id: String!) { acknowledgeOpsItem(id: $id) { status } }", new { id = alertId });
-        var unknown = await GraphQLAsync(ops, "mutation { acknowledgeOpsItem(id: \"no-such-item\") { status } }");
-        var openAlerts = Data(await GraphQLAsync(ops, "{ opsAlerts(first: 200) { items { id } } }"));
+        var retriedAgain = await Calls.GraphQLAsync(ops, "mutation($id: String!) { retryFactoryOrder(id: $id) { status } }", new { id });
+        var resolved = CaasCalls.Data(await Calls.GraphQLAsync(ops, "mutation($id: String!) { resolveOpsItem(id: $id, resolution: \"placed on retry\") { status resolvedBy resolution } }", new { id = alertId }));
+        var resolvedAgain = CaasCalls.Data(await Calls.GraphQLAsync(ops, "mutation($id: String!) { resolveOpsItem(id: $id, resolution: \"second word\") { status resolution } }", new { id = alertId }));
+        var acknowledgeResolved = await Calls.GraphQLAsync(ops, "mutation($id: String!) { acknowledgeOpsItem(id: $id) { status } }", new { id = alertId });
+        var unknown = await Calls.GraphQLAsync(ops, "mutation { acknowledgeOpsItem(id: \"no-such-item\") { status } }");
+        var openAlerts = CaasCalls.Data(await Calls.GraphQLAsync(ops, "{ opsAlerts(first: 200) { items { id } } }"));
         var placements = await FactoryPlacementsAsync() - placedBefore;
 
         Assert.Contains(listed.GetProperty("opsAlerts").GetProperty("items").EnumerateArray(), alert => alert.GetProperty("id").GetString() == alertId && alert.GetProperty("status").GetString() == "Open");
@@ -294,15 +294,15 @@ public sealed class AdminApiTests(CaasPlatformFixture fixture)
         var deadLetterId = $"dead-letter/factory:{messageId}";
 
         const string Fields = "id status source inboxKey error body headers { key value } attempts failedAt resolvedBy";
-        var kept = Data(await GraphQLAsync(ops, $"{{ deadLetters(first: 200) {{ items {{ {Fields} }} }} }}"));
-        var stillFailing = Data(await GraphQLAsync(ops, $"mutation($id: String!) {{ replayDeadLetter(id: $id) {{ outcome deadLetter {{ {Fields} }} }} }}", new { id = deadLetterId }));
+        var kept = CaasCalls.Data(await Calls.GraphQLAsync(ops, $"{{ deadLetters(first: 200) {{ items {{ {Fields} }} }} }}"));
+        var stillFailing = CaasCalls.Data(await Calls.GraphQLAsync(ops, $"mutation($id: String!) {{ replayDeadLetter(id: $id) {{ outcome deadLetter {{ {Fields} }} }} }}", new { id = deadLetterId }));
         using var placedAnswer = await Platform.SendAsync(HttpMethod.Post, "/api/orders", token, CaasCalls.Spec("DE"), new Dictionary<string, string> { ["Idempotency-Key"] = key });
-        var replayed = Data(await GraphQLAsync(ops, $"mutation($id: String!) {{ replayDeadLetter(id: $id) {{ outcome deadLetter {{ {Fields} }} }} }}", new { id = deadLetterId }));
-        var replayedAgain = Data(await GraphQLAsync(ops, "mutation($id: String!) { replayDeadLetter(id: $id) { outcome } }", new { id = deadLetterId }));
+        var replayed = CaasCalls.Data(await Calls.GraphQLAsync(ops, $"mutation($id: String!) {{ replayDeadLetter(id: $id) {{ outcome deadLetter {{ {Fields} }} }} }}", new { id = deadLetterId }));
+        var replayedAgain = CaasCalls.Data(await Calls.GraphQLAsync(ops, "mutation($id: String!) { replayDeadLetter(id: $id) { outcome } }", new { id = deadLetterId }));
         using var resent = await Calls.SendFactoryAsync(body, messageId, DateTimeOffset.UtcNow);
         var order = await Calls.OrderAsync(token, orderId);
-        var notADeadLetter = await GraphQLAsync(ops, "mutation { replayDeadLetter(id: \"factory-placement/x\") { outcome } }");
-        var openDeadLetters = Data(await GraphQLAsync(ops, "{ deadLetters(first: 200) { items { id } } }"));
+        var notADeadLetter = await Calls.GraphQLAsync(ops, "mutation { replayDeadLetter(id: \"factory-placement/x\") { outcome } }");
+        var openDeadLetters = CaasCalls.Data(await Calls.GraphQLAsync(ops, "{ deadLetters(first: 200) { items { id } } }"));
 
         // Not processed: the Factory is told to send it again (WH-6), and the platform keeps it meanwhile.
         await CaasCalls.AssertProblemAsync(failed, HttpStatusCode.ServiceUnavailable, "DEPENDENCY_UNAVAILABLE");
@@ -350,7 +350,7 @@ public sealed class AdminApiTests(CaasPlatformFixture fixture)
 
         const string Query = "query($after: String) { stuckFlows(olderThanSeconds: 0, kind: \"factoryOrder\", first: 1, after: $after) { thresholdSeconds "
             + "groups { kind state count oldestMovedAt } flows { items { id kind state lastMovedAt stuckForSeconds } nextCursor totalCount } } }";
-        var stuck = await Eventually.Until(async () => Data(await GraphQLAsync(ops, Query, new { after = (string?)null })).GetProperty("stuckFlows"),
+        var stuck = await Eventually.Until(async () => CaasCalls.Data(await Calls.GraphQLAsync(ops, Query, new { after = (string?)null })).GetProperty("stuckFlows"),
             found => failed.All(id => found.GetProperty("groups").EnumerateArray().Any(group => group.GetProperty("state").GetString() == "PlacementFailed"
                 && group.GetProperty("count").GetInt32() >= failed.Count)), "the failed orders among the stuck flows");
         var seen = new List<string>();
@@ -364,10 +364,10 @@ public sealed class AdminApiTests(CaasPlatformFixture fixture)
                 break;
             }
 
-            page = Data(await GraphQLAsync(ops, Query, new { after = next })).GetProperty("stuckFlows");
+            page = CaasCalls.Data(await Calls.GraphQLAsync(ops, Query, new { after = next })).GetProperty("stuckFlows");
         }
 
-        var patient = Data(await GraphQLAsync(ops, "{ stuckFlows(olderThanSeconds: 86400) { flows { items { id } } } }"));
+        var patient = CaasCalls.Data(await Calls.GraphQLAsync(ops, "{ stuckFlows(olderThanSeconds: 86400) { flows { items { id } } } }"));
 
         Assert.Equal(0, stuck.GetProperty("thresholdSeconds").GetInt32());
         Assert.Equal(stuck.GetProperty("flows").GetProperty("totalCount").GetInt32(), seen.Count);
@@ -387,7 +387,7 @@ public sealed class AdminApiTests(CaasPlatformFixture fixture)
         var lowEnergy = new { odometerKm = 23_470.0, energyPercent = 4, photoUrls = new[] { "https://photos.example/front.jpg" }, latitude = 40.4168, longitude = -3.7038 };
         await CaasCalls.ReadAsync(await Platform.SendAsync(HttpMethod.Post, $"/api/rentals/{rental}/return", token, lowEnergy));
         await Eventually.Until(() => Calls.ReservationAsync(token, rental), view => view.GetProperty("status").GetString() == "Completed", "the capture");
-        Data(await GraphQLAsync(ops, $"mutation {{ adjustFine(rentalId: \"{rental}\", amount: -500, reason: \"charger was broken\") {{ id }} }}"));
+        CaasCalls.Data(await Calls.GraphQLAsync(ops, $"mutation {{ adjustFine(rentalId: \"{rental}\", amount: -500, reason: \"charger was broken\") {{ id }} }}"));
         var soon = DateTimeOffset.UtcNow.AddHours(2);
         var cancelled = (await CaasCalls.ReadAsync(await Platform.SendAsync(HttpMethod.Post, "/api/reservations", token,
             new { vehicleId = (await Calls.FleetVehicleAsync(13)).VehicleId, startsAt = soon, endsAt = soon.AddHours(2), paymentMethodId = "pm_card_visa" }))).GetProperty("id").GetString()!;
@@ -402,7 +402,7 @@ public sealed class AdminApiTests(CaasPlatformFixture fixture)
         // Everything this sandbox's Stripe holds went through this platform, so the two must agree once the streams have delivered.
         var (report, stripe) = await Eventually.Until(async () =>
             {
-                var figures = Data(await GraphQLAsync(ops, query)).GetProperty("revenueReport");
+                var figures = CaasCalls.Data(await Calls.GraphQLAsync(ops, query)).GetProperty("revenueReport");
                 return (figures, StripeFigures(await Calls.StripeIntentsAsync()));
             },
             pair => Kind(pair.figures, "rentals").captured == pair.Item2.Rentals.Captured && Kind(pair.figures, "rentals").refunded == pair.Item2.Rentals.Refunded
@@ -441,7 +441,7 @@ public sealed class AdminApiTests(CaasPlatformFixture fixture)
         var messageId = "msg-" + Guid.NewGuid().ToString("N")[..8];
         using var orphan = await Calls.SendFactoryAsync(JsonSerializer.Serialize(new { orderId = "F-X", reference = "ord-unknown-" + messageId, status = "PLACED", occurredAt = DateTimeOffset.UtcNow }),
             messageId, DateTimeOffset.UtcNow);
-        var tickets = Data(await GraphQLAsync(ops, "{ supportTickets(first: 200) { items { id } } }")).GetProperty("supportTickets").GetProperty("items").EnumerateArray()
+        var tickets = CaasCalls.Data(await Calls.GraphQLAsync(ops, "{ supportTickets(first: 200) { items { id } } }")).GetProperty("supportTickets").GetProperty("items").EnumerateArray()
             .Select(item => item.GetProperty("id").GetString()!).ToList();
         await Eventually.Until(() => ActiveRentalIdsAsync(ops), ids => ids.Contains(rental), "the rental in activeRentals");
 
@@ -484,21 +484,13 @@ public sealed class AdminApiTests(CaasPlatformFixture fixture)
     }
 
     private async Task<HashSet<string>> ActiveRentalIdsAsync(string ops) =>
-        [.. Data(await GraphQLAsync(ops, "{ activeRentals(first: 200) { items { id status } } }")).GetProperty("activeRentals").GetProperty("items")
+        [.. CaasCalls.Data(await Calls.GraphQLAsync(ops, "{ activeRentals(first: 200) { items { id status } } }")).GetProperty("activeRentals").GetProperty("items")
             .EnumerateArray().Select(item => item.GetProperty("id").GetString()!)];
 
     private async Task<JsonElement> RentalAsync(string ops, string id) =>
-        Data(await GraphQLAsync(ops, $"{{ rental(id: \"{id}\") {{ {RentalFields} }} }}")).GetProperty("rental");
+        CaasCalls.Data(await Calls.GraphQLAsync(ops, $"{{ rental(id: \"{id}\") {{ {RentalFields} }} }}")).GetProperty("rental");
 
     /// <summary>A GraphQL answer: HTTP 200 whether or not GraphQL found errors in the query.</summary>
-    private async Task<JsonElement> GraphQLAsync(string token, string query, object? variables = null)
-    {
-        using var response = await Platform.SendAsync(HttpMethod.Post, "/graphql", token, new { query, variables });
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode}: {text}");
-        return JsonDocument.Parse(text).RootElement.Clone();
-    }
-
     private async Task<HttpResponseMessage> SendRawAsync(string token, string body, string mediaType, bool fresh = false)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(Platform.ApiHost.BaseUrl + "/graphql"))
@@ -513,12 +505,6 @@ public sealed class AdminApiTests(CaasPlatformFixture fixture)
 
         using var client = new HttpClient();
         return await client.SendAsync(request);
-    }
-
-    private static JsonElement Data(JsonElement answer)
-    {
-        Assert.False(answer.TryGetProperty("errors", out var errors), errors.ToString());
-        return answer.GetProperty("data");
     }
 
     private static string ErrorCode(JsonElement answer) =>

@@ -31,7 +31,7 @@ public sealed class AdminQuery : ObjectGraphType
             .Paged()
             .ResolveAsync(async context =>
             {
-                var active = (await ReadModels.OpenFlowsAsync(context.Grains(), FlowKinds.Rental))
+                var active = (await FlowIndex.ListAsync(context.Grains(), FlowKinds.Rental))
                     .Where(flow => flow.State is nameof(ReservationStatus.Active) or nameof(ReservationStatus.ReturnPending));
                 return context.Page(active, flow => flow.StartsAt ?? flow.MovedAt, flow => flow.FlowId);
             });
@@ -61,6 +61,21 @@ public sealed class AdminQuery : ObjectGraphType
 
                 return await ReadModels.RevenueAsync(context.Grains(), from, to, context.GetArgument<string>("currency"));
             });
+        Field<NonNullGraphType<ReconciliationReportType>>("reconciliation")
+            .Description("Issue 7: every disagreement between the flows and what Stripe holds (PaymentIntents created in [from, before), all when omitted, and every open flow), and timeslots held by dead reservations. Reads only.")
+            .Argument<DateTimeOffsetGraphType>("from")
+            .Argument<DateTimeOffsetGraphType>("before")
+            .ResolveAsync(async context =>
+            {
+                var from = context.GetArgument<DateTimeOffset?>("from");
+                var before = context.GetArgument<DateTimeOffset?>("before");
+                if (from >= before)
+                {
+                    throw AdminErrors.Invalid("from must be before before.");
+                }
+
+                return await context.Grains().GetGrain<IReconcilerGrain>(0).RunAsync(from, before);
+            });
         OpsList("opsAlerts", OpsItemKind.Alert, "ADM-5: alerts the flows raised for operators.");
         OpsList("supportTickets", OpsItemKind.SupportTicket, "ADM-5: tickets for customer support.");
         OpsList("riskItems", OpsItemKind.RiskItem, "PAY-6: money the platform assumed and did not get.");
@@ -84,7 +99,7 @@ public sealed class AdminQuery : ObjectGraphType
                 }
 
                 var now = context.RequestServices!.GetRequiredService<TimeProvider>().GetUtcNow();
-                var flows = await Task.WhenAll((kind is null ? FlowKinds.All : [kind]).Select(one => ReadModels.OpenFlowsAsync(context.Grains(), one)));
+                var flows = await Task.WhenAll((kind is null ? FlowKinds.All : [kind]).Select(one => FlowIndex.ListAsync(context.Grains(), one)));
                 var stuck = flows.SelectMany(list => list).Where(flow => flow.IsStuck(now, TimeSpan.FromSeconds(threshold))).ToList();
                 var groups = stuck.GroupBy(flow => (flow.Kind, flow.State))
                     .Select(group => new StuckGroup(group.Key.Kind, group.Key.State, group.Count(), group.Min(flow => flow.MovedAt)))
@@ -235,12 +250,6 @@ internal static class AdminErrors
 /// <summary>The read models behind the lists: the flow index and the revenue days, never the flow grains themselves.</summary>
 internal static class ReadModels
 {
-    public static async Task<IReadOnlyList<FlowMoved>> OpenFlowsAsync(IGrainFactory grains, string kind)
-    {
-        var partitions = await Task.WhenAll(FlowIndex.KeysOf(kind).Select(key => grains.GetGrain<IFlowIndexGrain>(key).ListAsync()));
-        return [.. partitions.SelectMany(partition => partition)];
-    }
-
     public static async Task<RevenueReport> RevenueAsync(IGrainFactory grains, DateOnly from, DateOnly to, string currency)
     {
         var days = Enumerable.Range(0, to.DayNumber - from.DayNumber + 1).Select(offset => RevenueStreams.DayKey(from.AddDays(offset)));

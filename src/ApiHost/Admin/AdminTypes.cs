@@ -356,6 +356,36 @@ public sealed class RevenueReportType : ObjectGraphType<RevenueReport>
     }
 }
 
+public sealed class MismatchType : ObjectGraphType<Mismatch>
+{
+    public MismatchType()
+    {
+        Name = "Mismatch";
+        Description = "One disagreement the reconciler found; kind is a stable code (CHARGE_WITHOUT_DELIVERY, DOUBLE_CHARGE, HOLD_ON_ENDED_FLOW, HOLD_MISSING, LEDGER_DIFFERS, TIMESLOT_OF_DEAD_RESERVATION, UNKNOWN_FLOW).";
+        Field(mismatch => mismatch.Kind);
+        Field(mismatch => mismatch.FlowKind, nullable: true);
+        Field(mismatch => mismatch.FlowId, nullable: true);
+        Field(mismatch => mismatch.PaymentIntentId, nullable: true);
+        Field(mismatch => mismatch.Detail);
+    }
+}
+
+public sealed class ReconciliationReportType : ObjectGraphType<ReconciliationReport>
+{
+    public ReconciliationReportType()
+    {
+        Name = "ReconciliationReport";
+        Field(report => report.CheckedAt);
+        Field(report => report.From, nullable: true);
+        Field(report => report.Before, nullable: true);
+        Field(report => report.PaymentIntents);
+        Field(report => report.Rentals);
+        Field(report => report.ServicePurchases);
+        Field(report => report.Vehicles);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<MismatchType>>>>("mismatches").Resolve(context => context.Source.Mismatches);
+    }
+}
+
 /// <summary>A page of a list, in a stable order, with the cursor that continues it.</summary>
 public sealed record Page<T>(IReadOnlyList<T> Items, string? NextCursor, int TotalCount);
 

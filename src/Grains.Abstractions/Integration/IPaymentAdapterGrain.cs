@@ -28,6 +28,14 @@ public interface IPaymentAdapterGrain : IGrainWithIntegerKey
     /// <summary>Every PaymentIntent whose metadata has that key and value (reconciliation, PAY-9).</summary>
     [ResponseTimeout(AdapterTimeouts.Payment)]
     Task<IReadOnlyList<PaymentRecord>> FindByMetadataAsync(string key, string value);
+
+    /// <summary>Every PaymentIntent created in [from, before), all pages (reconciliation, issue 7).</summary>
+    [ResponseTimeout(AdapterTimeouts.Payment)]
+    Task<IReadOnlyList<PaymentRecord>> ListAsync(DateTimeOffset? from, DateTimeOffset? before);
+
+    /// <summary>The refunds of one PaymentIntent.</summary>
+    [ResponseTimeout(AdapterTimeouts.Payment)]
+    Task<IReadOnlyList<RefundRecord>> ListRefundsAsync(string paymentIntentId);
 }
 
 [GenerateSerializer, Immutable, Alias("caas.authorize-payment")]

@@ -56,6 +56,13 @@ public static class FlowIndex
     public static string KeyOf(string kind, string flowId) => $"{kind}/{CaaS.Grains.Abstractions.Partitions.Of(flowId, Partitions)}";
 
     public static IEnumerable<string> KeysOf(string kind) => Enumerable.Range(0, Partitions).Select(partition => $"{kind}/{partition}");
+
+    /// <summary>Every flow of a kind the index holds, read from all partitions at once.</summary>
+    public static async Task<IReadOnlyList<FlowMoved>> ListAsync(IGrainFactory grains, string kind)
+    {
+        var partitions = await Task.WhenAll(KeysOf(kind).Select(key => grains.GetGrain<IFlowIndexGrain>(key).ListAsync()));
+        return [.. partitions.SelectMany(partition => partition)];
+    }
 }
 
 [GenerateSerializer, Alias("caas.flow-index-state")]

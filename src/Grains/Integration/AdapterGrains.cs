@@ -39,6 +39,10 @@ public sealed class PaymentAdapterGrain(StripePaymentClient client) : Grain, IPa
     public Task<PaymentRecord> GetAsync(string paymentIntentId) => client.GetAsync(paymentIntentId);
 
     public Task<IReadOnlyList<PaymentRecord>> FindByMetadataAsync(string key, string value) => client.FindByMetadataAsync(key, value);
+
+    public Task<IReadOnlyList<PaymentRecord>> ListAsync(DateTimeOffset? from, DateTimeOffset? before) => client.ListAsync(from, before);
+
+    public Task<IReadOnlyList<RefundRecord>> ListRefundsAsync(string paymentIntentId) => client.ListRefundsAsync(paymentIntentId);
 }
 
 [StatelessWorker]

@@ -42,6 +42,15 @@ public static partial class StripeApi
         }));
         endpoints.MapGet("/v1/payment_intents/{id}", (string id, HttpContext http, StripeLedger ledger) => Get(http, ledger, () =>
             ledger.Find(id) is { } intent ? new Outcome(200, intent, []) : Missing(id)));
+        // Stripe's list endpoints, newest first, paged by starting_after: what a reconciliation reads.
+        endpoints.MapGet("/v1/payment_intents", (HttpContext http, StripeLedger ledger) => Get(http, ledger, () =>
+            List(http.Request.Query, "/v1/payment_intents", ledger.All, intent => intent.Id, intent => intent.Created)));
+        endpoints.MapGet("/v1/refunds", (HttpContext http, StripeLedger ledger) => Get(http, ledger, () =>
+        {
+            var paymentIntent = http.Request.Query["payment_intent"].ToString();
+            var refunds = ledger.All.Where(intent => paymentIntent.Length == 0 || intent.Id == paymentIntent).SelectMany(intent => intent.Refunds);
+            return List(http.Request.Query, "/v1/refunds", refunds, refund => refund.Id, refund => refund.Created);
+        }));
 
         MapInspection(endpoints);
         return endpoints;
@@ -87,6 +96,46 @@ public static partial class StripeApi
             Results.Ok(events.About(paymentIntent).Select(sent => new { id = sent.Id, type = sent.Type, paymentIntent = sent.PaymentIntent, created = sent.Created })));
         endpoints.MapPost("/sandbox/stripe/events/{eventId}/resend", (string eventId, StripeEvents events) =>
             events.Resend(eventId) ? Results.Accepted() : Problem.NotFound($"event {eventId} was never sent."));
+    }
+
+    /// <summary>Stripe's list shape: newest first (the ledger keeps creation order), created[gte|gt|lte|lt] filters, limit 1..100.</summary>
+    private static Outcome List<T>(IQueryCollection query, string url, IEnumerable<T> items, Func<T, string> idOf, Func<T, long> createdOf)
+    {
+        var limit = 10;
+        if (query.TryGetValue("limit", out var requested)
+            && (!int.TryParse(requested, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > 100))
+        {
+            return Error(400, "invalid_request_error", "parameter_invalid_integer", "limit must be an integer between 1 and 100.", "limit");
+        }
+
+        var bounds = new List<Func<long, bool>>();
+        foreach (var (name, test) in new (string, Func<long, long, bool>)[]
+                 {
+                     ("gte", (created, bound) => created >= bound), ("gt", (created, bound) => created > bound),
+                     ("lte", (created, bound) => created <= bound), ("lt", (created, bound) => created < bound),
+                 })
+        {
+            if (!query.TryGetValue($"created[{name}]", out var value))
+            {
+                continue;
+            }
+
+            if (!long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var bound))
+            {
+                return Error(400, "invalid_request_error", "parameter_invalid_integer", $"created[{name}] must be a unix time.", $"created[{name}]");
+            }
+
+            bounds.Add(created => test(created, bound));
+        }
+
+        var newestFirst = items.Reverse().Where(item => bounds.All(bound => bound(createdOf(item))));
+        if (query["starting_after"].ToString() is { Length: > 0 } after)
+        {
+            newestFirst = newestFirst.SkipWhile(item => idOf(item) != after).Skip(1);
+        }
+
+        var page = newestFirst.Take(limit + 1).ToArray();
+        return new Outcome(200, new { @object = "list", data = page.Take(limit).ToArray(), has_more = page.Length > limit, url }, []);
     }
 
     private static Dictionary<string, object?> Inspect(StripeLedger.PaymentIntent intent)

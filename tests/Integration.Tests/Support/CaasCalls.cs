@@ -106,6 +106,55 @@ public sealed class CaasCalls(Platform platform)
         response.EnsureSuccessStatusCode();
     }
 
+    public const string StripeSecretKey = "sk_test_local_caas_sandbox";
+
+    /// <summary>
+    /// Makes money move at the sandbox's Stripe behind the platform's back, as a bug or a second
+    /// system would: a hold under the given metadata, captured when asked. Returns its id.
+    /// </summary>
+    public async Task<string> ForgeStripeIntentAsync(IReadOnlyDictionary<string, string> metadata, long amount, bool capture)
+    {
+        async Task<JsonElement> PostAsync(string path, IEnumerable<KeyValuePair<string, string>> form)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(Platform.Sandbox.BaseUrl + path)) { Content = new FormUrlEncodedContent(form) };
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", StripeSecretKey);
+            using var response = await Platform.Http.SendAsync(request);
+            return await ReadAsync(response);
+        }
+
+        var intent = await PostAsync("/v1/payment_intents", new Dictionary<string, string>
+        {
+            ["amount"] = amount.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["currency"] = "eur",
+            ["capture_method"] = "manual",
+            ["confirm"] = "true",
+            ["payment_method"] = "pm_card_visa",
+        }.Concat(metadata.Select(pair => KeyValuePair.Create($"metadata[{pair.Key}]", pair.Value))));
+        var id = intent.GetProperty("id").GetString()!;
+        if (capture)
+        {
+            await PostAsync($"/v1/payment_intents/{id}/capture", []);
+        }
+
+        return id;
+    }
+
+    /// <summary>Posts to the admin API and returns GraphQL's answer, which is 200 whatever the query's errors.</summary>
+    public async Task<JsonElement> GraphQLAsync(string token, string query, object? variables = null)
+    {
+        using var response = await platform.SendAsync(HttpMethod.Post, "/graphql", token, new { query, variables });
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode}: {text}");
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    /// <summary>A GraphQL answer's data, asserting it carries no errors.</summary>
+    public static JsonElement Data(JsonElement answer)
+    {
+        Assert.False(answer.TryGetProperty("errors", out var errors), errors.ToString());
+        return answer.GetProperty("data");
+    }
+
     public static async Task<JsonElement> ReadAsync(HttpResponseMessage response, bool allowFailure = false)
     {
         using (response)

@@ -55,7 +55,7 @@ public sealed class StripePaymentClient(IHttpClientFactory httpClients, IOptions
     {
         var refund = await CallAsync(stripe => stripe.V1.Refunds.CreateAsync(
             new RefundCreateOptions { PaymentIntent = paymentIntentId, Amount = amount?.Amount }, Idempotent(idempotencyKey), cancellationToken));
-        return new RefundRecord(refund.Id, refund.PaymentIntentId, new Money(refund.Amount, refund.Currency.ToUpperInvariant()), refund.Status);
+        return ToRecord(refund);
     }
 
     public async Task<PaymentRecord> GetAsync(string paymentIntentId, CancellationToken cancellationToken = default) =>
@@ -66,6 +66,43 @@ public sealed class StripePaymentClient(IHttpClientFactory httpClients, IOptions
         var found = await CallAsync(stripe => stripe.V1.PaymentIntents.SearchAsync(
             new PaymentIntentSearchOptions { Query = $"metadata['{key}']:'{value}'" }, cancellationToken: cancellationToken));
         return found.Data.Select(ToRecord).ToArray();
+    }
+
+    public async Task<IReadOnlyList<PaymentRecord>> ListAsync(DateTimeOffset? from, DateTimeOffset? before, CancellationToken cancellationToken = default)
+    {
+        var created = new DateRangeOptions { GreaterThanOrEqual = from?.UtcDateTime, LessThan = before?.UtcDateTime };
+        var intents = new List<PaymentRecord>();
+        string? after = null;
+        while (true)
+        {
+            var page = await CallAsync(stripe => stripe.V1.PaymentIntents.ListAsync(
+                new PaymentIntentListOptions { Created = created, Limit = 100, StartingAfter = after }, cancellationToken: cancellationToken));
+            intents.AddRange(page.Data.Select(ToRecord));
+            if (!page.HasMore || page.Data.Count == 0)
+            {
+                return intents;
+            }
+
+            after = page.Data[^1].Id;
+        }
+    }
+
+    public async Task<IReadOnlyList<RefundRecord>> ListRefundsAsync(string paymentIntentId, CancellationToken cancellationToken = default)
+    {
+        var refunds = new List<RefundRecord>();
+        string? after = null;
+        while (true)
+        {
+            var page = await CallAsync(stripe => stripe.V1.Refunds.ListAsync(
+                new RefundListOptions { PaymentIntent = paymentIntentId, Limit = 100, StartingAfter = after }, cancellationToken: cancellationToken));
+            refunds.AddRange(page.Data.Select(ToRecord));
+            if (!page.HasMore || page.Data.Count == 0)
+            {
+                return refunds;
+            }
+
+            after = page.Data[^1].Id;
+        }
     }
 
     private async Task<T> CallAsync<T>(Func<StripeClient, Task<T>> call)
@@ -123,6 +160,9 @@ public sealed class StripePaymentClient(IHttpClientFactory httpClients, IOptions
             ? new DependencyRejectedException(ExternalSystem.Stripe, status, DependencyRejectedException.CredentialsRefused, stripe.Message)
             : new DependencyRejectedException(ExternalSystem.Stripe, status, stripe.StripeError?.Code ?? $"http_{status}", stripe.Message);
     }
+
+    private static RefundRecord ToRecord(Refund refund) =>
+        new(refund.Id, refund.PaymentIntentId, new Money(refund.Amount, refund.Currency.ToUpperInvariant()), refund.Status);
 
     private static PaymentRecord ToRecord(PaymentIntent intent)
     {

@@ -1,0 +1,127 @@
+using CaaS.Grains.Abstractions;
+using CaaS.Grains.Abstractions.Integration;
+using CaaS.Grains.Abstractions.Operations;
+using CaaS.Grains.Abstractions.Rentals;
+using CaaS.Grains.Abstractions.Services;
+using CaaS.Grains.Operations;
+
+namespace CaaS.Grains.Tests;
+
+/// <summary>Issue 7 point 1, PAY-9, PAY-3, MOB-6: what the reconciler calls a mismatch, flow by flow.</summary>
+public sealed class ReconciliationRulesTests
+{
+    private static readonly DateTimeOffset Start = new(2026, 12, 1, 10, 0, 0, TimeSpan.Zero);
+
+    [Theory]
+    [InlineData(ReservationStatus.Confirmed, PaymentStatus.RequiresCapture, 0, 0, null, null)]
+    [InlineData(ReservationStatus.Active, PaymentStatus.RequiresCapture, 0, 0, null, null)]
+    [InlineData(ReservationStatus.Completed, PaymentStatus.Succeeded, 5200, 5200, null, null)]
+    [InlineData(ReservationStatus.Cancelled, PaymentStatus.Canceled, 0, 0, null, null)]
+    [InlineData(ReservationStatus.Cancelled, PaymentStatus.Succeeded, 1500, 1500, null, null)]
+    [InlineData(ReservationStatus.Cancelled, PaymentStatus.RequiresCapture, 0, 0, null, MismatchKinds.HoldOnEndedFlow)]
+    [InlineData(ReservationStatus.Rejected, PaymentStatus.RequiresCapture, 0, 0, null, MismatchKinds.HoldOnEndedFlow)]
+    [InlineData(ReservationStatus.Cancelled, PaymentStatus.Succeeded, 0, 5200, null, MismatchKinds.ChargeWithoutDelivery)]
+    [InlineData(ReservationStatus.Rejected, PaymentStatus.Succeeded, 0, 5200, null, MismatchKinds.ChargeWithoutDelivery)]
+    [InlineData(ReservationStatus.Confirmed, PaymentStatus.Canceled, 0, 0, null, MismatchKinds.HoldMissing)]
+    [InlineData(ReservationStatus.Completed, PaymentStatus.Succeeded, 5200, 4000, null, MismatchKinds.LedgerDiffers)]
+    [InlineData(ReservationStatus.Completed, PaymentStatus.Succeeded, 5200, 5200, 5200L, MismatchKinds.LedgerDiffers)]
+    public void A_rental_holds_at_Stripe_what_its_state_allows(
+        ReservationStatus status, PaymentStatus intentStatus, long recordedCapture, long received, long? refunded, string? expected)
+    {
+        var rental = Rental(status, recordedCapture);
+        var intent = Intent("pi_1", intentStatus, received);
+
+        var found = Reconciliation.CheckRental("r-1", rental, [new IntentFigures(intent, refunded ?? 0)]).ToList();
+
+        if (expected is null)
+        {
+            Assert.Empty(found);
+        }
+        else
+        {
+            Assert.Equal(expected, Assert.Single(found).Kind);
+        }
+    }
+
+    [Fact]
+    public void PAY_9_two_captured_intents_for_one_rental_are_a_double_charge_even_when_one_matches_the_ledger()
+    {
+        var found = Reconciliation.CheckRental("r-1", Rental(ReservationStatus.Completed, 5200),
+            [new IntentFigures(Intent("pi_1", PaymentStatus.Succeeded, 5200), 0), new IntentFigures(Intent("pi_2", PaymentStatus.Succeeded, 5200), 0)]).ToList();
+
+        var mismatch = Assert.Single(found);
+        Assert.Equal(MismatchKinds.DoubleCharge, mismatch.Kind);
+        Assert.Equal("pi_1,pi_2", mismatch.PaymentIntentId);
+    }
+
+    [Fact]
+    public void A_failed_settlement_charged_again_once_is_one_charge()
+    {
+        // PAY-4: the first intent's money is gone (requires_payment_method, nothing received); the recharge took it.
+        var found = Reconciliation.CheckRental("r-1", Rental(ReservationStatus.Completed, 5200),
+            [new IntentFigures(Intent("pi_1", PaymentStatus.RequiresPaymentMethod, 0), 0), new IntentFigures(Intent("pi_2", PaymentStatus.Succeeded, 5200), 0)]);
+
+        Assert.Empty(found);
+    }
+
+    [Fact]
+    public void Two_holds_on_one_reservation_are_a_double_charge()
+    {
+        var found = Reconciliation.CheckRental("r-1", Rental(ReservationStatus.Confirmed, 0),
+            [new IntentFigures(Intent("pi_1", PaymentStatus.RequiresCapture, 0), 0), new IntentFigures(Intent("pi_2", PaymentStatus.RequiresCapture, 0), 0)]);
+
+        Assert.Equal(MismatchKinds.DoubleCharge, Assert.Single(found).Kind);
+    }
+
+    [Fact]
+    public void Money_under_a_flow_the_platform_never_recorded_is_an_unknown_flow_and_a_released_hold_is_not()
+    {
+        var found = Reconciliation.CheckRental("r-ghost", null,
+            [new IntentFigures(Intent("pi_1", PaymentStatus.RequiresCapture, 0), 0), new IntentFigures(Intent("pi_2", PaymentStatus.Canceled, 0), 0)]).ToList();
+
+        var mismatch = Assert.Single(found);
+        Assert.Equal((MismatchKinds.UnknownFlow, "pi_1"), (mismatch.Kind, mismatch.PaymentIntentId));
+    }
+
+    [Theory]
+    [InlineData(ServicePurchaseStatus.Activating, PaymentStatus.RequiresCapture, 0, null, null)]
+    [InlineData(ServicePurchaseStatus.Active, PaymentStatus.Succeeded, 999, null, null)]
+    [InlineData(ServicePurchaseStatus.Active, PaymentStatus.RequiresPaymentMethod, 0, "failed", null)]
+    [InlineData(ServicePurchaseStatus.Failed, PaymentStatus.Canceled, 0, null, null)]
+    [InlineData(ServicePurchaseStatus.Failed, PaymentStatus.Succeeded, 999, null, MismatchKinds.ChargeWithoutDelivery)]
+    [InlineData(ServicePurchaseStatus.Blocked, PaymentStatus.RequiresCapture, 0, null, MismatchKinds.HoldOnEndedFlow)]
+    [InlineData(ServicePurchaseStatus.Activating, PaymentStatus.Canceled, 0, null, MismatchKinds.HoldMissing)]
+    [InlineData(ServicePurchaseStatus.Active, PaymentStatus.RequiresCapture, 0, null, MismatchKinds.LedgerDiffers)]
+    public void PAY_6_a_service_is_charged_once_it_is_active_and_never_when_it_failed(
+        ServicePurchaseStatus status, PaymentStatus intentStatus, long received, string? settlement, string? expected)
+    {
+        var purchase = new ServicePurchaseView("p-1", "cust-1", "WVWZZZ1JZXW000001", "HEATED_SEATS", status, status == ServicePurchaseStatus.Active, 1,
+            Money.Eur(999), settlement, null, null, Start, []);
+
+        var found = Reconciliation.CheckPurchase("p-1", purchase, [new IntentFigures(Intent("pi_1", intentStatus, received), 0)]).ToList();
+
+        Assert.Equal(expected, found.SingleOrDefault()?.Kind);
+        Assert.True(found.Count <= 1);
+    }
+
+    [Theory]
+    [InlineData(ReservationStatus.Confirmed, false)]
+    [InlineData(ReservationStatus.Completed, false)]
+    [InlineData(ReservationStatus.Cancelled, true)]
+    [InlineData(ReservationStatus.Rejected, true)]
+    public void MOB_6_a_timeslot_of_a_cancelled_or_rejected_reservation_is_a_mismatch(ReservationStatus status, bool dead)
+    {
+        var slot = new Timeslot("r-1", Start, Start.AddHours(2), TimeslotKind.Reservation);
+
+        Assert.Equal(dead, Reconciliation.CheckTimeslot("WVWZZZ1JZXW000001", slot, Rental(status, 0)) is { Kind: MismatchKinds.TimeslotOfDeadReservation });
+        Assert.NotNull(Reconciliation.CheckTimeslot("WVWZZZ1JZXW000001", slot, null));
+    }
+
+    private static ReservationView Rental(ReservationStatus status, long captured) =>
+        new("r-1", "cust-1", "veh-1", "WVWZZZ1JZXW000001", Start, Start.AddHours(2), status, Money.Eur(5200),
+            captured > 0 ? Money.Eur(captured) : null, [], [], null, null, [], null, Start);
+
+    private static PaymentRecord Intent(string id, PaymentStatus status, long received) =>
+        new(id, status, Money.Eur(5200), Money.Eur(status == PaymentStatus.RequiresCapture ? 5200 : 0), Money.Eur(received),
+            new Dictionary<string, string> { ["reservationId"] = "r-1" });
+}
