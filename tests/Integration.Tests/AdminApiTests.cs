@@ -252,10 +252,11 @@ public sealed class AdminApiTests(CaasPlatformFixture fixture)
         var placedBefore = await FactoryPlacementsAsync();
         var listed = CaasCalls.Data(await Calls.GraphQLAsync(ops, "{ opsAlerts(first: 200) { items { id status subject } } }"));
         var acknowledged = CaasCalls.Data(await Calls.GraphQLAsync(ops, "mutation($id: String!) { acknowledgeOpsItem(id: $id) { id status acknowledgedBy acknowledgedAt } }", new { id = alertId }));
-        // Earlier failures may have opened the Factory adapter's circuit: a human retry then fails fast, and is simply tried again.
+        // Earlier failures may have opened the Factory adapter's circuit: a human retry then fails fast
+        // and is simply tried again, until the 60 s break is over and the retry is the probe that closes it.
         var retried = await Eventually.Until(
             async () => CaasCalls.Data(await Calls.GraphQLAsync(ops, "mutation($id: String!) { retryFactoryOrder(id: $id, reason: \"factory back up\") { orderId status factoryOrderId history { to cause actor } } }", new { id })),
-            answer => answer.GetProperty("retryFactoryOrder").GetProperty("status").GetString() == "Placed", "a retry the Factory accepts");
+            answer => answer.GetProperty("retryFactoryOrder").GetProperty("status").GetString() == "Placed", "a retry the Factory accepts", TimeSpan.FromSeconds(150));
         var retriedAgain = await Calls.GraphQLAsync(ops, "mutation($id: String!) { retryFactoryOrder(id: $id) { status } }", new { id });
         var resolved = CaasCalls.Data(await Calls.GraphQLAsync(ops, "mutation($id: String!) { resolveOpsItem(id: $id, resolution: \"placed on retry\") { status resolvedBy resolution } }", new { id = alertId }));
         var resolvedAgain = CaasCalls.Data(await Calls.GraphQLAsync(ops, "mutation($id: String!) { resolveOpsItem(id: $id, resolution: \"second word\") { status resolution } }", new { id = alertId }));
