@@ -48,7 +48,7 @@ public sealed class WebhookSecuritySuiteTests(CaasPlatformFixture fixture)
     [Fact]
     public async Task WH_1_2_3_fleet_events_refused_when_forged_stale_or_ahead_and_a_replayed_id_is_a_duplicate_without_effect()
     {
-        var (vehicleId, vin) = await Calls.FleetVehicleAsync(16);
+        var (vehicleId, vin) = await Calls.FleetVehicleAsync(18);
         var (_, token) = await Calls.CustomerAsync();
         var sentAt = DateTimeOffset.UtcNow;
         string Body(string id, string status, DateTimeOffset occurredAt) =>
@@ -79,7 +79,7 @@ public sealed class WebhookSecuritySuiteTests(CaasPlatformFixture fixture)
     public async Task WH_1_2_3_PAY_8_Stripe_events_refused_when_forged_stale_or_ahead_and_a_replayed_id_is_a_duplicate_without_effect()
     {
         var (_, token) = await Calls.CustomerAsync();
-        var (rental, captured) = await Calls.CompletedRentalAsync(token, (await Calls.FleetVehicleAsync(17)).VehicleId);
+        var (rental, captured) = await Calls.CompletedRentalAsync(token, (await Calls.FleetVehicleAsync(9)).VehicleId);
         var metadata = new Dictionary<string, string> { ["reservationId"] = rental };
         async Task<string> MoneyAsync() => string.Join(",", (await Calls.StripeIntentsAsync("reservationId", rental))
             .Select(intent => $"{intent.GetProperty("id").GetString()}:{intent.GetProperty("status").GetString()}:{intent.GetProperty("amount_received").GetInt64()}"));
