@@ -14,6 +14,8 @@ builder.Services.AddCaasAuthentication(builder.Configuration);
 builder.Services.AddCaasWebhooks(builder.Configuration);
 builder.Services.AddCaasAdmin();
 builder.Services.AddSingleton(TimeProvider.System);
+// SEC-4: no call takes more than 1 MiB (Kestrel's default is 30 MB); /graphql (64 KiB) and the webhooks (256 KiB) take less still.
+builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 1024 * 1024);
 
 var app = builder.Build();
 app.UseExceptionHandler();

@@ -94,6 +94,13 @@ public sealed class SecuritySuiteTests(CaasPlatformFixture fixture)
         Assert.Equal(before, after);
         Assert.Empty(strangerNotifications);
         Assert.Single(await Calls.StripeIntentsAsync("reservationId", reservation));
+        ReliabilityResults.Record("security.json", "endpoints", new
+        {
+            routes = routes.Length,
+            refusals = refusals.Count,
+            byCode = refusals.GroupBy(refusal => refusal.Split(' ')[^1]).ToDictionary(group => group.Key, group => group.Count()),
+            stateChanges = 0,
+        });
     }
 
     private async Task ExpectAsync(Route route, string? token, HttpStatusCode status, string code, List<string> refusals)

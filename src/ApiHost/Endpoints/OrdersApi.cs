@@ -22,7 +22,7 @@ public static class OrdersApi
 
     public static IEndpointRouteBuilder MapOrdersApi(this IEndpointRouteBuilder endpoints)
     {
-        var customer = endpoints.MapGroup("/api/orders").RequireAuthorization(Roles.Customer);
+        var customer = endpoints.MapGroup("/api/orders").RequireAuthorization(Roles.Customer).RequireValidIds();
         customer.MapPost("", PlaceAsync);
         customer.MapGet("/{id}", async (string id, ClaimsPrincipal user, IGrainFactory grains) =>
             await grains.GetGrain<IFactoryOrderGrain>(id).GetAsync() is { } view && view.CustomerId == RentalsApi.CustomerId(user)
@@ -31,7 +31,8 @@ public static class OrdersApi
         endpoints.MapPost("/api/orders/{id}/delivery", async (string id, ClaimsPrincipal user, IGrainFactory grains) =>
             Results.Ok(OrderResponse.From(await grains.GetGrain<IFactoryOrderGrain>(id).DeliverAsync(
                 new TransitionCause("handed over to the customer", user.Identity?.Name ?? RentalsApi.CustomerId(user))))))
-            .RequireAuthorization(Roles.Ops);
+            .RequireAuthorization(Roles.Ops)
+            .RequireValidIds();
         return endpoints;
     }
 

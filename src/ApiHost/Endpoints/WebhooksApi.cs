@@ -20,6 +20,8 @@ public static class WebhooksApi
     public const string Fleet = "fleet";
     public const string Factory = "factory";
     public const int MaxBodyBytes = 256 * 1024;
+    public const int MaxMessageIdLength = 200;
+    private const string NotJson = "A webhook body is JSON, sent as application/json.";
 
     public static IServiceCollection AddCaasWebhooks(this IServiceCollection services, IConfiguration configuration)
     {
@@ -55,16 +57,40 @@ public static class WebhooksApi
             return Problems.For(ErrorCodes.ValidationFailed, $"A webhook body is at most {MaxBodyBytes} bytes.");
         }
 
-        Event stripeEvent;
+        var secret = configuration["Integrations:Stripe:WebhookSecret"] ?? throw new InvalidOperationException("Integrations:Stripe:WebhookSecret is not configured.");
         try
         {
-            // PAY-8: Stripe's own scheme, 300 s tolerance.
-            stripeEvent = EventUtility.ConstructEvent(body, http.Request.Headers["Stripe-Signature"].ToString(),
-                configuration["Integrations:Stripe:WebhookSecret"] ?? throw new InvalidOperationException("Integrations:Stripe:WebhookSecret is not configured."));
+            // PAY-8: Stripe's own scheme, 300 s tolerance either way. The signature first: who sent it decides 401 before what it says decides 400.
+            EventUtility.ValidateSignature(body, http.Request.Headers["Stripe-Signature"].ToString(), secret);
         }
         catch (StripeException invalid)
         {
             return Problems.For(ErrorCodes.Unauthenticated, $"Stripe signature refused: {invalid.Message}");
+        }
+
+        if (!http.Request.HasJsonContentType())
+        {
+            return Problems.For(ErrorCodes.ValidationFailed, NotJson);
+        }
+
+        // SEC-4: a signed body that is not an event is malformed, not a server error. Its shape is checked here, since
+        // Stripe.net reads leniently (no id, no data.object) or throws whatever its JSON reader throws; the event id is
+        // the inbox key (WH-3), so without one every such event would be the same message.
+        if (!IsStripeEventShape(body))
+        {
+            return Problems.For(ErrorCodes.ValidationFailed,
+                $"A Stripe event is a JSON object \"event\" with an id (at most {MaxMessageIdLength} characters), created and data.object.");
+        }
+
+        Event stripeEvent;
+        try
+        {
+            stripeEvent = EventUtility.ParseEvent(body);
+        }
+        catch (Exception malformed) when (malformed is Newtonsoft.Json.JsonException or JsonException or StripeException or ArgumentException
+            or FormatException or InvalidCastException or InvalidOperationException)
+        {
+            return Problems.For(ErrorCodes.ValidationFailed, $"Not a Stripe event: {malformed.Message}");
         }
 
         var (intentId, metadata, failure) = stripeEvent.Data.Object switch
@@ -115,13 +141,44 @@ public static class WebhooksApi
             return Problems.For(ErrorCodes.Unauthenticated, $"Webhook signature refused: {check}.");
         }
 
+        // SEC-4: the message id is the inbox key (WH-3), so a blank or endless one is malformed; so is a body that is not sent as JSON.
+        if (headers[StandardWebhooks.IdHeader].ToString() is var messageId && (string.IsNullOrWhiteSpace(messageId) || messageId.Length > MaxMessageIdLength))
+        {
+            return Problems.For(ErrorCodes.ValidationFailed, $"{StandardWebhooks.IdHeader} is 1 to {MaxMessageIdLength} characters.");
+        }
+
+        if (!http.Request.HasJsonContentType())
+        {
+            return Problems.For(ErrorCodes.ValidationFailed, NotJson);
+        }
+
         if (parse(body) is not { } message)
         {
             return Problems.For(ErrorCodes.ValidationFailed, shape);
         }
 
-        return await DeliverAsync(grains, new InboundWebhook(source, headers[StandardWebhooks.IdHeader].ToString(), body,
+        return await DeliverAsync(grains, new InboundWebhook(source, messageId, body,
             Headers(http, StandardWebhooks.IdHeader, StandardWebhooks.TimestampHeader, StandardWebhooks.SignatureHeader), time.GetUtcNow(), message));
+    }
+
+    private static bool IsStripeEventShape(string body)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            var root = document.RootElement;
+            return root.ValueKind == JsonValueKind.Object
+                && root.TryGetProperty("object", out var kind) && kind.ValueKind == JsonValueKind.String && kind.GetString() == "event"
+                && root.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String
+                && !string.IsNullOrWhiteSpace(id.GetString()) && id.GetString()!.Length <= MaxMessageIdLength
+                && root.TryGetProperty("created", out var created) && created.ValueKind == JsonValueKind.Number && created.TryGetInt64(out _)
+                && root.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Object
+                && data.TryGetProperty("object", out var item) && item.ValueKind == JsonValueKind.Object;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
     }
 
     public static WebhookMessage? ParseFactoryStatus(string body)
@@ -137,7 +194,7 @@ public static class WebhooksApi
         }
 
         if (wire is not { OrderId.Length: > 0 and <= 200, Reference.Length: > 0 and <= 200, Status: { } status, OccurredAt: { } occurredAt }
-            || !FactoryStatuses.IsKnown(status) || (wire.Vin is { } vin && !Vin.IsValid(vin)) || (status == FactoryStatuses.Ready && wire.Vin is null))
+            || string.IsNullOrWhiteSpace(wire.OrderId) || string.IsNullOrWhiteSpace(wire.Reference) || !FactoryStatuses.IsKnown(status) || (wire.Vin is { } vin && !Vin.IsValid(vin)) || (status == FactoryStatuses.Ready && wire.Vin is null))
         {
             return null;
         }
@@ -162,7 +219,7 @@ public static class WebhooksApi
             return null;
         }
 
-        if (wire is not { EventId.Length: > 0 and <= 200, Vin: { } vin, OccurredAt: { } occurredAt } || !Vin.IsValid(vin))
+        if (wire is not { EventId.Length: > 0 and <= 200, Vin: { } vin, OccurredAt: { } occurredAt } || string.IsNullOrWhiteSpace(wire.EventId) || !Vin.IsValid(vin))
         {
             return null;
         }

@@ -32,6 +32,68 @@ public sealed class CaasCalls(Platform platform)
     public Task<HttpResponseMessage> SendFactoryAsync(string body, string id, DateTimeOffset at, string secret = FactorySecret) =>
         Platform.SendStandardWebhookAsync("/webhooks/factory/status", body, id, at, secret);
 
+    /// <summary>The sandbox Fleet's signing secret, as the platform's configuration holds it by default.</summary>
+    public const string FleetSecret = "whsec_bG9jYWwtZmxlZXQtd2ViaG9vay1zZWNyZXQ=";
+
+    /// <summary>The sandbox Stripe's webhook secret, as the platform's configuration holds it by default.</summary>
+    public const string StripeSecret = "whsec_local_stripe_webhook_secret";
+
+    public Task<HttpResponseMessage> SendFleetAsync(string body, string id, DateTimeOffset at, string secret = FleetSecret) =>
+        Platform.SendStandardWebhookAsync("/events/fleet", body, id, at, secret);
+
+    /// <summary>Posts a Stripe event signed as Stripe signs it (t=..,v1=hex HMAC-SHA256 of "{t}.{body}" keyed with the whole secret), with any secret and time.</summary>
+    public async Task<HttpResponseMessage> SendStripeAsync(string body, DateTimeOffset at, string secret = StripeSecret, string mediaType = "application/json")
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, Platform.ApiHost.BaseUrl + "/webhooks/payment/settlement")
+        {
+            Content = new StringContent(body, System.Text.Encoding.UTF8, mediaType),
+        };
+        request.Headers.Add("Stripe-Signature", StripeSignature(body, at, secret));
+        return await Platform.Http.SendAsync(request);
+    }
+
+    public static string StripeSignature(string body, DateTimeOffset at, string secret = StripeSecret)
+    {
+        var timestamp = at.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var signature = Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(System.Text.Encoding.UTF8.GetBytes(secret),
+            System.Text.Encoding.UTF8.GetBytes($"{timestamp}.{body}")));
+        return $"t={timestamp},v1={signature}";
+    }
+
+    /// <summary>A Stripe event about one PaymentIntent, as Stripe.net reads it (its own API version, so it is not refused for a mismatch).</summary>
+    public static string StripeEvent(string eventId, string type, string paymentIntentId, IReadOnlyDictionary<string, string> metadata, DateTimeOffset created) =>
+        JsonSerializer.Serialize(new Dictionary<string, object?>
+        {
+            ["id"] = eventId,
+            ["object"] = "event",
+            ["api_version"] = Stripe.StripeConfiguration.ApiVersion,
+            ["created"] = created.ToUnixTimeSeconds(),
+            ["livemode"] = false,
+            ["pending_webhooks"] = 1,
+            ["type"] = type,
+            ["data"] = new Dictionary<string, object?>
+            {
+                ["object"] = new Dictionary<string, object?>
+                {
+                    ["id"] = paymentIntentId,
+                    ["object"] = "payment_intent",
+                    ["status"] = type == "payment_intent.payment_failed" ? "requires_payment_method" : "succeeded",
+                    ["metadata"] = metadata,
+                    ["last_payment_error"] = type == "payment_intent.payment_failed" ? new Dictionary<string, object?> { ["message"] = "The settlement failed." } : null,
+                },
+            },
+        });
+
+    /// <summary>A one-hour rental, unlocked and returned with a good proof: Completed, its money captured.</summary>
+    /// <returns>the rental's id and the PaymentIntent that holds its money.</returns>
+    public async Task<(string Id, string PaymentIntent)> CompletedRentalAsync(string token, string vehicleId)
+    {
+        var id = await ActiveRentalAsync(token, vehicleId);
+        (await Platform.SendAsync(HttpMethod.Post, $"/api/rentals/{id}/return", token, GoodProof)).Dispose();
+        await Eventually.Until(() => ReservationAsync(token, id), view => view.GetProperty("status").GetString() == "Completed", "the rental to complete");
+        return (id, Assert.Single(await StripeIntentsAsync("reservationId", id)).GetProperty("id").GetString()!);
+    }
+
     /// <summary>A proof of return the verification accepts: inside the Madrid zone, plausible, with a photo.</summary>
     public static readonly object GoodProof = new
     {
@@ -56,6 +118,15 @@ public sealed class CaasCalls(Platform platform)
         var id = reserved.GetProperty("id").GetString()!;
         await ReadAsync(await Platform.SendAsync(HttpMethod.Post, $"/api/rentals/{id}/unlock", token));
         return id;
+    }
+
+    /// <summary>Whether the vehicle can be booked for two hours in two days: what its fleet status and maintenance mean to a customer.</summary>
+    public async Task<bool> IsBookableAsync(string token, string vehicleId)
+    {
+        var from = DateTimeOffset.UtcNow.Date.AddDays(2).AddHours(9);
+        var window = $"from={Uri.EscapeDataString(from.ToString("O"))}&to={Uri.EscapeDataString(from.AddHours(2).ToString("O"))}";
+        var free = await ReadAsync(await Platform.SendAsync(HttpMethod.Get, $"/api/vehicles/available?{window}", token));
+        return free.EnumerateArray().Any(item => item.GetProperty("vehicleId").GetString() == vehicleId);
     }
 
     public async Task<JsonElement> ReservationAsync(string token, string id) =>
