@@ -99,8 +99,7 @@ public sealed class AdminQuery : ObjectGraphType
                 }
 
                 var now = context.RequestServices!.GetRequiredService<TimeProvider>().GetUtcNow();
-                var flows = await Task.WhenAll((kind is null ? FlowKinds.All : [kind]).Select(one => FlowIndex.ListAsync(context.Grains(), one)));
-                var stuck = flows.SelectMany(list => list).Where(flow => flow.IsStuck(now, TimeSpan.FromSeconds(threshold))).ToList();
+                var stuck = await FlowIndex.StuckAsync(context.Grains(), kind, now, TimeSpan.FromSeconds(threshold));
                 var groups = stuck.GroupBy(flow => (flow.Kind, flow.State))
                     .Select(group => new StuckGroup(group.Key.Kind, group.Key.State, group.Count(), group.Min(flow => flow.MovedAt)))
                     .OrderBy(group => group.Kind, StringComparer.Ordinal).ThenBy(group => group.State, StringComparer.Ordinal)

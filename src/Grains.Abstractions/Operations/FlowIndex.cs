@@ -37,6 +37,13 @@ public sealed record FlowMoved(
     public bool IsStuck(DateTimeOffset now, TimeSpan threshold) => !Finished && now - ExpectedMoveBy > threshold;
 }
 
+/// <summary>A grain that carries a flow: its own word on where the flow is, whatever its events said.</summary>
+public interface IFlowGrain : IGrainWithStringKey
+{
+    /// <summary>Null when the grain holds no flow.</summary>
+    Task<FlowMoved?> DescribeFlowAsync();
+}
+
 /// <summary>
 /// One partition of one kind's unfinished flows (key "{kind}/{partition}"), fed by the flow event
 /// stream, so that "what is active" and "what is stuck" never activate the flow grains themselves.
@@ -44,6 +51,9 @@ public sealed record FlowMoved(
 public interface IFlowIndexGrain : IGrainWithStringKey
 {
     Task<IReadOnlyList<FlowMoved>> ListAsync();
+
+    /// <summary>Takes a flow's word as if its event had come: for events a crash lost on the way.</summary>
+    Task ApplyAsync(FlowMoved moved);
 }
 
 public static class FlowIndex
@@ -56,6 +66,38 @@ public static class FlowIndex
     public static string KeyOf(string kind, string flowId) => $"{kind}/{CaaS.Grains.Abstractions.Partitions.Of(flowId, Partitions)}";
 
     public static IEnumerable<string> KeysOf(string kind) => Enumerable.Range(0, Partitions).Select(partition => $"{kind}/{partition}");
+
+    /// <summary>
+    /// The flows of a kind (all kinds when null) stuck past the threshold, each confirmed by its own
+    /// grain: events travel on memory streams, so a silo that dies can lose the one that finished a
+    /// flow, and the index would call it stuck forever. What the grain says corrects the index.
+    /// </summary>
+    public static async Task<IReadOnlyList<FlowMoved>> StuckAsync(IGrainFactory grains, string? kind, DateTimeOffset now, TimeSpan threshold)
+    {
+        var candidates = (await Task.WhenAll((kind is null ? FlowKinds.All : [kind]).Select(one => ListAsync(grains, one))))
+            .SelectMany(flows => flows).Where(flow => flow.IsStuck(now, threshold)).ToList();
+        var confirmed = await Task.WhenAll(candidates.Select(async candidate =>
+        {
+            var current = await GrainOf(grains, candidate.Kind, candidate.FlowId).DescribeFlowAsync()
+                          ?? candidate with { Finished = true, State = "Unknown", MovedAt = now };
+            if (current != candidate)
+            {
+                await grains.GetGrain<IFlowIndexGrain>(KeyOf(candidate.Kind, candidate.FlowId)).ApplyAsync(current);
+            }
+
+            return current;
+        }));
+        return [.. confirmed.Where(flow => flow.IsStuck(now, threshold))];
+    }
+
+    public static IFlowGrain GrainOf(IGrainFactory grains, string kind, string flowId) => kind switch
+    {
+        FlowKinds.Rental => grains.GetGrain<Rentals.IReservationGrain>(flowId),
+        FlowKinds.FactoryOrder => grains.GetGrain<Orders.IFactoryOrderGrain>(flowId),
+        FlowKinds.ServicePurchase => grains.GetGrain<Services.IServicePurchaseGrain>(flowId),
+        FlowKinds.OtaCommand => grains.GetGrain<Services.IOtaCommandGrain>(flowId),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a flow kind"),
+    };
 
     /// <summary>Every flow of a kind the index holds, read from all partitions at once.</summary>
     public static async Task<IReadOnlyList<FlowMoved>> ListAsync(IGrainFactory grains, string kind)

@@ -9,7 +9,7 @@ namespace CaaS.Grains.Abstractions.Orders;
 /// once, moved forward by the Factory's status webhooks or polls, registered with the country's
 /// body (REG) and only then delivered.
 /// </summary>
-public interface IFactoryOrderGrain : IGrainWithStringKey
+public interface IFactoryOrderGrain : Operations.IFlowGrain
 {
     /// <summary>FAC-1: places the order synchronously; a failure leaves it PlacementFailed for a human decision.</summary>
     [ResponseTimeout("00:01:30")]

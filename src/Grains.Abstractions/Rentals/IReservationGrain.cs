@@ -7,7 +7,7 @@ namespace CaaS.Grains.Abstractions.Rentals;
 /// state machine: Pending (being created) → Confirmed → Active (unlocked) → ReturnPending → Completed,
 /// or Cancelled, PaymentFailed, Rejected (never confirmed).
 /// </summary>
-public interface IReservationGrain : IGrainWithStringKey
+public interface IReservationGrain : Operations.IFlowGrain
 {
     /// <summary>
     /// Creates the reservation, or answers as the first call did when the same request comes again

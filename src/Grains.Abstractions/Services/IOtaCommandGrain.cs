@@ -9,7 +9,7 @@ namespace CaaS.Grains.Abstractions.Services;
 /// timeout; a failed attempt is retried at a fixed interval, at most the configured number of
 /// times. The schedule lives in state and a reminder, so a silo dying does not lose it.
 /// </summary>
-public interface IOtaCommandGrain : IGrainWithStringKey, IIotCommandOwner
+public interface IOtaCommandGrain : Operations.IFlowGrain, IIotCommandOwner
 {
     /// <summary>Starting it again is harmless.</summary>
     Task StartAsync(OtaCommandRequest request);

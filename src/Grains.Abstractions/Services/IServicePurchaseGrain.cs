@@ -9,7 +9,7 @@ namespace CaaS.Grains.Abstractions.Services;
 /// authorised fire-and-assume (PAY-6), switched on over the air by an OTA command grain, and
 /// captured only once the vehicle confirms the activation (IOT-4).
 /// </summary>
-public interface IServicePurchaseGrain : IGrainWithStringKey
+public interface IServicePurchaseGrain : Operations.IFlowGrain
 {
     /// <summary>Answers once the activation has started; maintenance and payment are checked first.</summary>
     [ResponseTimeout("00:02:30")]

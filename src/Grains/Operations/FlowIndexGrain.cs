@@ -33,6 +33,12 @@ public sealed class FlowIndexGrain(
 
     public Task<IReadOnlyList<FlowMoved>> ListAsync() => Task.FromResult<IReadOnlyList<FlowMoved>>([.. state.State.Open.Values]);
 
+    public Task ApplyAsync(FlowMoved moved)
+    {
+        Apply(moved);
+        return Task.CompletedTask;
+    }
+
     private void Apply(FlowMoved moved)
     {
         if (FlowIndexing.Apply(state.State.Open, _finished, moved))

@@ -304,6 +304,8 @@ public sealed partial class FactoryOrderGrain(
         await this.PublishFlowAsync(Moved(), logger);
     }
 
+    public Task<FlowMoved?> DescribeFlowAsync() => Task.FromResult(S.Request is null ? null : Moved());
+
     private FlowMoved Moved() => new(FlowKinds.FactoryOrder, Id, S.Status.ToString(), S.Status is FactoryOrderStatus.Delivered or FactoryOrderStatus.Abandoned,
         S.UpdatedAt ?? S.CreatedAt, S.Status is FactoryOrderStatus.Placed or FactoryOrderStatus.Manufacturing or FactoryOrderStatus.Delayed ? S.EstimatedCompletionDate : null,
         S.Request!.CustomerId, S.Vin);

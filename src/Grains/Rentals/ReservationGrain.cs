@@ -522,6 +522,8 @@ public sealed partial class ReservationGrain(
             this.PublishMoneyAsync(S.MoneyMoves, logger));
     }
 
+    public Task<FlowMoved?> DescribeFlowAsync() => Task.FromResult(S.Request is null ? null : Moved());
+
     private FlowMoved Moved() => new(FlowKinds.Rental, Id, S.Status.ToString(),
         S.Status is ReservationStatus.Completed or ReservationStatus.Cancelled or ReservationStatus.PaymentFailed or ReservationStatus.Rejected,
         S.UpdatedAt ?? S.CreatedAt, S.Status is ReservationStatus.Confirmed or ReservationStatus.Active ? S.Request!.EndsAt : null,

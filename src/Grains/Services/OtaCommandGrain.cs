@@ -264,10 +264,19 @@ public sealed partial class OtaCommandGrain(
         TransitionHistory.Append(S.History, TransitionHistory.Record(now, from, to.ToString(), TransitionCause.Automatic(reason)));
         S.Status = to;
         await state.WriteStateAsync();
+        await this.PublishFlowAsync(Moved(), logger);
+    }
+
+    public Task<FlowMoved?> DescribeFlowAsync() => Task.FromResult(S.Request is null || S.History.Count == 0 ? null : Moved());
+
+    private FlowMoved Moved()
+    {
+        var movedAt = S.History[^1].At;
+
         // A pending command is expected to stay quiet for its whole retry schedule.
         var schedule = (Rules.MaxRetries + 1) * (Rules.AttemptTimeout + Rules.RetryInterval);
-        await this.PublishFlowAsync(new FlowMoved(FlowKinds.OtaCommand, Id, to.ToString(), to != OtaCommandStatus.Pending, now,
-            to == OtaCommandStatus.Pending ? now + schedule : null, Vin: S.Request!.Vin), logger);
+        return new FlowMoved(FlowKinds.OtaCommand, Id, S.Status.ToString(), S.Status != OtaCommandStatus.Pending, movedAt,
+            S.Status == OtaCommandStatus.Pending ? movedAt + schedule : null, Vin: S.Request!.Vin);
     }
 
     private string CorrelationOf(int attempt) => $"{Id}/attempt-{attempt}";

@@ -303,6 +303,8 @@ public sealed partial class ServicePurchaseGrain(
         await Task.WhenAll(this.PublishFlowAsync(Moved(), logger), this.PublishMoneyAsync(S.MoneyMoves, logger));
     }
 
+    public Task<FlowMoved?> DescribeFlowAsync() => Task.FromResult(S.Request is null ? null : Moved());
+
     private FlowMoved Moved() => new(FlowKinds.ServicePurchase, Id, S.Status.ToString(),
         S.Status is ServicePurchaseStatus.Blocked or ServicePurchaseStatus.Failed || (S.Status == ServicePurchaseStatus.Active && !S.CapturePending),
         S.UpdatedAt ?? S.CreatedAt, CustomerId: S.Request!.CustomerId, Vin: S.Request.Vin);
