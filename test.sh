@@ -3,11 +3,17 @@
 # docker-compose (to validate docker-compose.yml offline) and Chromium (the ops page's browser test)
 # when they are missing, starts a throwaway PostgreSQL server on a free loopback port, runs
 # `dotnet test`, stops the server, and ends with the line "N passed, N failed, N skipped".
+#
+#   ./test.sh               every test (what CI runs)
+#   ./test.sh reliability   issue 7's suites only (security, bad input, chaos), then their figures
+#                           into README.md; CAAS_CHAOS_SECONDS=1800 ./test.sh reliability is the soak
 set -uo pipefail
 cd "$(dirname "$0")"
 root_dir=$(pwd)
 results_dir="$root_dir/.test-results"
 configuration=${CAAS_CONFIGURATION:-Debug}
+mode=${1:-all}
+case "$mode" in all|reliability) ;; *) echo "usage: ./test.sh [reliability]" >&2; exit 2 ;; esac
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -50,12 +56,29 @@ as_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w \
   -o "-c listen_addresses=127.0.0.1 -p $pg_port -k $pg_dir -c max_connections=300 -c fsync=on" start >/dev/null \
   || { cat "$pg_dir/server.log"; echo "0 passed, 1 failed"; exit 1; }
 export CAAS_TEST_POSTGRES="Host=127.0.0.1;Port=$pg_port;Username=postgres;Password=$pg_password;Database=postgres"
+# The chaos suite restarts this server mid-run (issue 7); pg_ctl restart keeps the options it was started with.
+pg_restart=("$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -m fast -w restart)
+if [ "$(id -u)" = 0 ]; then pg_restart=(runuser -u postgres -- "${pg_restart[@]}"); fi
+export CAAS_TEST_POSTGRES_RESTART="${pg_restart[*]} >/dev/null"
 
 rm -rf "$results_dir"
 status=0
 dotnet tool restore >/dev/null || status=$?
 dotnet build CaaS.sln -c "$configuration" -nologo -clp:ErrorsOnly || status=$?
-if [ "$status" = 0 ]; then
+if [ "$status" = 0 ] && [ "$mode" = reliability ]; then
+  export CAAS_RELIABILITY_DIR="$results_dir/reliability"
+  dotnet test tests/Integration.Tests -c "$configuration" --no-build -nologo --logger "trx" --results-directory "$results_dir" \
+    --filter "FullyQualifiedName~SecuritySuite|FullyQualifiedName~WebhookAllowList|FullyQualifiedName~WebhookRateLimit|FullyQualifiedName~BadInputSuite" || status=$?
+  dotnet test tests/Chaos.Tests -c "$configuration" --no-build -nologo --logger "trx" --logger "console;verbosity=normal" --results-directory "$results_dir" || status=$?
+  if [ "$status" = 0 ] && [ -f "$CAAS_RELIABILITY_DIR/summary.md" ]; then
+    # The figures replace what stands between the markers of README's reliability section.
+    awk -v summary="$CAAS_RELIABILITY_DIR/summary.md" '
+      /<!-- reliability:begin -->/ { print; while ((getline line < summary) > 0) print line; skipping = 1; next }
+      /<!-- reliability:end -->/ { skipping = 0 }
+      !skipping { print }' README.md > README.md.new && mv README.md.new README.md
+    echo "README.md: reliability figures updated from $CAAS_RELIABILITY_DIR"
+  fi
+elif [ "$status" = 0 ]; then
   # One test project at a time: the integration suites start silos and PostgreSQL work of their
   # own, and two of them at once on two cores measure the machine, not the code.
   dotnet test CaaS.sln -c "$configuration" --no-build -m:1 -nologo --collect "XPlat Code Coverage" \
@@ -64,7 +87,7 @@ fi
 
 # Issue 8: the benchmark runner's quick mode (small fleet, short phases) proves it still runs; no
 # figure is asserted. Its results go beside the test results, never over bench/results.
-if [ "$status" = 0 ]; then
+if [ "$status" = 0 ] && [ "$mode" = all ]; then
   dotnet run -c "$configuration" --no-build --project bench/CaaS.Bench -- all --quick --duration 3s --results "$results_dir/bench" || status=$?
 fi
 

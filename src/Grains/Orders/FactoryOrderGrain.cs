@@ -37,9 +37,21 @@ public sealed partial class FactoryOrderGrain(
     {
         if (S.Request is not null)
         {
-            return S.Request == request
-                ? View()
-                : throw new DomainException(ErrorCodes.IdempotencyKeyReused, "This Idempotency-Key was used for a different order.");
+            if (S.Request != request)
+            {
+                throw new DomainException(ErrorCodes.IdempotencyKeyReused, "This Idempotency-Key was used for a different order.");
+            }
+
+            // A repeat that finds the order still Placing can only follow a placement its silo died in
+            // (calls to this grain take turns): the client's retry carries it on, and the Factory
+            // places once per reference (FAC-4), so the order is never placed twice. Found in the
+            // chaos suite: the repeat used to answer 201 with Placing, a state no client is shown.
+            if (S.Status == FactoryOrderStatus.Placing)
+            {
+                await PlaceAtFactoryAsync(new TransitionCause("placement carried on at the client's retry", request.CustomerId));
+            }
+
+            return View();
         }
 
         S.Request = request;
