@@ -108,18 +108,24 @@ public sealed class ChaosRun(Platform platform, PostgresDatabase database, ITest
         }
     }
 
+    /// <summary>
+    /// Each round lifts the last round's faults, then kills a silo, restarts PostgreSQL, or faults two
+    /// systems at once, walking a shuffled list of every system and mode so that a run of a minute
+    /// covers all of them; Stripe events are sent again every round.
+    /// </summary>
     public async Task InjectFaultsAsync(TimeSpan tick, CancellationToken stop)
     {
         var combinations = Systems.SelectMany(system => Modes.Select(mode => (System: system, Mode: mode))).OrderBy(_ => Next(1_000_000)).ToList();
-        string? faulted = null;
+        var next = 0;
+        var faulted = new List<string>();
         for (var round = 0; !stop.IsCancellationRequested; round++)
         {
-            if (faulted is not null)
+            foreach (var system in faulted)
             {
-                await _calls.FaultAsync(new { system = faulted, mode = "ok" });
-                faulted = null;
+                await _calls.FaultAsync(new { system, mode = "ok" });
             }
 
+            faulted.Clear();
             if (round % 10 == 4)
             {
                 await KillSiloAsync();
@@ -130,10 +136,18 @@ public sealed class ChaosRun(Platform platform, PostgresDatabase database, ITest
             }
             else
             {
-                var (system, mode) = combinations[round % combinations.Count];
-                await _calls.FaultAsync(new { system, mode, latencyMs = 1500, failRate = 0.4 });
-                faulted = system;
-                Count($"{system} {mode}");
+                while (faulted.Count < 2)
+                {
+                    var (system, mode) = combinations[next++ % combinations.Count];
+                    if (faulted.Contains(system))
+                    {
+                        continue;
+                    }
+
+                    await _calls.FaultAsync(new { system, mode, latencyMs = 1500, failRate = 0.4 });
+                    faulted.Add(system);
+                    Count($"{system} {mode}");
+                }
             }
 
             await ReplayStripeEventsAsync(2);

@@ -91,8 +91,12 @@ public sealed class ChaosTests(ITestOutputHelper output)
         output.WriteLine(JsonSerializer.Serialize(figures, new JsonSerializerOptions { WriteIndented = true }));
         ReliabilityResults.Record("chaos.json", "chaos", figures);
 
-        Assert.True(run.Faults.Keys.Count(fault => fault.Contains(' ', StringComparison.Ordinal) && ChaosRun.Systems.Any(system => fault.StartsWith(system + " ", StringComparison.Ordinal))) >= 8,
-            "the run injected too few system faults to mean anything");
+        var everySystemFault = ChaosRun.Systems.SelectMany(system => ChaosRun.Modes.Select(mode => $"{system} {mode}"));
+        if (faultySeconds >= 60)
+        {
+            // A minute of faults walks every system and mode; a shorter run proves less.
+            Assert.Empty(everySystemFault.Except(run.Faults.Keys));
+        }
         Assert.Contains(run.Faults.Keys, fault => fault.StartsWith("silo killed", StringComparison.Ordinal));
         Assert.Contains(run.Faults.Keys, fault => fault.StartsWith("PostgreSQL", StringComparison.Ordinal));
         Assert.True(run.Accepted.Count >= 10, $"only {run.Accepted.Count} requests were accepted: the workload did not run");
