@@ -116,7 +116,7 @@ public sealed class ChaosRun(Platform platform, PostgresDatabase database, ITest
     public async Task InjectFaultsAsync(TimeSpan tick, CancellationToken stop)
     {
         var combinations = Systems.SelectMany(system => Modes.Select(mode => (System: system, Mode: mode))).OrderBy(_ => Next(1_000_000)).ToList();
-        var next = 0;
+        var pending = new List<(string System, string Mode)>(combinations);
         var faulted = new List<string>();
         for (var round = 0; !stop.IsCancellationRequested; round++)
         {
@@ -138,12 +138,14 @@ public sealed class ChaosRun(Platform platform, PostgresDatabase database, ITest
             {
                 while (faulted.Count < 2)
                 {
-                    var (system, mode) = combinations[next++ % combinations.Count];
-                    if (faulted.Contains(system))
+                    // Each combination once before any twice; two faults of a round on two systems.
+                    if (!pending.Any(combination => !faulted.Contains(combination.System)))
                     {
-                        continue;
+                        pending.AddRange(combinations);
                     }
 
+                    var (system, mode) = pending.First(combination => !faulted.Contains(combination.System));
+                    pending.Remove((system, mode));
                     await _calls.FaultAsync(new { system, mode, latencyMs = 1500, failRate = 0.4 });
                     faulted.Add(system);
                     Count($"{system} {mode}");
