@@ -71,37 +71,34 @@ public sealed class StripePaymentClient(IHttpClientFactory httpClients, IOptions
     public async Task<IReadOnlyList<PaymentRecord>> ListAsync(DateTimeOffset? from, DateTimeOffset? before, CancellationToken cancellationToken = default)
     {
         var created = new DateRangeOptions { GreaterThanOrEqual = from?.UtcDateTime, LessThan = before?.UtcDateTime };
-        var intents = new List<PaymentRecord>();
-        string? after = null;
-        while (true)
-        {
-            var page = await CallAsync(stripe => stripe.V1.PaymentIntents.ListAsync(
-                new PaymentIntentListOptions { Created = created, Limit = 100, StartingAfter = after }, cancellationToken: cancellationToken));
-            intents.AddRange(page.Data.Select(ToRecord));
-            if (!page.HasMore || page.Data.Count == 0)
-            {
-                return intents;
-            }
-
-            after = page.Data[^1].Id;
-        }
+        var intents = await ListAllAsync(after => CallAsync(stripe => stripe.V1.PaymentIntents.ListAsync(
+            new PaymentIntentListOptions { Created = created, Limit = 100, StartingAfter = after }, cancellationToken: cancellationToken)));
+        return [.. intents.Select(ToRecord)];
     }
 
     public async Task<IReadOnlyList<RefundRecord>> ListRefundsAsync(string paymentIntentId, CancellationToken cancellationToken = default)
     {
-        var refunds = new List<RefundRecord>();
+        var refunds = await ListAllAsync(after => CallAsync(stripe => stripe.V1.Refunds.ListAsync(
+            new RefundListOptions { PaymentIntent = paymentIntentId, Limit = 100, StartingAfter = after }, cancellationToken: cancellationToken)));
+        return [.. refunds.Select(ToRecord)];
+    }
+
+    /// <summary>Every page of a Stripe list, each asked for after the last item of the one before.</summary>
+    private static async Task<List<T>> ListAllAsync<T>(Func<string?, Task<StripeList<T>>> page)
+        where T : IHasId
+    {
+        var items = new List<T>();
         string? after = null;
         while (true)
         {
-            var page = await CallAsync(stripe => stripe.V1.Refunds.ListAsync(
-                new RefundListOptions { PaymentIntent = paymentIntentId, Limit = 100, StartingAfter = after }, cancellationToken: cancellationToken));
-            refunds.AddRange(page.Data.Select(ToRecord));
-            if (!page.HasMore || page.Data.Count == 0)
+            var next = await page(after);
+            items.AddRange(next.Data);
+            if (!next.HasMore || next.Data.Count == 0)
             {
-                return refunds;
+                return items;
             }
 
-            after = page.Data[^1].Id;
+            after = next.Data[^1].Id;
         }
     }
 
