@@ -15,12 +15,44 @@ public static class Repository
     public static string HostDll(string project) =>
         Path.Combine(Root, "src", project, "bin", Configuration, "net10.0", $"CaaS.{project}.dll");
 
+    /// <summary>
+    /// A loopback port below Linux's ephemeral range (32768 and up): a port the kernel handed out for
+    /// port 0 goes back to the pool that outgoing connections draw from, and one of them took it
+    /// before the host bound it often enough to fail a clean run. Never the same port twice per process.
+    /// </summary>
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        lock (HandedOut)
+        {
+            for (var attempt = 0; attempt < 1_000; attempt++)
+            {
+                var port = Random.Shared.Next(FirstPort, EphemeralStart);
+                if (!HandedOut.Add(port))
+                {
+                    continue;
+                }
+
+                try
+                {
+                    using var listener = new TcpListener(IPAddress.Loopback, port);
+                    listener.Start();
+                    return port;
+                }
+                catch (SocketException)
+                {
+                    // Taken by someone else: try another.
+                }
+            }
+        }
+
+        throw new InvalidOperationException($"no free loopback port between {FirstPort} and {EphemeralStart}");
     }
+
+    private const int FirstPort = 20_000;
+
+    private const int EphemeralStart = 32_768;
+
+    private static readonly HashSet<int> HandedOut = [];
 
     private static string FindRoot()
     {
