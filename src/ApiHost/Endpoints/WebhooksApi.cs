@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using System.Threading.RateLimiting;
 using CaaS.Grains.Abstractions;
+using CaaS.Grains.Abstractions.Integration;
 using CaaS.Grains.Abstractions.Orders;
 using CaaS.Grains.Abstractions.Rentals;
 using CaaS.Hosting;
@@ -106,7 +107,7 @@ public static class WebhooksApi
         }
 
         var message = new StripePaymentMessage(new PaymentEvent(stripeEvent.Id, stripeEvent.Type, intentId, stripeEvent.Created, failure),
-            metadata?.GetValueOrDefault("reservationId"), metadata?.GetValueOrDefault("purchaseId"));
+            metadata?.GetValueOrDefault(PaymentMetadata.ReservationId), metadata?.GetValueOrDefault(PaymentMetadata.PurchaseId));
         return await DeliverAsync(grains, new InboundWebhook(Stripe, stripeEvent.Id, body, Headers(http, "Stripe-Signature"), time.GetUtcNow(), message));
     }
 

@@ -38,6 +38,17 @@ public interface IPaymentAdapterGrain : IGrainWithIntegerKey
     Task<IReadOnlyList<RefundRecord>> ListRefundsAsync(string paymentIntentId);
 }
 
+/// <summary>
+/// The metadata keys under which a flow's PaymentIntents name it: the flows write them, Stripe's
+/// events are routed by them, voids and the reconciler find a flow's money by them.
+/// </summary>
+public static class PaymentMetadata
+{
+    public const string ReservationId = "reservationId";
+
+    public const string PurchaseId = "purchaseId";
+}
+
 [GenerateSerializer, Immutable, Alias("caas.authorize-payment")]
 public sealed record AuthorizePayment(
     [property: Id(0)] string IdempotencyKey,

@@ -32,7 +32,7 @@ public sealed partial class ReconcilerGrain(TimeProvider time, ILogger<Reconcile
         // hold is seen whatever period was asked for.
         var openRentals = await OpenFlowsAsync(FlowKinds.Rental);
         var openPurchases = await OpenFlowsAsync(FlowKinds.ServicePurchase);
-        foreach (var (open, key) in new[] { (openRentals, Reconciliation.RentalKey), (openPurchases, Reconciliation.PurchaseKey) })
+        foreach (var (open, key) in new[] { (openRentals, PaymentMetadata.ReservationId), (openPurchases, PaymentMetadata.PurchaseId) })
         {
             var named = intents.Values.Select(intent => intent.Metadata.GetValueOrDefault(key)).OfType<string>().ToHashSet(StringComparer.Ordinal);
             foreach (var found in await InBatchesAsync(open.Where(flowId => !named.Contains(flowId)), flowId => payments.FindByMetadataAsync(key, flowId)))
@@ -48,10 +48,10 @@ public sealed partial class ReconcilerGrain(TimeProvider time, ILogger<Reconcile
                 new IntentFigures(intent, intent.AmountReceived.Amount > 0 ? (await payments.ListRefundsAsync(intent.PaymentIntentId)).Sum(refund => refund.Amount.Amount) : 0)))
             .ToList();
         var mismatches = new List<Mismatch>();
-        var byRental = Group(figures, Reconciliation.RentalKey, openRentals);
-        var byPurchase = Group(figures, Reconciliation.PurchaseKey, openPurchases);
-        foreach (var unowned in figures.Where(intent => !intent.Record.Metadata.ContainsKey(Reconciliation.RentalKey)
-                                                        && !intent.Record.Metadata.ContainsKey(Reconciliation.PurchaseKey) && intent.HoldsMoney))
+        var byRental = Group(figures, PaymentMetadata.ReservationId, openRentals);
+        var byPurchase = Group(figures, PaymentMetadata.PurchaseId, openPurchases);
+        foreach (var unowned in figures.Where(intent => !intent.Record.Metadata.ContainsKey(PaymentMetadata.ReservationId)
+                                                        && !intent.Record.Metadata.ContainsKey(PaymentMetadata.PurchaseId) && intent.HoldsMoney))
         {
             mismatches.Add(new Mismatch(MismatchKinds.UnknownFlow, null, null, unowned.Record.PaymentIntentId,
                 $"{unowned.Record.Status} with {unowned.Net} received net: its metadata names no reservation or purchase."));

@@ -23,11 +23,6 @@ public sealed record IntentFigures(PaymentRecord Record, long Refunded)
 /// </summary>
 public static class Reconciliation
 {
-    /// <summary>The metadata keys the flows put on their PaymentIntents.</summary>
-    public const string RentalKey = "reservationId";
-
-    public const string PurchaseKey = "purchaseId";
-
     public static IEnumerable<Mismatch> CheckRental(string id, ReservationView? rental, IReadOnlyList<IntentFigures> intents)
     {
         if (rental is null)

@@ -95,7 +95,7 @@ public sealed partial class ReservationGrain(
         try
         {
             authorization = await Payments.AuthorizeAsync(new AuthorizePayment($"{Id}/authorize", S.AuthorizedAmount!, request.PaymentMethodId,
-                request.CustomerId, $"Rental {Id}", new Dictionary<string, string> { ["reservationId"] = Id, ["vehicleId"] = request.VehicleId }));
+                request.CustomerId, $"Rental {Id}", new Dictionary<string, string> { [PaymentMetadata.ReservationId] = Id, ["vehicleId"] = request.VehicleId }));
         }
         catch (PaymentDeclinedException declined)
         {
@@ -361,7 +361,7 @@ public sealed partial class ReservationGrain(
             try
             {
                 var retry = await Payments.AuthorizeAsync(new AuthorizePayment(key + "/authorize", owed, S.Request!.PaymentMethodId, S.Request.CustomerId,
-                    $"Rental {Id} (payment retry {S.RechargeAttempts})", new Dictionary<string, string> { ["reservationId"] = Id, ["retry"] = key }));
+                    $"Rental {Id} (payment retry {S.RechargeAttempts})", new Dictionary<string, string> { [PaymentMetadata.ReservationId] = Id, ["retry"] = key }));
                 var recharged = await Payments.CaptureAsync(retry.PaymentIntentId, owed, key + "/capture");
                 S.PaymentIntentId = retry.PaymentIntentId;
                 RecordMoney($"recharge-{S.RechargeAttempts}", MoneyMovementType.Captured, recharged.AmountReceived, finesOwed, retry.PaymentIntentId);
@@ -429,7 +429,7 @@ public sealed partial class ReservationGrain(
         {
             try
             {
-                await Payments.VoidAllAsync("reservationId", Id);
+                await Payments.VoidAllAsync(PaymentMetadata.ReservationId, Id);
                 S.VoidPending = false;
                 changed = true;
             }

@@ -113,7 +113,7 @@ public sealed partial class ServicePurchaseGrain(
         try
         {
             var authorization = await Payments.AuthorizeAsync(new AuthorizePayment($"{Id}/authorize", S.Price, request.PaymentMethodId, request.CustomerId,
-                $"{request.ServiceCode} for {request.Vin}", new Dictionary<string, string> { ["purchaseId"] = Id, ["vin"] = request.Vin, ["serviceCode"] = request.ServiceCode }));
+                $"{request.ServiceCode} for {request.Vin}", new Dictionary<string, string> { [PaymentMetadata.PurchaseId] = Id, ["vin"] = request.Vin, ["serviceCode"] = request.ServiceCode }));
             S.PaymentIntentId = authorization.PaymentIntentId;
         }
         catch (PaymentDeclinedException declined)
@@ -247,7 +247,7 @@ public sealed partial class ServicePurchaseGrain(
         {
             try
             {
-                await Payments.VoidAllAsync("purchaseId", Id);
+                await Payments.VoidAllAsync(PaymentMetadata.PurchaseId, Id);
                 S.VoidPending = false;
                 await state.WriteStateAsync();
             }
