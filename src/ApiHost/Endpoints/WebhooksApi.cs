@@ -106,7 +106,7 @@ public static class WebhooksApi
             return Results.Ok(new { status = "ignored" });
         }
 
-        var message = new StripePaymentMessage(new PaymentEvent(stripeEvent.Id, stripeEvent.Type, intentId, stripeEvent.Created, failure),
+        var message = new StripePaymentMessage(new PaymentEvent(stripeEvent.Id, stripeEvent.Type, intentId, stripeEvent.Created, failure, KindOf(stripeEvent.Type)),
             metadata?.GetValueOrDefault(PaymentMetadata.ReservationId), metadata?.GetValueOrDefault(PaymentMetadata.PurchaseId));
         return await DeliverAsync(grains, new InboundWebhook(Stripe, stripeEvent.Id, body, Headers(http, "Stripe-Signature"), time.GetUtcNow(), message));
     }
@@ -281,4 +281,12 @@ public static class WebhooksApi
     private sealed record FactoryStatusWire(string? OrderId, string? Reference, string? Status, string? Vin, DateTimeOffset? EstimatedCompletionDate, DateTimeOffset? OccurredAt);
 
     private sealed record FleetEventWire(string? EventId, string? Type, string? Vin, DateTimeOffset? OccurredAt, string? Status, DateTimeOffset? From, DateTimeOffset? To);
+
+    private static PaymentEventKind KindOf(string stripeType) => stripeType switch
+    {
+        "payment_intent.succeeded" => PaymentEventKind.Succeeded,
+        "payment_intent.payment_failed" => PaymentEventKind.Failed,
+        "payment_intent.canceled" => PaymentEventKind.Canceled,
+        _ => PaymentEventKind.Other,
+    };
 }

@@ -87,13 +87,28 @@ public sealed record ReturnProof(
 [GenerateSerializer, Immutable, Alias("caas.unlock-result")]
 public sealed record UnlockResult([property: Id(0)] string? CommandId, [property: Id(1)] string Status);
 
+/// <summary>
+/// What the payment provider said about a payment, in the platform's own words: grains act on
+/// <see cref="Kind"/>; <see cref="SourceType"/> is the provider's own name, kept for the record.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("caas.payment-event")]
 public sealed record PaymentEvent(
     [property: Id(0)] string EventId,
-    [property: Id(1)] string Type,
+    [property: Id(1)] string SourceType,
     [property: Id(2)] string PaymentIntentId,
     [property: Id(3)] DateTimeOffset OccurredAt,
-    [property: Id(4)] string? FailureMessage);
+    [property: Id(4)] string? FailureMessage,
+    [property: Id(5)] PaymentEventKind Kind = PaymentEventKind.Other);
+
+[GenerateSerializer, Alias("caas.payment-event-kind")]
+public enum PaymentEventKind
+{
+    /// <summary>News the flows do not act on (and every event stored before kinds existed, until it is classified again).</summary>
+    Other = 0,
+    Succeeded = 1,
+    Failed = 2,
+    Canceled = 3,
+}
 
 [GenerateSerializer, Immutable, Alias("caas.fine")]
 public sealed record Fine([property: Id(0)] string Reason, [property: Id(1)] Money Amount);

@@ -343,7 +343,7 @@ public sealed partial class ReservationGrain(
 
     public async Task OnPaymentEventAsync(PaymentEvent paymentEvent)
     {
-        if (paymentEvent.Type != "payment_intent.payment_failed" || S.Status != ReservationStatus.Completed
+        if (paymentEvent.Kind != PaymentEventKind.Failed || S.Status != ReservationStatus.Completed
             || paymentEvent.PaymentIntentId != S.PaymentIntentId)
         {
             // Confirmations of what the saga already recorded, or a decline it already answered.

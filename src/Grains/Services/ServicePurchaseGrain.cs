@@ -178,13 +178,13 @@ public sealed partial class ServicePurchaseGrain(
             return;
         }
 
-        switch (paymentEvent.Type)
+        switch (paymentEvent.Kind)
         {
-            case "payment_intent.succeeded" when S.Settlement is null:
+            case PaymentEventKind.Succeeded when S.Settlement is null:
                 S.Settlement = "confirmed";
                 await SaveAsync(S.Status, TransitionCause.Automatic($"settlement confirmed by Stripe ({paymentEvent.EventId})"));
                 break;
-            case "payment_intent.payment_failed" when S.Settlement != "failed":
+            case PaymentEventKind.Failed when S.Settlement != "failed":
                 // PAY-6: the service stays on (the risk was assumed); ops take the loss in hand, the customer is told.
                 S.Settlement = "failed";
                 RecordMoney($"settlement-failed/{paymentEvent.PaymentIntentId}", MoneyMovementType.SettlementFailed, S.Price!, paymentEvent.PaymentIntentId);
