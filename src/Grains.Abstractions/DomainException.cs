@@ -42,4 +42,7 @@ public static class ErrorCodes
 
     /// <summary>Added by this project: an Idempotency-Key reused with a different request.</summary>
     public const string IdempotencyKeyReused = "IDEMPOTENCY_KEY_REUSED";
+
+    /// <summary>A service purchase whose over-the-air activation failed every attempt (IOT-4); never charged.</summary>
+    public const string ActivationFailed = "ACTIVATION_FAILED";
 }

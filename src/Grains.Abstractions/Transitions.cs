@@ -2,7 +2,12 @@ using System.Diagnostics;
 
 namespace CaaS.Grains.Abstractions;
 
-/// <summary>One move of a state machine, as operators read it (ADM-5).</summary>
+/// <summary>
+/// One entry of a flow's history, as operators read it (ADM-5): a move from one state to another, or
+/// (<see cref="Kind"/> other than <see cref="FlowEntryKind.Moved"/>) a change that leaves the flow
+/// where it is, with <see cref="From"/> and <see cref="To"/> both naming that state.
+/// <see cref="Sequence"/> numbers a flow's entries from 1; entries stored before it existed read 0.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("caas.transition")]
 public sealed record TransitionRecord(
     [property: Id(0)] DateTimeOffset At,
@@ -10,7 +15,24 @@ public sealed record TransitionRecord(
     [property: Id(2)] string To,
     [property: Id(3)] string Cause,
     [property: Id(4)] string? TraceId,
-    [property: Id(5)] string? Actor);
+    [property: Id(5)] string? Actor,
+    [property: Id(6)] FlowEntryKind Kind = FlowEntryKind.Moved,
+    [property: Id(7)] long Sequence = 0);
+
+/// <summary>What a history entry records. The names are the contract's (GraphQL `kind`): never renamed.</summary>
+[GenerateSerializer, Alias("caas.flow-entry-kind")]
+public enum FlowEntryKind
+{
+    Moved = 0,
+    FineAdjusted = 1,
+    Refunded = 2,
+    Recharged = 3,
+    MaintenanceFlagged = 4,
+    Captured = 5,
+    SettlementConfirmed = 6,
+    SettlementFailed = 7,
+    ReturnApproved = 8,
+}
 
 /// <summary>Who or what asked for a transition, carried from the edge into the grain.</summary>
 [GenerateSerializer, Immutable, Alias("caas.cause")]
@@ -40,6 +62,7 @@ public static class TransitionHistory
         }
     }
 
-    public static TransitionRecord Record(DateTimeOffset at, string from, string to, TransitionCause cause) =>
-        new(at, from, to, cause.Reason, cause.TraceId ?? Activity.Current?.TraceId.ToString(), cause.Actor);
+    public static TransitionRecord Record(DateTimeOffset at, string from, string to, TransitionCause cause,
+        FlowEntryKind kind = FlowEntryKind.Moved, long sequence = 0) =>
+        new(at, from, to, cause.Reason, cause.TraceId ?? Activity.Current?.TraceId.ToString(), cause.Actor, kind, sequence);
 }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using CaaS.Grains.Abstractions;
 using CaaS.Grains.Abstractions.Analytics;
 using CaaS.Grains.Analytics;
+using CaaS.Grains.Flows;
 using CaaS.Grains.Integration;
 using CaaS.Grains.Operations;
 using CaaS.Grains.Orders;
@@ -27,6 +28,8 @@ public static class GrainServices
         silo.Services.AddOptions<ServiceOptions>().BindConfiguration(ServiceOptions.Section);
         silo.Services.AddOptions<OtaOptions>().BindConfiguration(OtaOptions.Section);
         silo.Services.AddOptions<OperationsOptions>().BindConfiguration(OperationsOptions.Section);
+        silo.Services.AddOptions<FlowOptions>().BindConfiguration(FlowOptions.Section)
+            .Validate(flows => flows.OutboxLimit > 0, "Flows:OutboxLimit must be at least 1.").ValidateOnStart();
         // ANA-2, ADM-1, ADM-4. The pub-sub store only tracks explicit subscriptions; the projections
         // are subscribed implicitly, so losing that store with a silo loses nothing.
         silo.AddMemoryStreams(CaasStreams.Provider);

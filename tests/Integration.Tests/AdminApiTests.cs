@@ -17,7 +17,7 @@ namespace CaaS.Integration.Tests;
 public sealed class AdminApiTests(CaasPlatformFixture fixture)
 {
     private const string RentalFields = "id customerId vehicleId vin status startsAt endsAt capturedAmount { amount currency } refundedAmount { amount } "
-        + "authorizedAmount { amount } fines { reason amount { amount currency } } verificationIssues history { at from to cause traceId actor }";
+        + "authorizedAmount { amount } fines { reason amount { amount currency } } verificationIssues history { at from to cause traceId actor kind sequence }";
 
     private Platform Platform => fixture.Platform;
 
@@ -56,7 +56,7 @@ public sealed class AdminApiTests(CaasPlatformFixture fixture)
         Assert.Superset(new HashSet<string>(["overrideReturnVerification", "adjustFine", "retryFactoryOrder", "replayDeadLetter", "acknowledgeOpsItem", "resolveOpsItem"]),
             new HashSet<string>(FieldsOf("Mutation")));
         Assert.Contains("history", FieldsOf("Rental"));
-        Assert.Equal(["at", "from", "to", "cause", "traceId", "actor"], FieldsOf("Transition"));
+        Assert.Equal(["at", "from", "to", "cause", "traceId", "actor", "kind", "sequence"], FieldsOf("Transition"));
     }
 
     [Fact]
@@ -148,8 +148,15 @@ public sealed class AdminApiTests(CaasPlatformFixture fixture)
         Assert.Equal(captured, intent.GetProperty("amount_received").GetInt64());
         Assert.Equal(1000, refunded.GetProperty("adjustFine").GetProperty("refundedAmount").GetProperty("amount").GetInt64());
         Assert.Equal(1000, intentAfterRefund.GetProperty("refunds").EnumerateArray().Sum(refund => refund.GetProperty("amount").GetInt64()));
+        // A refund leaves the rental Completed: an entry of its own kind, not a Completed -> Completed move.
         Assert.Contains(refunded.GetProperty("adjustFine").GetProperty("history").EnumerateArray(), transition =>
-            transition.GetProperty("actor").GetString() == "ops-ann" && transition.GetProperty("cause").GetString()!.Contains("goodwill", StringComparison.Ordinal));
+            transition.GetProperty("actor").GetString() == "ops-ann" && transition.GetProperty("cause").GetString()!.Contains("goodwill", StringComparison.Ordinal)
+            && transition.GetProperty("kind").GetString() == "Refunded" && transition.GetProperty("from").GetString() == "Completed"
+            && transition.GetProperty("to").GetString() == "Completed");
+        Assert.DoesNotContain(refunded.GetProperty("adjustFine").GetProperty("history").EnumerateArray(), transition =>
+            transition.GetProperty("kind").GetString() == "Moved" && transition.GetProperty("from").GetString() == transition.GetProperty("to").GetString());
+        var sequences = refunded.GetProperty("adjustFine").GetProperty("history").EnumerateArray().Select(transition => transition.GetProperty("sequence").GetInt64()).ToList();
+        Assert.Equal(Enumerable.Range(1, sequences.Count).Select(number => (long)number), sequences);
         Assert.Equal("INVALID_STATE", ErrorCode(raiseAfterCapture));
         Assert.Equal("VALIDATION_FAILED", ErrorCode(tooMuchBack));
         Assert.Equal("INVALID_STATE", ErrorCode(overrideAgain));

@@ -84,7 +84,7 @@ public sealed record FactoryOrderView(
     [property: Id(10)] IReadOnlyList<TransitionRecord> History);
 
 [GenerateSerializer, Alias("caas.factory-order-state")]
-public sealed class FactoryOrderState
+public sealed class FactoryOrderState : Flows.IFlowState<FactoryOrderStatus>
 {
     [Id(0)] public PlaceFactoryOrder? Request { get; set; }
     [Id(1)] public FactoryOrderStatus Status { get; set; }
@@ -99,9 +99,12 @@ public sealed class FactoryOrderState
     [Id(9)] public DateTimeOffset? LastFactoryNewsAt { get; set; }
     /// <summary>The occurredAt of the newest Factory status applied: nothing older is applied (FAC-2).</summary>
     [Id(10)] public DateTimeOffset? LastFactoryStatusAt { get; set; }
-    [Id(11)] public bool RegistrationOwed { get; set; }
-    [Id(12)] public List<OutboxMessage> Outbox { get; set; } = [];
     [Id(13)] public List<TransitionRecord> History { get; set; } = [];
+    [Id(14)] public Flows.FlowJournal Journal { get; set; } = new();
+
+    // Written by versions before the flow journal; read once by the upgrade into it, never written again.
+    [Id(11)] public bool LegacyRegistrationOwed { get; set; }
+    [Id(12)] public List<OutboxMessage>? LegacyOutbox { get; set; }
 }
 
 /// <summary>The statuses the Factory reports, by their wire names (FAC-2).</summary>

@@ -1,9 +1,11 @@
+using CaaS.Grains.Abstractions.Flows;
 using CaaS.Grains.Abstractions.Notifications;
 
 namespace CaaS.Grains.Abstractions.Rentals;
 
+/// <remarks>Ids 14 and 21 held fields that are gone: never reuse them.</remarks>
 [GenerateSerializer, Alias("caas.reservation-state")]
-public sealed class ReservationState
+public sealed class ReservationState : IFlowState<ReservationStatus>
 {
     [Id(0)] public CreateReservation? Request { get; set; }
     [Id(1)] public string Vin { get; set; } = "";
@@ -19,26 +21,21 @@ public sealed class ReservationState
     [Id(11)] public string? ErrorCode { get; set; }
     [Id(12)] public string? ErrorMessage { get; set; }
     [Id(13)] public List<string> VerificationIssues { get; set; } = [];
-
-    /// <summary>The vehicle grain may hold the timeslot for us: whoever ends this reservation releases it.</summary>
-    [Id(14)] public bool HoldRequested { get; set; }
-
     [Id(15)] public ReturnProof? ReturnProof { get; set; }
     [Id(16)] public DateTimeOffset? ReturnedAt { get; set; }
-
-    /// <summary>The final amount is decided and must still reach Stripe.</summary>
-    [Id(17)] public Money? CapturePending { get; set; }
-
-    /// <summary>An authorisation may exist that nobody will capture: find and cancel it.</summary>
-    [Id(18)] public bool VoidPending { get; set; }
-
-    [Id(19)] public List<OutboxMessage> Outbox { get; set; } = [];
     [Id(20)] public int RechargeAttempts { get; set; }
-    [Id(21)] public int NotificationSequence { get; set; }
     [Id(22)] public Money? Price { get; set; }
-    [Id(23)] public bool MaintenanceConflict { get; set; }
     [Id(24)] public DateTimeOffset? UpdatedAt { get; set; }
 
     /// <summary>ADM-4: every movement of money at Stripe for this rental, as published to the revenue projection.</summary>
     [Id(25)] public List<Operations.MoneyMoved> MoneyMoves { get; set; } = [];
+
+    [Id(26)] public FlowJournal Journal { get; set; } = new();
+
+    // Written by versions before the flow journal, which kept obligations as flags; read once by the
+    // upgrade into the journal, never written again.
+    [Id(17)] public Money? LegacyCapturePending { get; set; }
+    [Id(18)] public bool LegacyVoidPending { get; set; }
+    [Id(19)] public List<OutboxMessage>? LegacyOutbox { get; set; }
+    [Id(23)] public bool LegacyMaintenanceConflict { get; set; }
 }

@@ -54,14 +54,17 @@ public sealed record OtaCommandView(
     [property: Id(5)] IReadOnlyList<TransitionRecord> History);
 
 [GenerateSerializer, Alias("caas.ota-command-state")]
-public sealed class OtaCommandState
+public sealed class OtaCommandState : Flows.IFlowState<OtaCommandStatus>
 {
     [Id(0)] public OtaCommandRequest? Request { get; set; }
     [Id(1)] public OtaCommandStatus Status { get; set; }
     /// <summary>Every attempt so far; the last is in flight while its Outcome is null.</summary>
     [Id(2)] public List<OtaAttempt> Attempts { get; set; } = [];
     [Id(3)] public DateTimeOffset? NextAttemptAt { get; set; }
-    [Id(4)] public bool OwnerTold { get; set; }
     [Id(5)] public string? LastError { get; set; }
     [Id(6)] public List<TransitionRecord> History { get; set; } = [];
+    [Id(7)] public Flows.FlowJournal Journal { get; set; } = new();
+
+    /// <summary>Written by versions before the flow journal; read once by the upgrade into it, never written again.</summary>
+    [Id(4)] public bool LegacyOwnerTold { get; set; }
 }

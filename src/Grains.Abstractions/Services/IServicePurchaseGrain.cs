@@ -67,7 +67,7 @@ public sealed record ServicePurchaseView(
     [property: Id(12)] IReadOnlyList<TransitionRecord> History);
 
 [GenerateSerializer, Alias("caas.service-purchase-state")]
-public sealed class ServicePurchaseState
+public sealed class ServicePurchaseState : Flows.IFlowState<ServicePurchaseStatus>
 {
     [Id(0)] public StartServicePurchase? Request { get; set; }
     [Id(1)] public ServicePurchaseStatus Status { get; set; }
@@ -75,20 +75,25 @@ public sealed class ServicePurchaseState
     [Id(3)] public string? PaymentIntentId { get; set; }
     [Id(4)] public bool Charged { get; set; }
     [Id(5)] public int Attempts { get; set; }
-    [Id(6)] public bool OtaStarted { get; set; }
-    [Id(7)] public bool CapturePending { get; set; }
-    [Id(8)] public bool VoidPending { get; set; }
     /// <summary>PAY-6: null until Stripe says; then "confirmed" or "failed".</summary>
     [Id(9)] public string? Settlement { get; set; }
     [Id(10)] public string? ErrorCode { get; set; }
     [Id(11)] public string? ErrorMessage { get; set; }
     [Id(12)] public DateTimeOffset CreatedAt { get; set; }
     [Id(13)] public DateTimeOffset? UpdatedAt { get; set; }
-    [Id(14)] public List<OutboxMessage> Outbox { get; set; } = [];
     [Id(15)] public List<TransitionRecord> History { get; set; } = [];
 
     /// <summary>ADM-4: every movement of money at Stripe for this purchase.</summary>
     [Id(16)] public List<Operations.MoneyMoved> MoneyMoves { get; set; } = [];
+
+    [Id(17)] public Flows.FlowJournal Journal { get; set; } = new();
+
+    // Written by versions before the flow journal, which kept obligations as flags; read once by the
+    // upgrade into the journal, never written again.
+    [Id(6)] public bool LegacyOtaStarted { get; set; }
+    [Id(7)] public bool LegacyCapturePending { get; set; }
+    [Id(8)] public bool LegacyVoidPending { get; set; }
+    [Id(14)] public List<OutboxMessage>? LegacyOutbox { get; set; }
 }
 
 public static class ServicePurchases

@@ -73,4 +73,28 @@ public static class RentalRules
 
         return fines;
     }
+
+    /// <summary>Price and fines, but never more than the hold the payment provider will let us capture.</summary>
+    public static Money FinalAmount(Money price, IEnumerable<Fine> fines, Money authorized)
+    {
+        var total = fines.Aggregate(price, (sum, fine) => sum.Plus(fine.Amount));
+        return total.Amount > authorized.Amount ? authorized : total;
+    }
+
+    public static Money FineTotal(IEnumerable<Fine> fines, string currency) =>
+        fines.Aggregate(Money.Zero(currency), (sum, fine) => sum.Plus(fine.Amount));
+
+    /// <summary>ADM-3: an adjustment is never zero, and fines never total below zero.</summary>
+    public static void EnsureFineAdjustment(IEnumerable<Fine> fines, Money adjustment)
+    {
+        var total = FineTotal(fines, adjustment.Currency);
+        if (adjustment.Amount == 0 || total.Amount + adjustment.Amount < 0)
+        {
+            throw new DomainException(ErrorCodes.ValidationFailed,
+                $"The adjustment must not be zero, and fines cannot total below zero (they are {total.Amount} {total.Currency}).");
+        }
+    }
+
+    /// <summary>What of the captured money has not been refunded yet.</summary>
+    public static long Refundable(Money captured, Money? refunded) => captured.Amount - (refunded?.Amount ?? 0);
 }

@@ -1,31 +1,15 @@
 using System.Diagnostics.Metrics;
 using CaaS.Grains.Abstractions;
 using CaaS.Grains.Abstractions.Integration;
+using CaaS.Grains.Abstractions.Flows;
 using CaaS.Grains.Abstractions.Operations;
 using CaaS.Grains.Abstractions.Services;
+using CaaS.Grains.Flows;
 using CaaS.Grains.Operations;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace CaaS.Grains.Services;
-
-public sealed class OtaOptions
-{
-    public const string Section = "Ota";
-
-    /// <summary>Retries after the first attempt (IOT-3: at most N, default 5).</summary>
-    public int MaxRetries { get; set; } = 5;
-
-    public TimeSpan RetryInterval { get; set; } = TimeSpan.FromSeconds(30);
-
-    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromMinutes(1);
-
-    /// <summary>How often an attempt in flight asks API IoT whether the vehicle has finished.</summary>
-    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
-
-    /// <summary>The durable reminder that revives the schedule after a crash; Orleans refuses periods under its minimum.</summary>
-    public TimeSpan WatchdogPeriod { get; set; } = TimeSpan.FromMinutes(1);
-}
 
 /// <summary>
 /// IOT-3's schedule as design.md shapes it: a grain timer keeps the 30 s cadence while the grain is
@@ -36,6 +20,7 @@ public sealed class OtaOptions
 public sealed partial class OtaCommandGrain(
     [PersistentState("ota-command", StorageNames.Grains)] IPersistentState<OtaCommandState> state,
     IOptionsMonitor<OtaOptions> options,
+    IOptionsMonitor<FlowOptions> flowOptions,
     TimeProvider time,
     ILogger<OtaCommandGrain> logger) : Grain, IOtaCommandGrain, IRemindable
 {
@@ -50,13 +35,14 @@ public sealed partial class OtaCommandGrain(
 
     private OtaCommandState S => state.State;
 
-    private OtaOptions Rules => options.CurrentValue;
+    private OtaOptions Ota => options.CurrentValue;
 
-    private OtaAttempt? InFlight => S.Attempts is [.., { Outcome: null } last] ? last : null;
+    private OtaAttempt? InFlight => OtaSchedule.InFlight(S);
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (S.Request is not null && !S.OwnerTold)
+        OtaSchedule.Upgrade(S);
+        if (S.Journal.Obligations.Count > 0)
         {
             Arm(TimeSpan.Zero);
         }
@@ -73,8 +59,10 @@ public sealed partial class OtaCommandGrain(
 
         S.Request = request;
         S.NextAttemptAt = time.GetUtcNow();
-        await this.RegisterOrUpdateReminder(Watchdog, Rules.WatchdogPeriod, Rules.WatchdogPeriod);
-        await SaveAsync("None", OtaCommandStatus.Pending, "activation requested");
+        S.Move(OtaSchedule.Table, OtaCommandStatus.Pending, TransitionCause.Automatic("activation requested"), time.GetUtcNow(), flowOptions.CurrentValue);
+        OtaSchedule.Entered(S);
+        await KeepWatchdogAsync();
+        await StoreAsync();
         Arm(TimeSpan.Zero);
     }
 
@@ -115,7 +103,7 @@ public sealed partial class OtaCommandGrain(
             {
                 await FollowAsync(attempt);
             }
-            else if (time.GetUtcNow() >= S.NextAttemptAt)
+            else if (OtaSchedule.AttemptDue(S, time.GetUtcNow()))
             {
                 await StartAttemptAsync();
             }
@@ -128,9 +116,7 @@ public sealed partial class OtaCommandGrain(
         }
 
         var now = time.GetUtcNow();
-        var next = InFlight is { } running
-            ? Min(now + Rules.PollInterval, running.Deadline)
-            : S.NextAttemptAt ?? now;
+        var next = OtaSchedule.NextWake(S, now, Ota);
         Arm(next > now ? next - now : TimeSpan.Zero);
     }
 
@@ -138,9 +124,8 @@ public sealed partial class OtaCommandGrain(
     {
         var request = S.Request!;
         var now = time.GetUtcNow();
-        var scheduled = S.NextAttemptAt ?? now;
-        var attempt = new OtaAttempt(S.Attempts.Count + 1, scheduled, now, now + Rules.AttemptTimeout, null, null);
-        AttemptLateness.Record(Math.Max(0, (now - scheduled).TotalSeconds));
+        var attempt = OtaSchedule.NextAttempt(S, now, Ota);
+        AttemptLateness.Record(Math.Max(0, (now - attempt.ScheduledAt).TotalSeconds));
         S.Attempts.Add(attempt);
         await state.WriteStateAsync();
         LogAttempt(Id, attempt.Number, request.Vin);
@@ -197,7 +182,7 @@ public sealed partial class OtaCommandGrain(
 
         if (time.GetUtcNow() >= attempt.Deadline)
         {
-            await EndAttemptAsync(attempt, $"no completion within {Rules.AttemptTimeout.TotalSeconds:0.#} s");
+            await EndAttemptAsync(attempt, $"no completion within {Ota.AttemptTimeout.TotalSeconds:0.#} s");
         }
     }
 
@@ -208,19 +193,19 @@ public sealed partial class OtaCommandGrain(
         if (error is null)
         {
             LogActivated(Id, attempt.Number);
-            await SaveAsync(S.Status.ToString(), OtaCommandStatus.Succeeded, $"the vehicle confirmed attempt {attempt.Number}");
+            await MoveAsync(OtaCommandStatus.Succeeded, $"the vehicle confirmed attempt {attempt.Number}");
             return;
         }
 
         S.LastError = error;
-        if (S.Attempts.Count > Rules.MaxRetries)
+        if (OtaSchedule.Exhausted(S, Ota))
         {
             LogExhausted(Id, S.Attempts.Count, error);
-            await SaveAsync(S.Status.ToString(), OtaCommandStatus.Failed, $"attempt {attempt.Number} failed ({error}); no retries left");
+            await MoveAsync(OtaCommandStatus.Failed, $"attempt {attempt.Number} failed ({error}); no retries left");
             return;
         }
 
-        S.NextAttemptAt = time.GetUtcNow() + Rules.RetryInterval;
+        S.NextAttemptAt = time.GetUtcNow() + Ota.RetryInterval;
         LogAttemptFailed(Id, attempt.Number, error, S.NextAttemptAt.Value);
         await state.WriteStateAsync();
     }
@@ -228,11 +213,11 @@ public sealed partial class OtaCommandGrain(
     /// <summary>The outcome reaches the purchase at least once; until it has, the watchdog keeps trying.</summary>
     private async Task TellOwnerAsync()
     {
-        if (!S.OwnerTold)
+        if (S.Journal.Owes(ObligationKind.TellOwner))
         {
             await GrainFactory.GetGrain<IServicePurchaseGrain>(S.Request!.PurchaseId).OnActivationFinishedAsync(
                 new OtaOutcome(Id, S.Status == OtaCommandStatus.Succeeded, S.Attempts.Count, S.LastError));
-            S.OwnerTold = true;
+            S.Journal.Discharge(ObligationKind.TellOwner);
             await state.WriteStateAsync();
         }
 
@@ -243,8 +228,11 @@ public sealed partial class OtaCommandGrain(
     {
         _timer?.Dispose();
         _timer = null;
-        await this.StopReminderAsync(Watchdog);
+        await KeepWatchdogAsync();
     }
+
+    /// <summary>The watchdog runs while the command owes attempts or its outcome, and not a moment longer.</summary>
+    private Task KeepWatchdogAsync() => this.KeepAsync(S.Journal, Ota.WatchdogPeriod, time.GetUtcNow(), Watchdog);
 
     private void Arm(TimeSpan due)
     {
@@ -258,11 +246,15 @@ public sealed partial class OtaCommandGrain(
         }
     }
 
-    private async Task SaveAsync(string from, OtaCommandStatus to, string reason)
+    private Task MoveAsync(OtaCommandStatus to, string reason)
     {
-        var now = time.GetUtcNow();
-        TransitionHistory.Append(S.History, TransitionHistory.Record(now, from, to.ToString(), TransitionCause.Automatic(reason)));
-        S.Status = to;
+        S.Move(OtaSchedule.Table, to, TransitionCause.Automatic(reason), time.GetUtcNow(), flowOptions.CurrentValue);
+        OtaSchedule.Entered(S);
+        return StoreAsync();
+    }
+
+    private async Task StoreAsync()
+    {
         await state.WriteStateAsync();
         await this.PublishFlowAsync(Moved(), logger);
     }
@@ -274,14 +266,12 @@ public sealed partial class OtaCommandGrain(
         var movedAt = S.History[^1].At;
 
         // A pending command is expected to stay quiet for its whole retry schedule.
-        var schedule = (Rules.MaxRetries + 1) * (Rules.AttemptTimeout + Rules.RetryInterval);
+        var schedule = OtaSchedule.WholeSchedule(Ota);
         return new FlowMoved(FlowKinds.OtaCommand, Id, S.Status.ToString(), S.Status != OtaCommandStatus.Pending, movedAt,
             S.Status == OtaCommandStatus.Pending ? movedAt + schedule : null, Vin: S.Request!.Vin);
     }
 
     private string CorrelationOf(int attempt) => $"{Id}/attempt-{attempt}";
-
-    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
     [LoggerMessage(Level = LogLevel.Information, Message = "OTA {CommandId}: attempt {Attempt} to {Vin}")]
     private partial void LogAttempt(string commandId, int attempt, string vin);

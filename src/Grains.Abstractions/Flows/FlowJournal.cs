@@ -1,0 +1,62 @@
+using CaaS.Grains.Abstractions.Notifications;
+
+namespace CaaS.Grains.Abstractions.Flows;
+
+/// <summary>
+/// The part of every flow's persisted state that the flow shape owns: the numbering of its entries,
+/// the outbox those entries wait in until they are published, and what the flow still owes the world.
+/// It is written in the same state write as the change that produced it, so nothing owed or told is
+/// ever lost between the two.
+/// </summary>
+[GenerateSerializer, Alias("caas.flow-journal")]
+public sealed class FlowJournal
+{
+    /// <summary>The sequence number of the newest entry; the next entry takes one more.</summary>
+    [Id(0)] public long Sequence { get; set; }
+
+    /// <summary>Entries not yet published, oldest first, each numbered per flow.</summary>
+    [Id(1)] public List<TransitionRecord> Outbox { get; set; } = [];
+
+    /// <summary>What the flow still has to carry out; its guard reminder runs exactly while this is not empty.</summary>
+    [Id(2)] public List<Obligation> Obligations { get; set; } = [];
+
+    /// <summary>Whether the legacy flags of a state stored before the journal existed were turned into obligations.</summary>
+    [Id(3)] public bool Upgraded { get; set; }
+}
+
+/// <summary>
+/// One thing a flow owes: carried out by the flow's settlement, retried by its guard until done.
+/// <see cref="Key"/> tells obligations of one kind apart (a notification's id); <see cref="DueAt"/>
+/// is set on obligations that fall due at a time (an abandonment deadline, a poll).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("caas.obligation")]
+public sealed record Obligation(
+    [property: Id(0)] ObligationKind Kind,
+    [property: Id(1)] string Key = "",
+    [property: Id(2)] DateTimeOffset? DueAt = null,
+    [property: Id(3)] Money? Amount = null,
+    [property: Id(4)] OutboxMessage? Notification = null);
+
+[GenerateSerializer, Alias("caas.obligation-kind")]
+public enum ObligationKind
+{
+    /// <summary>An authorisation may exist that nobody will capture: find and cancel it.</summary>
+    Void = 0,
+    /// <summary>The amount is decided and must reach the payment provider.</summary>
+    Capture = 1,
+    Refund = 2,
+    /// <summary>A customer notification (NOT-1) that has not reached the provider yet.</summary>
+    Notify = 3,
+    /// <summary>A Ready order owes its registration with the country's body (REG-1).</summary>
+    Register = 4,
+    /// <summary>The flow was begun but not finished; past <see cref="Obligation.DueAt"/> it is given up and undone.</summary>
+    FinishOrAbandon = 5,
+    /// <summary>A paid purchase owes the start of its OTA activation.</summary>
+    StartActivation = 6,
+    /// <summary>An order at the Factory is polled when the Factory has been silent (FAC-4).</summary>
+    FollowFactory = 7,
+    /// <summary>An OTA command owes its attempts until one is confirmed or none is left (IOT-3).</summary>
+    Attempt = 8,
+    /// <summary>An OTA command owes its purchase the outcome.</summary>
+    TellOwner = 9,
+}

@@ -1,0 +1,25 @@
+using System.Security.Cryptography;
+using System.Text;
+using CaaS.Grains.Abstractions.Analytics;
+using CaaS.Grains.Abstractions.Rentals;
+
+namespace CaaS.Grains.Analytics;
+
+/// <summary>
+/// ANA-1: a reservation as the demand-forecasting service may see it. The mapping runs where the
+/// booking events are produced, so no customer id ever leaves the reservation: only its pseudonym.
+/// </summary>
+public static class BookingExports
+{
+    public static AnalyticsExport Of(string reservationId, ReservationState reservation, string defaultCurrency)
+    {
+        var request = reservation.Request ?? throw new InvalidOperationException($"Reservation {reservationId} has no request to export.");
+        return new AnalyticsExport(reservationId, Pseudonym(request.CustomerId), request.VehicleId, reservation.Category, reservation.CreatedAt,
+            request.StartsAt, request.EndsAt, reservation.Status.ToString(), reservation.Price?.Amount ?? 0, reservation.CapturedAmount?.Amount ?? 0,
+            reservation.Price?.Currency ?? defaultCurrency, reservation.UpdatedAt ?? reservation.CreatedAt);
+    }
+
+    /// <summary>Stable per customer, so demand can be counted per customer, and not reversible to the customer id.</summary>
+    public static string Pseudonym(string customerId) =>
+        "c_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes("caas-analytics:" + customerId)))[..16];
+}

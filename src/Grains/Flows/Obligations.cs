@@ -1,0 +1,32 @@
+using CaaS.Grains.Abstractions.Flows;
+
+namespace CaaS.Grains.Flows;
+
+/// <summary>Reading and changing what a flow owes. An obligation is one per kind and key: owing it again updates it.</summary>
+public static class Obligations
+{
+    public static void Owe(this FlowJournal journal, Obligation obligation)
+    {
+        var index = journal.Obligations.FindIndex(owed => owed.Kind == obligation.Kind && owed.Key == obligation.Key);
+        if (index >= 0)
+        {
+            journal.Obligations[index] = obligation;
+        }
+        else
+        {
+            journal.Obligations.Add(obligation);
+        }
+    }
+
+    public static void Owe(this FlowJournal journal, ObligationKind kind, DateTimeOffset? dueAt = null) => journal.Owe(new Obligation(kind, DueAt: dueAt));
+
+    public static bool Owes(this FlowJournal journal, ObligationKind kind) => journal.Obligations.Exists(owed => owed.Kind == kind);
+
+    public static Obligation? Owed(this FlowJournal journal, ObligationKind kind) => journal.Obligations.Find(owed => owed.Kind == kind);
+
+    /// <returns>true when something was owed and is not any more.</returns>
+    public static bool Discharge(this FlowJournal journal, ObligationKind kind, string key = "") =>
+        journal.Obligations.RemoveAll(owed => owed.Kind == kind && owed.Key == key) > 0;
+
+    public static IEnumerable<Obligation> OfKind(this FlowJournal journal, ObligationKind kind) => journal.Obligations.Where(owed => owed.Kind == kind);
+}

@@ -1,0 +1,103 @@
+using CaaS.Grains.Abstractions;
+using CaaS.Grains.Abstractions.Flows;
+using CaaS.Grains.Abstractions.Integration;
+using CaaS.Grains.Abstractions.Operations;
+using CaaS.Grains.Abstractions.Rentals;
+using CaaS.Grains.Flows;
+
+namespace CaaS.Grains.Rentals;
+
+/// <summary>What operators and the fleet change on a rental: return verdicts (ADM-2), fines (ADM-3), maintenance conflicts (FLT-2).</summary>
+public sealed partial class ReservationGrain
+{
+    public async Task<ReservationView> OverrideReturnVerificationAsync(bool approved, TransitionCause cause)
+    {
+        EnsureExists();
+        if (!ReservationFlow.AwaitsVerification(S))
+        {
+            throw new DomainException(ErrorCodes.InvalidState, $"Reservation {Id} is {S.Status} and has no return waiting for verification.");
+        }
+
+        if (approved)
+        {
+            DecideFinalAmount();
+            await KeepGuardAsync();
+            await RecordAsync(FlowEntryKind.ReturnApproved, cause with { Reason = $"return approved by ops: {cause.Reason}" });
+        }
+        else
+        {
+            S.ReturnProof = null;
+            S.ReturnedAt = null;
+            S.VerificationIssues = [];
+            Notify($"return-refused-{S.History.Count}", "RETURN_REFUSED", "Your return could not be accepted; please return the vehicle again");
+            await MoveAsync(ReservationStatus.Active, cause with { Reason = $"return refused by ops: {cause.Reason}" });
+        }
+
+        await SettleAsync();
+        await GrainFactory.GetGrain<IOpsGrain>(0).ResolveAsync($"return-verification/{Id}", cause.Actor ?? "ops", approved ? "return approved" : "return refused");
+        return View();
+    }
+
+    public async Task<ReservationView> AdjustFineAsync(Money amount, TransitionCause cause)
+    {
+        EnsureExists();
+        RentalRules.EnsureFineAdjustment(S.Fines, amount);
+        var adjustment = new Fine($"adjusted by ops: {cause.Reason}", amount);
+        var reason = $"fine adjusted by {amount.Amount} {amount.Currency}: {cause.Reason}";
+        switch (S.Status)
+        {
+            case ReservationStatus.ReturnPending:
+                S.Fines.Add(adjustment);
+                if (Journal.Owes(ObligationKind.Capture))
+                {
+                    Journal.Owe(new Obligation(ObligationKind.Capture, Amount: RentalRules.FinalAmount(S.Price!, S.Fines, S.AuthorizedAmount!)));
+                }
+
+                await RecordAsync(FlowEntryKind.FineAdjusted, cause with { Reason = reason });
+                await SettleAsync();
+                return View();
+            case ReservationStatus.Completed when amount.Amount < 0:
+                var refund = new Money(-amount.Amount, amount.Currency);
+                var refundable = RentalRules.Refundable(S.CapturedAmount!, S.RefundedAmount);
+                if (refund.Amount > refundable)
+                {
+                    throw new DomainException(ErrorCodes.ValidationFailed, $"Only {refundable} {refund.Currency} of what was captured is left to refund.");
+                }
+
+                var step = $"fine-adjustment-{S.Fines.Count}";
+                try
+                {
+                    await Payments.RefundAsync(S.PaymentIntentId!, refund, $"{Id}/{step}");
+                }
+                catch (IntegrationException failure)
+                {
+                    throw Unavailable(failure, "refund");
+                }
+
+                S.Fines.Add(adjustment);
+                S.RefundedAmount = S.RefundedAmount is null ? refund : S.RefundedAmount.Plus(refund);
+                RecordMoney(step, MoneyMovementType.Refunded, refund, refund.Amount, S.PaymentIntentId!);
+                await RecordAsync(FlowEntryKind.Refunded, cause with { Reason = reason + "; refunded" });
+                return View();
+            case ReservationStatus.Completed:
+                throw new DomainException(ErrorCodes.InvalidState, "The final amount is captured already: fines can only be reduced (and refunded) now.");
+            default:
+                throw new DomainException(ErrorCodes.InvalidState, $"Fines apply once the vehicle is returned; reservation {Id} is {S.Status}.");
+        }
+    }
+
+    public async Task OnMaintenanceScheduledAsync(DateTimeOffset from, DateTimeOffset to)
+    {
+        if (ReservationFlow.MaintenanceFlagged(S) || S.Status is not (ReservationStatus.Pending or ReservationStatus.Confirmed))
+        {
+            return;
+        }
+
+        await GrainFactory.GetGrain<IOpsGrain>(0).RaiseAsync(new OpsItem($"maintenance-conflict/{Id}", OpsItemKind.Alert,
+            "Maintenance overlaps a reservation", $"{S.Vin} is in maintenance from {from:u} to {to:u}", FlowKinds.Rental, Id, time.GetUtcNow(),
+            new Dictionary<string, string> { ["vin"] = S.Vin, ["customerId"] = S.Request!.CustomerId }));
+        Notify("maintenance-conflict", "RESERVATION_AFFECTED_BY_MAINTENANCE", "Your reserved vehicle needs maintenance");
+        await RecordAsync(FlowEntryKind.MaintenanceFlagged, TransitionCause.Automatic("maintenance scheduled over the reservation; flagged to ops"));
+        await SettleAsync();
+    }
+}

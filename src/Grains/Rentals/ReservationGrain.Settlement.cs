@@ -1,0 +1,151 @@
+using CaaS.Grains.Abstractions;
+using CaaS.Grains.Abstractions.Analytics;
+using CaaS.Grains.Abstractions.Flows;
+using CaaS.Grains.Abstractions.Integration;
+using CaaS.Grains.Abstractions.Operations;
+using CaaS.Grains.Abstractions.Rentals;
+using CaaS.Grains.Analytics;
+using CaaS.Grains.Flows;
+using CaaS.Grains.Integration;
+using CaaS.Grains.Notifications;
+using CaaS.Grains.Operations;
+using Microsoft.Extensions.Logging;
+
+namespace CaaS.Grains.Rentals;
+
+/// <summary>
+/// How the reservation stores its moves and carries out what it owes: every move and change goes
+/// through the flow shape and one state write, then out to the read models; the guard reminder
+/// follows the obligations.
+/// </summary>
+public sealed partial class ReservationGrain
+{
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (S.Request is null)
+        {
+            await this.StopReminderAsync(reminderName);
+            return;
+        }
+
+        if (S.Status == ReservationStatus.Pending && time.GetUtcNow() - S.CreatedAt >= Rentals.AbandonCreationAfter)
+        {
+            LogAbandoned(Id);
+            await Vehicle.ReleaseAsync(Id);
+            Journal.Owe(ObligationKind.Void);
+            S.ErrorCode = ErrorCodes.DependencyUnavailable;
+            S.ErrorMessage = "The reservation could not be completed; nothing was booked or charged.";
+            await MoveAsync(ReservationStatus.Cancelled, TransitionCause.Automatic("creation interrupted; abandoned and undone"));
+        }
+
+        await SettleAsync();
+    }
+
+    /// <summary>Carries out what is owed (a void, a capture, notifications); the guard stays until nothing is.</summary>
+    private async Task SettleAsync()
+    {
+        var changed = false;
+        if (Journal.Owes(ObligationKind.Void))
+        {
+            try
+            {
+                await Payments.VoidAllAsync(PaymentMetadata.ReservationId, Id);
+                changed = Journal.Discharge(ObligationKind.Void);
+            }
+            catch (IntegrationException failure)
+            {
+                LogSettlementDeferred(failure, Id, "void");
+            }
+        }
+
+        if (Journal.Owed(ObligationKind.Capture) is { Amount: { } amount } && S.Status == ReservationStatus.ReturnPending)
+        {
+            try
+            {
+                var captured = await Payments.CaptureAsync(S.PaymentIntentId!, amount, $"{Id}/capture");
+                S.CapturedAmount = captured.AmountReceived;
+                Journal.Discharge(ObligationKind.Capture);
+                RecordMoney("capture", MoneyMovementType.Captured, captured.AmountReceived,
+                    Math.Max(0, captured.AmountReceived.Amount - S.Price!.Amount), S.PaymentIntentId!);
+                await Vehicle.ReleaseAsync(Id);
+                Notify("completed", "RENTAL_COMPLETED", "Thank you for riding with us");
+                await MoveAsync(ReservationStatus.Completed, TransitionCause.Automatic("final amount captured"));
+            }
+            catch (IntegrationException failure)
+            {
+                LogSettlementDeferred(failure, Id, "capture");
+            }
+        }
+
+        if (changed)
+        {
+            await state.WriteStateAsync();
+        }
+
+        if (Journal.Owes(ObligationKind.Notify) && await NotificationOutbox.DeliverAsync(Journal, GrainFactory, logger))
+        {
+            await state.WriteStateAsync();
+        }
+
+        await KeepGuardAsync();
+    }
+
+    private Task KeepGuardAsync() => this.KeepAsync(Journal, Rentals.GuardPeriod, time.GetUtcNow());
+
+    private void Notify(string what, string template, string subject) =>
+        NotificationOutbox.Record(Journal, $"{Id}/{what}", S.Request!.CustomerId, template, subject,
+            new Dictionary<string, string> { ["reservationId"] = Id, ["vehicleId"] = S.Request.VehicleId, ["startsAt"] = S.Request.StartsAt.ToString("O") },
+            time.GetUtcNow());
+
+    private async Task MoveAsync(ReservationStatus to, TransitionCause cause)
+    {
+        var now = time.GetUtcNow();
+        var creationEnds = S.HasStarted() && S.Status == ReservationStatus.Pending;
+        S.Move(ReservationFlow.Table, to, cause, now, flowOptions.CurrentValue);
+        if (creationEnds)
+        {
+            Journal.Discharge(ObligationKind.FinishOrAbandon);
+        }
+
+        await StoreAsync(now);
+    }
+
+    private Task RecordAsync(FlowEntryKind kind, TransitionCause cause)
+    {
+        var now = time.GetUtcNow();
+        S.Record(kind, cause, now, flowOptions.CurrentValue);
+        return StoreAsync(now);
+    }
+
+    private async Task StoreAsync(DateTimeOffset now)
+    {
+        S.UpdatedAt = now;
+        await state.WriteStateAsync();
+        // ANA-2 and the ops read models: every change goes out once it is stored.
+        await Task.WhenAll(
+            this.PublishAsync(BookingStreams.Namespace, BookingStreams.DayKey(S.CreatedAt), BookingExports.Of(Id, S, Rentals.Currency), logger),
+            this.PublishFlowAsync(Moved(), logger),
+            this.PublishMoneyAsync(S.MoneyMoves, logger));
+    }
+
+    public Task<FlowMoved?> DescribeFlowAsync() => Task.FromResult(S.Request is null ? null : Moved());
+
+    private FlowMoved Moved() => new(FlowKinds.Rental, Id, S.Status.ToString(), ReservationFlow.IsFinished(S.Status),
+        S.UpdatedAt ?? S.CreatedAt, ReservationFlow.HoldsTheVehicle(S.Status) ? S.Request!.EndsAt : null,
+        S.Request!.CustomerId, S.Vin, S.Request.VehicleId, S.Request.StartsAt, S.Request.EndsAt);
+
+    private DomainException Unavailable(IntegrationException failure, string action)
+    {
+        LogActionFailed(failure, Id, action);
+        return new DomainException(ErrorCodes.DependencyUnavailable, $"Could not {action} right now; nothing was changed. Please try again.");
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reservation {ReservationId}: creation never finished; abandoning it (hold released, authorisation voided)")]
+    private partial void LogAbandoned(string reservationId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reservation {ReservationId}: {Action} deferred to the next reminder")]
+    private partial void LogSettlementDeferred(Exception exception, string reservationId, string action);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reservation {ReservationId}: {Action} failed at a dependency")]
+    private partial void LogActionFailed(Exception exception, string reservationId, string action);
+}
