@@ -45,7 +45,7 @@ public sealed class WebhookOptions
     /// <summary>Completes what binding the section left out: every source present, with its secret.</summary>
     internal static void AddSecrets(WebhookOptions options, IConfiguration configuration)
     {
-        // The binder may replace the dictionary with one of its own comparer; lookups by source stay case-insensitive.
+        // Configuration keys ignore case (Webhooks__Sources__Stripe__... is the stripe source), so lookups by source do too.
         options.Sources = new Dictionary<string, WebhookSourceOptions>(options.Sources, StringComparer.OrdinalIgnoreCase);
         foreach (var (source, setting) in SecretSettings)
         {
