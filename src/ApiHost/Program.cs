@@ -11,7 +11,7 @@ builder.AddCaasTelemetry("caas-api");
 builder.Services.AddCaasHealthChecks();
 builder.Services.AddCaasProblems();
 builder.Services.AddCaasAuthentication(builder.Configuration);
-builder.Services.AddCaasWebhooks(builder.Configuration);
+builder.Services.AddCaasWebhooks();
 builder.Services.AddCaasAdmin();
 builder.Services.AddSingleton(TimeProvider.System);
 // SEC-4: no call takes more than 1 MiB (Kestrel's default is 30 MB); /graphql (64 KiB) and the webhooks (256 KiB) take less still.

@@ -27,8 +27,11 @@ public static class StandardWebhooks
 
     public static readonly TimeSpan Tolerance = TimeSpan.FromMinutes(5);
 
-    public static SignatureCheck Verify(string secret, string? messageId, string? timestamp, string? signatures, string body, DateTimeOffset now)
+    /// <param name="tolerance">How far the timestamp may be from <paramref name="now"/> either way; <see cref="Tolerance"/> when not given.</param>
+    public static SignatureCheck Verify(string secret, string? messageId, string? timestamp, string? signatures, string body, DateTimeOffset now,
+        TimeSpan? tolerance = null)
     {
+        var window = tolerance ?? Tolerance;
         if (string.IsNullOrEmpty(messageId) || string.IsNullOrEmpty(signatures)
             || !long.TryParse(timestamp, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds))
         {
@@ -36,12 +39,12 @@ public static class StandardWebhooks
         }
 
         var sentAt = DateTimeOffset.FromUnixTimeSeconds(Math.Clamp(seconds, 0, DateTimeOffset.MaxValue.ToUnixTimeSeconds()));
-        if (now - sentAt > Tolerance)
+        if (now - sentAt > window)
         {
             return SignatureCheck.Stale;
         }
 
-        if (sentAt - now > Tolerance)
+        if (sentAt - now > window)
         {
             return SignatureCheck.FromTheFuture;
         }

@@ -1,4 +1,5 @@
 using CaaS.Grains.Abstractions;
+using CaaS.Grains.Abstractions.Integration;
 using CaaS.Grains.Abstractions.Operations;
 using CaaS.Grains.Abstractions.Orders;
 using CaaS.Grains.Abstractions.Rentals;
@@ -35,7 +36,7 @@ public sealed partial class WebhookInboxGrain(
 
     private async Task<InboxOutcome> ApplyAsync()
     {
-        var webhook = state.State.Webhook!;
+        var webhook = state.State.Webhook = Classified(state.State.Webhook!);
         state.State.Attempts++;
         try
         {
@@ -62,6 +63,15 @@ public sealed partial class WebhookInboxGrain(
             return InboxOutcome.Failed;
         }
     }
+
+    /// <summary>
+    /// A Stripe event kept before payment events carried a kind was stored as <see cref="PaymentEventKind.Other"/>,
+    /// which the flows ignore; it is classified again from its Stripe type, so its replay acts as its first delivery would now.
+    /// </summary>
+    private static InboundWebhook Classified(InboundWebhook webhook) =>
+        webhook.Message is StripePaymentMessage payment && StripeEventTypes.Classified(payment.Event) is var classified && classified != payment.Event
+            ? webhook with { Message = payment with { Event = classified } }
+            : webhook;
 
     private async Task DispatchAsync(WebhookMessage message)
     {

@@ -1,0 +1,61 @@
+using CaaS.Grains.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace CaaS.ApiHost.Webhooks;
+
+/// <summary>
+/// What every webhook route checks before its source looks at the request: the sender's address is
+/// allowed (WH-4), and the body is within the limit (SEC-4). The body is read here, raw, once; the
+/// source verifies its signature over exactly these characters.
+/// </summary>
+public sealed class WebhookGuard<TSource>(TSource source, IOptionsMonitor<WebhookOptions> options) : IEndpointFilter
+    where TSource : IWebhookSource
+{
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        var settings = options.CurrentValue;
+        var remote = http.Connection.RemoteIpAddress;
+        if (remote is { IsIPv4MappedToIPv6: true })
+        {
+            remote = remote.MapToIPv4();
+        }
+
+        if (remote is null || !settings.For(source.Name).Allows(remote))
+        {
+            return Problems.For(ErrorCodes.Forbidden, $"{remote} may not send {source.Name} webhooks.");
+        }
+
+        if (await ReadAsync(http, settings.MaxBodyBytes) is not { } body)
+        {
+            return Problems.For(ErrorCodes.ValidationFailed, $"A webhook body is at most {settings.MaxBodyBytes} bytes.");
+        }
+
+        WebhookBody.Set(http, body);
+        return await next(context);
+    }
+
+    private static async Task<string?> ReadAsync(HttpContext http, int maxBytes)
+    {
+        if (http.Request.ContentLength > maxBytes)
+        {
+            return null;
+        }
+
+        using var reader = new StreamReader(http.Request.Body);
+        var buffer = new char[maxBytes + 1];
+        var read = await reader.ReadBlockAsync(buffer, http.RequestAborted);
+        return read > maxBytes ? null : new string(buffer, 0, read);
+    }
+}
+
+/// <summary>The raw body <see cref="WebhookGuard{TSource}"/> read, handed to the intake.</summary>
+public static class WebhookBody
+{
+    private static readonly object Key = new();
+
+    internal static void Set(HttpContext http, string body) => http.Items[Key] = body;
+
+    public static string Of(HttpContext http) =>
+        http.Items[Key] as string ?? throw new InvalidOperationException("The webhook guard did not read the body of this request.");
+}
