@@ -71,13 +71,18 @@ public sealed class TransitionType : ObjectGraphType<TransitionRecord>
     public TransitionType()
     {
         Name = "Transition";
-        Description = "One move of a state machine (ADM-5).";
+        Description = "One entry of a flow's history (ADM-5): a move (kind Moved), or a change that leaves the flow in its state (from and to both name it).";
         Field(transition => transition.At);
         Field(transition => transition.From);
         Field(transition => transition.To);
         Field(transition => transition.Cause);
         Field(transition => transition.TraceId, nullable: true);
         Field(transition => transition.Actor, nullable: true);
+        Field<NonNullGraphType<StringGraphType>>("kind")
+            .Description("Moved, FineAdjusted, Refunded, Recharged, MaintenanceFlagged, Captured, SettlementConfirmed, SettlementFailed or ReturnApproved.")
+            .Resolve(context => context.Source.Kind.ToString());
+        Field<NonNullGraphType<LongGraphType>>("sequence").Description("The entry's number within its flow, from 1 (0 for entries recorded before numbering).")
+            .Resolve(context => context.Source.Sequence);
     }
 }
 

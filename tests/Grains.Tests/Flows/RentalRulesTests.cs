@@ -1,0 +1,104 @@
+using CaaS.Grains.Abstractions;
+using CaaS.Grains.Abstractions.Rentals;
+using CaaS.Grains.Rentals;
+
+namespace CaaS.Grains.Tests.Flows;
+
+/// <summary>The rental's money and return rules as plain functions (PAY-2, PAY-3, ADM-3), edge cases first.</summary>
+public sealed class RentalRulesTests
+{
+    private static readonly RentalOptions Rules = new();
+
+    private static readonly DateTimeOffset Start = new(2026, 12, 10, 9, 0, 0, TimeSpan.Zero);
+
+    [Theory]
+    [InlineData("car", 60, 1_200)]
+    [InlineData("car", 61, 2_400)]
+    [InlineData("van", 180, 5_400)]
+    [InlineData("unknown-category", 60, 1_800)]
+    public void The_price_counts_every_started_hour_at_the_category_rate(string category, int minutes, long expected) =>
+        Assert.Equal(Money.Eur(expected), RentalRules.Price(Rules, category, Start, Start.AddMinutes(minutes)));
+
+    [Fact]
+    public void The_hold_is_the_price_plus_the_fine_reserve() =>
+        Assert.Equal(Money.Eur(3_600 + 5_000), RentalRules.ToAuthorize(Rules, Money.Eur(3_600)));
+
+    [Fact]
+    public void Cancelling_up_to_the_free_cancellation_deadline_costs_nothing_and_a_moment_later_the_late_fee()
+    {
+        var deadline = Start - Rules.FreeCancellationBefore;
+
+        Assert.Equal(Money.Eur(0), RentalRules.CancellationFee(Rules, Money.Eur(10_000), Start, deadline));
+        Assert.Equal(Money.Eur(2_000), RentalRules.CancellationFee(Rules, Money.Eur(10_000), Start, deadline.AddTicks(1)));
+        Assert.Equal(Money.Eur(0), RentalRules.CancellationFee(Rules, Money.Eur(0), Start, Start));
+    }
+
+    [Fact]
+    public void The_final_amount_is_price_and_fines_capped_at_the_hold()
+    {
+        var price = Money.Eur(6_000);
+        var hold = RentalRules.ToAuthorize(Rules, price);
+
+        Assert.Equal(price, RentalRules.FinalAmount(price, [], hold));
+        Assert.Equal(Money.Eur(8_500), RentalRules.FinalAmount(price, [new Fine("late", Money.Eur(2_500))], hold));
+        Assert.Equal(hold, RentalRules.FinalAmount(price, [new Fine("late", Money.Eur(5_000))], hold));
+        Assert.Equal(hold, RentalRules.FinalAmount(price, [new Fine("late", Money.Eur(4_000)), new Fine("energy", Money.Eur(3_000))], hold));
+        Assert.Equal(Money.Eur(5_000), RentalRules.FinalAmount(price, [new Fine("goodwill", Money.Eur(-1_000))], hold));
+    }
+
+    [Fact]
+    public void An_adjustment_of_zero_or_one_taking_fines_below_zero_is_refused()
+    {
+        Fine[] fines = [new Fine("late", Money.Eur(1_500))];
+
+        Assert.Equal(ErrorCodes.ValidationFailed, Assert.Throws<DomainException>(() => RentalRules.EnsureFineAdjustment(fines, Money.Eur(0))).Code);
+        Assert.Equal(ErrorCodes.ValidationFailed, Assert.Throws<DomainException>(() => RentalRules.EnsureFineAdjustment(fines, Money.Eur(-1_501))).Code);
+        RentalRules.EnsureFineAdjustment(fines, Money.Eur(-1_500));
+        RentalRules.EnsureFineAdjustment([], Money.Eur(1));
+    }
+
+    [Fact]
+    public void Fines_of_two_currencies_cannot_be_added_up()
+    {
+        Fine[] fines = [new Fine("late", Money.Eur(1_500))];
+
+        Assert.Throws<InvalidOperationException>(() => RentalRules.FineTotal(fines, "USD"));
+        Assert.Equal(Money.Eur(1_500), RentalRules.FineTotal(fines, "EUR"));
+    }
+
+    [Fact]
+    public void What_is_left_to_refund_is_the_captured_money_less_the_refunds() =>
+        Assert.Equal((9_000L, 8_000L), (RentalRules.Refundable(Money.Eur(9_000), null), RentalRules.Refundable(Money.Eur(9_000), Money.Eur(1_000))));
+
+    [Fact]
+    public void A_return_on_time_full_and_in_a_zone_has_no_issues_and_no_fines()
+    {
+        var proof = new ReturnProof(1_000, 80, [], 40.4168, -3.7038);
+
+        Assert.Empty(RentalRules.Verify(Rules, proof));
+        Assert.Empty(RentalRules.Fines(Rules, proof, Start, Start));
+    }
+
+    [Fact]
+    public void A_late_and_empty_return_outside_every_zone_has_every_issue_and_both_fines()
+    {
+        var proof = new ReturnProof(-1, 5, [], 0, 0);
+
+        Assert.Equal(["odometer reading missing or implausible", "vehicle left outside every return zone"], RentalRules.Verify(Rules, proof));
+        Assert.Equal([Money.Eur(2 * 2_500), Money.Eur(3_000)], RentalRules.Fines(Rules, proof, Start, Start.AddMinutes(61)).Select(fine => fine.Amount));
+        Assert.Contains("fuel or charge level missing or implausible", RentalRules.Verify(Rules, proof with { EnergyPercent = 101 }));
+    }
+
+    [Fact]
+    public void A_booking_too_short_too_long_or_too_far_ahead_is_refused()
+    {
+        var now = Start.AddDays(-1);
+        CreateReservation Request(DateTimeOffset from, TimeSpan length) => new("c", "v", from, from + length, "pm");
+
+        RentalRules.EnsureBookable(Rules, Request(Start, Rules.MinimumDuration), now);
+        RentalRules.EnsureBookable(Rules, Request(Start, Rules.MaximumDuration), now);
+        Assert.Throws<DomainException>(() => RentalRules.EnsureBookable(Rules, Request(Start, Rules.MinimumDuration - TimeSpan.FromTicks(1)), now));
+        Assert.Throws<DomainException>(() => RentalRules.EnsureBookable(Rules, Request(Start, Rules.MaximumDuration + TimeSpan.FromTicks(1)), now));
+        Assert.Throws<DomainException>(() => RentalRules.EnsureBookable(Rules, Request(now + Rules.BookingHorizon + TimeSpan.FromTicks(1), TimeSpan.FromHours(2)), now));
+    }
+}
