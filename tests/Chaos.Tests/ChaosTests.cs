@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using System.Text.Json;
 using CaaS.Integration.Tests;
 using CaaS.Integration.Tests.Support;

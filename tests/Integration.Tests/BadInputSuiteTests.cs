@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Http.Headers;
 using System.Reflection;
 using System.Text;
@@ -6,7 +5,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using CaaS.Grains.Abstractions;
 using CaaS.Integration.Tests.Support;
-using CaaS.TestSupport;
 
 namespace CaaS.Integration.Tests;
 

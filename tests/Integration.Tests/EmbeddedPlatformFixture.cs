@@ -1,6 +1,5 @@
 using CaaS.ApiHost;
 using CaaS.Integration.Tests.Support;
-using CaaS.TestSupport;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using CaaS.Grains.Abstractions.Services;
 using CaaS.Integration.Tests.Support;
 using CaaS.TestSupport;

@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using CaaS.Grains.Abstractions.Analytics;
 using CaaS.Grains.Abstractions.Operations;
-using CaaS.Hosting;
 using CaaS.Integration.Tests.Support;
 using CaaS.TestSupport;
 

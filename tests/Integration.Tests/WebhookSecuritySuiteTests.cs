@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text.Json;
 using CaaS.Integration.Tests.Support;
-using CaaS.TestSupport;
 
 namespace CaaS.Integration.Tests;
 
