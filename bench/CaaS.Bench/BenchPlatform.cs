@@ -124,7 +124,7 @@ public sealed class BenchPlatform : IAsyncDisposable
         }
     }
 
-    /// <summary>The silo's resident set (VmRSS): what the issue calls its working set.</summary>
+    /// <summary>The silo's resident set (VmRSS): what the memory goal calls its working set.</summary>
     public long SiloWorkingSetBytes()
     {
         var line = File.ReadLines($"/proc/{Silo.ProcessId}/status").First(candidate => candidate.StartsWith("VmRSS:", StringComparison.Ordinal));

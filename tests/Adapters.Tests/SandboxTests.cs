@@ -14,7 +14,7 @@ using Stripe;
 namespace CaaS.Adapters.Tests;
 
 /// <summary>
-/// The sandbox as a product (issue 3, points 1 to 4): it sends what the real systems send, signed as
+/// The sandbox as a product: it sends what the real systems send, signed as
 /// they sign it, and its control API injects faults and behaviours exactly as the contract says.
 /// Signatures are checked with the platform's verifier and with Stripe.net, never with the sandbox's code.
 /// </summary>

@@ -49,7 +49,7 @@ public sealed class IotPollerTests
             view => view?.LastContact > first[vins[0]].LastContact, $"{vins[0]} to be polled again", Deadline);
         Assert.Equal(first[vins[0]].Telemetry, moved!.Telemetry);
 
-        // Issue 8 benchmarks round lateness from the silo's own metrics.
+        // The benchmark reads round lateness from the silo's own metrics, so the silo must export it.
         await Eventually.Until(() => platform.Http.GetStringAsync(new Uri(platform.Silos[0].HttpUrl + "/metrics")),
             text => text.Contains("iot_poll_lateness", StringComparison.Ordinal), "poll lateness to be exported", Deadline);
     }

@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace CaaS.Integration.Tests;
 
 /// <summary>
-/// Issue 5, points 4 and 7 (IOT-3, IOT-4, PAY-9): the silo running an OTA activation is SIGKILLed
+/// IOT-3, IOT-4, PAY-9: the silo running an OTA activation is SIGKILLed
 /// between its retries. The schedule is in PostgreSQL (state and watchdog reminder), so the silo
 /// that takes over resumes it; the vehicle then confirms, and the customer is charged exactly once.
 /// </summary>

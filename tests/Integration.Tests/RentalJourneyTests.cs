@@ -9,7 +9,7 @@ using CaaS.TestSupport;
 namespace CaaS.Integration.Tests;
 
 /// <summary>
-/// Issue 4 end to end over HTTP: the mobile calls, the webhooks and analytics, against the real API
+/// The rental journeys end to end over HTTP: the mobile calls, the webhooks and analytics, against the real API
 /// host, a silo and the sandbox, checking money where it is held (the sandbox's Stripe), not only
 /// the platform's own view of it. Each test takes its own vehicle and customers.
 /// </summary>

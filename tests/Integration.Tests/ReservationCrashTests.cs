@@ -12,7 +12,7 @@ using Npgsql;
 namespace CaaS.Integration.Tests;
 
 /// <summary>
-/// Issue 4, point 3 (PAY-9, MOB-6): the silo running a reservation's creation is killed (SIGKILL) at
+/// PAY-9, MOB-6: the silo running a reservation's creation is killed (SIGKILL) at
 /// each boundary between its steps: after the timeslot is held but before Stripe has anything; while
 /// Stripe carries out the authorisation; after Stripe authorised but before Confirmed is written.
 /// Nothing may be left behind: the guard reminder, persisted in PostgreSQL, fires on the silo that

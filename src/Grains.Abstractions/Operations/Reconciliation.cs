@@ -1,7 +1,7 @@
 namespace CaaS.Grains.Abstractions.Operations;
 
 /// <summary>
-/// The money and state reconciler (issue 7, PAY-9, MOB-6): compares the platform's reservations,
+/// The money and state reconciler (PAY-9, MOB-6): compares the platform's reservations,
 /// service purchases and vehicles' timeslots with what the payment provider holds, and reports
 /// every disagreement. Read-only: it changes nothing at Stripe or in any grain, so ops may run it at
 /// any time; a mismatch on a flow that is still moving may be settled a moment later, so a report
