@@ -26,7 +26,7 @@ public sealed class OtaCrashTests
             ["Services__GuardPeriod"] = "00:00:03",
             ["Reminders__MinimumReminderPeriod"] = "00:00:03",
         });
-        using var client = await FailoverTests.ConnectClientAsync(database, platform);
+        using var client = await ClusterClients.ConnectAsync(platform.ClusterId, database.ConnectionString);
         var grains = client.Services.GetRequiredService<IClusterClient>();
         var calls = new CaasCalls(platform);
         var (_, token) = await calls.CustomerAsync();

@@ -122,7 +122,7 @@ public sealed class ReservationCrashTests
                 ["Reminders__MinimumReminderPeriod"] = "00:00:03",
             });
             var crash = new CrashScenario { Database = database, Platform = platform };
-            crash._client = await FailoverTests.ConnectClientAsync(database, platform);
+            crash._client = await ClusterClients.ConnectAsync(platform.ClusterId, database.ConnectionString);
             var fleet = await platform.Http.GetFromJsonAsync<JsonElement>(new Uri(platform.Sandbox.BaseUrl + "/sandbox/fleet/vehicles"));
             crash.VehicleId = fleet[12].GetProperty("vehicleId").GetString()!;
             crash.Vin = fleet[12].GetProperty("vin").GetString()!;
