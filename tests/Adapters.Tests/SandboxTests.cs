@@ -20,10 +20,6 @@ namespace CaaS.Adapters.Tests;
 /// </summary>
 public sealed class SandboxTests(WebhookSandboxFixture sandbox) : IClassFixture<WebhookSandboxFixture>, IAsyncLifetime
 {
-    private const string FactorySecret = "whsec_bG9jYWwtZmFjdG9yeS13ZWJob29rLXNlY3JldA==";
-    private const string FleetSecret = "whsec_bG9jYWwtZmxlZXQtd2ViaG9vay1zZWNyZXQ=";
-    private const string StripeWebhookSecret = "whsec_local_stripe_webhook_secret";
-
     private readonly AdapterHarness _harness = new(sandbox);
 
     public Task InitializeAsync() => sandbox.ResetAsync();
@@ -45,7 +41,7 @@ public sealed class SandboxTests(WebhookSandboxFixture sandbox) : IClassFixture<
 
         Assert.Equal([200, 200], advanced.GetProperty("deliveries").EnumerateArray().Select(status => status.GetInt32()));
         Assert.All(received, hook => Assert.Equal("/webhooks/factory/status", hook.Path));
-        Assert.All(received, hook => Assert.Equal(SignatureCheck.Valid, Verify(FactorySecret, hook)));
+        Assert.All(received, hook => Assert.Equal(SignatureCheck.Valid, Verify(SandboxSecrets.FactorySecret, hook)));
         Assert.Equal(received[0].Header("webhook-id"), received[1].Header("webhook-id"));
         var body = JsonDocument.Parse(received[0].Body).RootElement;
         Assert.Equal(("READY", advanced.GetProperty("vin").GetString()), (body.GetProperty("status").GetString(), body.GetProperty("vin").GetString()));
@@ -68,8 +64,8 @@ public sealed class SandboxTests(WebhookSandboxFixture sandbox) : IClassFixture<
         var received = await sandbox.Receiver.ReceivedUntilAsync(hook => hook.Path == "/events/fleet" && hook.Body.Contains(vin, StringComparison.Ordinal), 2, "two fleet events");
         var reported = await _harness.Get<CaaS.Grains.Integration.Fleet.FleetClient>().GetAsync(vin);
 
-        Assert.All(received, hook => Assert.Equal(SignatureCheck.Valid, Verify(FleetSecret, hook)));
-        Assert.Equal(SignatureCheck.BadSignature, Verify(FactorySecret, received[0]));
+        Assert.All(received, hook => Assert.Equal(SignatureCheck.Valid, Verify(SandboxSecrets.FleetSecret, hook)));
+        Assert.Equal(SignatureCheck.BadSignature, Verify(SandboxSecrets.FactorySecret, received[0]));
         Assert.Equal(eventId, received[0].Header("webhook-id"));
         Assert.Equal("MaintenanceScheduled", JsonDocument.Parse(received[1].Body).RootElement.GetProperty("type").GetString());
         Assert.Equal(VehicleStatus.Maintenance, reported!.Status);
@@ -126,7 +122,7 @@ public sealed class SandboxTests(WebhookSandboxFixture sandbox) : IClassFixture<
     [Fact]
     public async Task Stripe_refuses_an_idempotency_key_reused_with_other_parameters_and_replays_it_with_the_same()
     {
-        var client = new StripeClient("sk_test_local_caas_sandbox", apiBase: sandbox.BaseUrl);
+        var client = new StripeClient(SandboxSecrets.StripeSecretKey, apiBase: sandbox.BaseUrl);
         var options = new PaymentIntentCreateOptions { Amount = 1_000, Currency = "eur", CaptureMethod = "manual", Confirm = true, PaymentMethod = "pm_card_visa" };
         var key = new RequestOptions { IdempotencyKey = "key-" + Guid.NewGuid().ToString("N") };
         var before = (await sandbox.GetAsync("/sandbox/stripe/payment_intents")).GetArrayLength();
@@ -209,7 +205,7 @@ public sealed class SandboxTests(WebhookSandboxFixture sandbox) : IClassFixture<
     {
         var hooks = await sandbox.Receiver.ReceivedUntilAsync(hook => hook.Path == "/webhooks/payment/settlement"
             && hook.Body.Contains(paymentIntentId, StringComparison.Ordinal) && hook.Body.Contains($"\"{type}\"", StringComparison.Ordinal), 1, type);
-        return EventUtility.ConstructEvent(hooks[0].Body, hooks[0].Header("Stripe-Signature"), StripeWebhookSecret);
+        return EventUtility.ConstructEvent(hooks[0].Body, hooks[0].Header("Stripe-Signature"), SandboxSecrets.StripeWebhookSecret);
     }
 
     private static SignatureCheck Verify(string secret, ReceivedWebhook hook) =>
