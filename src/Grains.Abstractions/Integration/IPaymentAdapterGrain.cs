@@ -29,7 +29,7 @@ public interface IPaymentAdapterGrain : IGrainWithIntegerKey
     [ResponseTimeout(AdapterTimeouts.Payment)]
     Task<IReadOnlyList<PaymentRecord>> FindByMetadataAsync(string key, string value);
 
-    /// <summary>Every PaymentIntent created in [from, before), all pages: the reconciler must see every one to find money no flow owns.</summary>
+    /// <summary>Every PaymentIntent created in [from, before), all pages (reconciliation).</summary>
     [ResponseTimeout(AdapterTimeouts.Payment)]
     Task<IReadOnlyList<PaymentRecord>> ListAsync(DateTimeOffset? from, DateTimeOffset? before);
 
