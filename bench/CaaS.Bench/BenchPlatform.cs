@@ -1,8 +1,6 @@
 using System.Globalization;
-using CaaS.ApiHost;
 using CaaS.Integration.Tests.Support;
 using CaaS.TestSupport;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -99,17 +97,9 @@ public sealed class BenchPlatform : IAsyncDisposable
             }
 
             platform = await Platform.StartAsync(database.ConnectionString, silos: 1, environment);
-            var builder = Host.CreateApplicationBuilder();
-            builder.Logging.SetMinimumLevel(LogLevel.Warning);
-            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["ConnectionStrings:Caas"] = database.ConnectionString,
-                ["Orleans:ClusterId"] = platform.ClusterId,
-                ["Orleans:Messaging:ResponseTimeout"] = Common["Orleans__Messaging__ResponseTimeout"],
-            });
-            builder.UseOrleansClient(client => client.AddCaaSClient(builder.Configuration));
-            var client = builder.Build();
-            await client.StartAsync();
+            var client = await ClusterClients.ConnectAsync(platform.ClusterId, database.ConnectionString,
+                new Dictionary<string, string?> { ["Orleans:Messaging:ResponseTimeout"] = Common["Orleans__Messaging__ResponseTimeout"] },
+                builder => builder.Logging.SetMinimumLevel(LogLevel.Warning));
             return new BenchPlatform(database, platform, client, bench.PostgresServer);
         }
         catch
@@ -124,7 +114,7 @@ public sealed class BenchPlatform : IAsyncDisposable
         }
     }
 
-    /// <summary>The silo's resident set (VmRSS): what the issue calls its working set.</summary>
+    /// <summary>The silo's resident set (VmRSS): what the memory goal calls its working set.</summary>
     public long SiloWorkingSetBytes()
     {
         var line = File.ReadLines($"/proc/{Silo.ProcessId}/status").First(candidate => candidate.StartsWith("VmRSS:", StringComparison.Ordinal));

@@ -6,7 +6,7 @@ using CaaS.TestSupport;
 namespace CaaS.Bench;
 
 /// <summary>
-/// What one run measures and how big it is. The full sizes are the (a 100,000-vehicle fleet,
+/// What one run measures and how big it is. The full sizes are the goals' (a 100,000-vehicle fleet,
 /// 10,000 OTA activations); quick mode shrinks every size and timing so ./test.sh can prove the runner
 /// still works in seconds, without reading anything into its figures.
 /// </summary>

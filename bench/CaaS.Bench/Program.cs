@@ -2,7 +2,7 @@ using System.Globalization;
 using CaaS.Bench;
 using CaaS.Bench.Scenarios;
 
-// Issue 8's load runner: baselines first, then each scenario on a platform started for it, then
+// The load runner: baselines first, then each scenario on a platform started for it, then
 // bench/results/latest.md and latest.json. It stops by itself; see README.md, Benchmarks.
 BenchSettings settings;
 try

@@ -6,7 +6,7 @@ namespace CaaS.Bench;
 
 public sealed record BaselineResult(string Name, string Description, double PerSecond, string Unit, Latency Latency, long Operations, long Errors);
 
-/// <summary>One goal of the issue next to what was measured; the ratio is against the baseline the goal names.</summary>
+/// <summary>One performance goal next to what was measured; the ratio is against the baseline the goal names.</summary>
 public sealed record GoalResult(string Goal, string Measured, string? Ratio, bool Met);
 
 public sealed class ScenarioResult

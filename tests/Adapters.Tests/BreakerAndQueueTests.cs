@@ -10,26 +10,16 @@ namespace CaaS.Adapters.Tests;
 
 /// <summary>RES-2 with real requests: each breaker opens at its threshold, half-opens after 60 s and closes; IoT queues meanwhile.</summary>
 [Collection(SandboxCollection.Name)]
-public sealed class BreakerAndQueueTests(SandboxFixture sandbox) : IAsyncLifetime
+public sealed class BreakerAndQueueTests(SandboxFixture sandbox) : SandboxTest<SandboxFixture>(sandbox)
 {
-    private readonly AdapterHarness _harness = new(sandbox);
-
-    public Task InitializeAsync() => sandbox.ResetAsync();
-
-    public async Task DisposeAsync()
-    {
-        await sandbox.ResetAsync();
-        await _harness.DisposeAsync();
-    }
-
-    private CircuitBreaker Breaker(string system) => _harness.Get<CircuitBreakers>().For(system)!;
+    private CircuitBreaker Breaker(string system) => Harness.Get<CircuitBreakers>().For(system)!;
 
     [Fact]
     public async Task FAC_5_five_factory_failures_open_the_breaker_one_probe_after_60_s_closes_it()
     {
-        var factory = _harness.Get<FactoryClient>();
+        var factory = Harness.Get<FactoryClient>();
         var spec = new VehicleSpec("ID.4", "Pro", "Blue", "ES");
-        await sandbox.FaultAsync("factory", "down");
+        await Sandbox.FaultAsync("factory", "down");
         for (var i = 0; i < 5; i++)
         {
             await Assert.ThrowsAsync<DependencyUnavailableException>(() => factory.PlaceAsync($"order-b{i}", spec));
@@ -37,49 +27,49 @@ public sealed class BreakerAndQueueTests(SandboxFixture sandbox) : IAsyncLifetim
 
         var refused = await Assert.ThrowsAsync<DependencyUnavailableException>(() => factory.PlaceAsync("order-b5", spec));
         Assert.True(refused.CircuitOpen);
-        Assert.Equal(5, (await sandbox.RequestsAsync("factory")).Count);
+        Assert.Equal(5, (await Sandbox.RequestsAsync("factory")).Count);
 
-        await sandbox.FaultAsync("factory", "ok");
-        _harness.Time.Advance(TimeSpan.FromSeconds(59));
+        await Sandbox.FaultAsync("factory", "ok");
+        Harness.Time.Advance(TimeSpan.FromSeconds(59));
         Assert.True((await Assert.ThrowsAsync<DependencyUnavailableException>(() => factory.PlaceAsync("order-b6", spec))).CircuitOpen);
-        _harness.Time.Advance(TimeSpan.FromSeconds(1));
+        Harness.Time.Advance(TimeSpan.FromSeconds(1));
         Assert.Equal(CircuitState.HalfOpen, Breaker("factory").State);
 
         var probe = await factory.PlaceAsync("order-b7", spec);
 
         Assert.Equal(CircuitState.Closed, Breaker("factory").State);
         Assert.NotNull(probe.FactoryOrderId);
-        Assert.Equal(6, (await sandbox.RequestsAsync("factory")).Count);
+        Assert.Equal(6, (await Sandbox.RequestsAsync("factory")).Count);
     }
 
     [Fact]
     public async Task VSS_4_ten_failures_in_60_s_open_the_breaker()
     {
-        var vss = _harness.Get<VssClient>();
-        var vin = (await sandbox.FleetAsync())[0].Vin;
+        var vss = Harness.Get<VssClient>();
+        var vin = (await Sandbox.FleetAsync())[0].Vin;
         await vss.GetMaintenanceAsync(vin);
-        await sandbox.FaultAsync("vss", "down");
+        await Sandbox.FaultAsync("vss", "down");
 
         // Three purchases at once, four attempts each (RES): the tenth failure comes within 35 s.
         var calls = Enumerable.Range(0, 3).Select(_ => vss.GetMaintenanceAsync(vin)).ToArray();
-        await _harness.DriveAsync(Task.WhenAll(calls).ContinueWith(_ => { }, TaskScheduler.Default));
+        await Harness.DriveAsync(Task.WhenAll(calls).ContinueWith(_ => { }, TaskScheduler.Default));
 
         Assert.All(calls, call => Assert.IsType<DependencyUnavailableException>(call.Exception?.InnerException));
         Assert.Equal(CircuitState.Open, Breaker("vss").State);
-        var reached = (await sandbox.RequestsAsync("vss")).Count(request => request.Path.EndsWith("/maintenance", StringComparison.Ordinal)) - 1;
+        var reached = (await Sandbox.RequestsAsync("vss")).Count(request => request.Path.EndsWith("/maintenance", StringComparison.Ordinal)) - 1;
         Assert.InRange(reached, 10, 12);
 
         var refused = await Assert.ThrowsAsync<DependencyUnavailableException>(() => vss.GetMaintenanceAsync(vin));
         Assert.True(refused.CircuitOpen);
-        Assert.Equal(reached + 1, (await sandbox.RequestsAsync("vss")).Count(request => request.Path.EndsWith("/maintenance", StringComparison.Ordinal)));
+        Assert.Equal(reached + 1, (await Sandbox.RequestsAsync("vss")).Count(request => request.Path.EndsWith("/maintenance", StringComparison.Ordinal)));
     }
 
     [Fact]
     public async Task IOT_5_commands_wait_in_the_queue_while_the_breaker_is_open_and_go_when_it_closes()
     {
-        var dispatcher = _harness.Get<IotDispatcher>();
-        var vin = (await sandbox.FleetAsync())[0].Vin;
-        await sandbox.FaultAsync("iot", "down");
+        var dispatcher = Harness.Get<IotDispatcher>();
+        var vin = (await Sandbox.FleetAsync())[0].Vin;
+        await Sandbox.FaultAsync("iot", "down");
         for (var i = 0; i < 5; i++)
         {
             await Assert.ThrowsAsync<DependencyUnavailableException>(() =>
@@ -94,18 +84,18 @@ public sealed class BreakerAndQueueTests(SandboxFixture sandbox) : IAsyncLifetim
         }
 
         Assert.All(queued, dispatch => Assert.Equal(IotDispatchStatus.Queued, dispatch.Status));
-        Assert.Equal(3, _harness.Get<IotCommandQueue>().Depth);
+        Assert.Equal(3, Harness.Get<IotCommandQueue>().Depth);
         Assert.Equal(0, await dispatcher.DrainAsync());
-        Assert.Equal(5, (await sandbox.RequestsAsync("iot")).Count);
+        Assert.Equal(5, (await Sandbox.RequestsAsync("iot")).Count);
 
-        await sandbox.FaultAsync("iot", "ok");
-        _harness.Time.Advance(TimeSpan.FromSeconds(60));
+        await Sandbox.FaultAsync("iot", "ok");
+        Harness.Time.Advance(TimeSpan.FromSeconds(60));
         var sent = await dispatcher.DrainAsync();
 
         Assert.Equal(3, sent);
-        Assert.Equal(0, _harness.Get<IotCommandQueue>().Depth);
+        Assert.Equal(0, Harness.Get<IotCommandQueue>().Depth);
         Assert.Equal(CircuitState.Closed, Breaker("iot").State);
-        var configures = (await sandbox.RequestsAsync("iot")).Where(request => request.Path.EndsWith("/configure", StringComparison.Ordinal)).ToArray();
+        var configures = (await Sandbox.RequestsAsync("iot")).Where(request => request.Path.EndsWith("/configure", StringComparison.Ordinal)).ToArray();
         Assert.Equal(8, configures.Length);
         Assert.All(configures[^3..], request => Assert.Equal(202, request.Status));
     }
@@ -113,9 +103,9 @@ public sealed class BreakerAndQueueTests(SandboxFixture sandbox) : IAsyncLifetim
     [Fact]
     public async Task IOT_5_a_failed_probe_keeps_the_queue_waiting()
     {
-        var dispatcher = _harness.Get<IotDispatcher>();
-        var vin = (await sandbox.FleetAsync())[0].Vin;
-        await sandbox.FaultAsync("iot", "down");
+        var dispatcher = Harness.Get<IotDispatcher>();
+        var vin = (await Sandbox.FleetAsync())[0].Vin;
+        await Sandbox.FaultAsync("iot", "down");
         for (var i = 0; i < 5; i++)
         {
             await Assert.ThrowsAsync<DependencyUnavailableException>(() =>
@@ -123,19 +113,19 @@ public sealed class BreakerAndQueueTests(SandboxFixture sandbox) : IAsyncLifetim
         }
 
         await dispatcher.SendAsync(new IotCommandRequest(vin, IotCommands.Lock, new Dictionary<string, string>(), "waiting", null));
-        _harness.Time.Advance(TimeSpan.FromSeconds(60));
+        Harness.Time.Advance(TimeSpan.FromSeconds(60));
 
         Assert.Equal(0, await dispatcher.DrainAsync());
-        Assert.Equal(1, _harness.Get<IotCommandQueue>().Depth);
+        Assert.Equal(1, Harness.Get<IotCommandQueue>().Depth);
         Assert.Equal(CircuitState.Open, Breaker("iot").State);
     }
 
     [Fact]
     public async Task IOT_5_the_drainer_sends_the_queue_by_itself_once_the_break_is_over()
     {
-        var dispatcher = _harness.Get<IotDispatcher>();
-        var vin = (await sandbox.FleetAsync())[0].Vin;
-        await sandbox.FaultAsync("iot", "down");
+        var dispatcher = Harness.Get<IotDispatcher>();
+        var vin = (await Sandbox.FleetAsync())[0].Vin;
+        await Sandbox.FaultAsync("iot", "down");
         for (var i = 0; i < 5; i++)
         {
             await Assert.ThrowsAsync<DependencyUnavailableException>(() =>
@@ -143,14 +133,14 @@ public sealed class BreakerAndQueueTests(SandboxFixture sandbox) : IAsyncLifetim
         }
 
         await dispatcher.SendAsync(new IotCommandRequest(vin, IotCommands.Lock, new Dictionary<string, string>(), "drained", null));
-        await sandbox.FaultAsync("iot", "ok");
-        using var drainer = new IotQueueDrainer(dispatcher, _harness.Get<IotCommandQueue>(), _harness.Get<CircuitBreakers>(), _harness.Time);
+        await Sandbox.FaultAsync("iot", "ok");
+        using var drainer = new IotQueueDrainer(dispatcher, Harness.Get<IotCommandQueue>(), Harness.Get<CircuitBreakers>(), Harness.Time);
         await drainer.StartAsync(CancellationToken.None);
 
         await Eventually.Until(() =>
         {
-            _harness.Time.Advance(TimeSpan.FromSeconds(1));
-            return Task.FromResult(_harness.Get<IotCommandQueue>().Depth == 0);
+            Harness.Time.Advance(TimeSpan.FromSeconds(1));
+            return Task.FromResult(Harness.Get<IotCommandQueue>().Depth == 0);
         }, "the drainer to empty the queue");
 
         await drainer.StopAsync(CancellationToken.None);

@@ -54,22 +54,67 @@ public sealed class CredentialTests(SandboxFixture sandbox) : IAsyncLifetime
 
         foreach (var system in ExternalSystem.All)
         {
-            await CallAsync(harness, system, vin);
+            // The Factory knows no order by that id: its 404 is an answer only a caller it let in gets.
+            var answer = system == ExternalSystem.Factory
+                ? await Assert.ThrowsAsync<DependencyRejectedException>(() => CallAsync(harness, system, vin))
+                : await CallAsync(harness, system, vin);
+
+            AssertAnswered(system, vin, answer);
+            Assert.All(await sandbox.RequestsUntilAsync(system, 1), request => Assert.NotEqual(401, request.Status));
         }
     }
 
-    private static Task CallAsync(AdapterHarness harness, string system, string vin) => system switch
+    /// <summary>What each system answers a caller it accepts, as the sandbox seeds it.</summary>
+    private static void AssertAnswered(string system, string vin, object answer)
     {
-        "customer" => harness.Get<CustomerClient>().GetAsync("cust-1"),
-        "stripe" => harness.Get<StripePaymentClient>().AuthorizeAsync(new AuthorizePayment("cred-" + Guid.NewGuid().ToString("N"),
+        switch (system)
+        {
+            case "customer":
+                Assert.Equal(new CustomerProfile("cust-1", KycStatus.Verified, true, 720), answer);
+                break;
+            case "stripe":
+                var held = Assert.IsType<PaymentRecord>(answer);
+                Assert.Equal((PaymentStatus.RequiresCapture, Money.Eur(100)), (held.Status, held.Amount));
+                break;
+            case "fleet":
+                Assert.Contains(Assert.IsAssignableFrom<IReadOnlyList<FleetVehicle>>(answer), vehicle => vehicle.Vin == vin);
+                break;
+            case "factory":
+                var missing = Assert.IsType<DependencyRejectedException>(answer);
+                Assert.Equal((404, ExternalSystem.Factory), (missing.StatusCode, missing.System));
+                Assert.NotEqual(DependencyRejectedException.CredentialsRefused, missing.Reason);
+                break;
+            case "iot":
+                Assert.Equal(vin, Assert.IsType<IotVehicleStatus>(answer).Vin);
+                break;
+            case "vss":
+                Assert.Equal(vin, Assert.IsType<MaintenanceReport>(answer).Vin);
+                break;
+            case "registration":
+                var registration = Assert.IsType<VehicleRegistration>(answer);
+                Assert.Equal((vin, "es"), (registration.Vin, registration.Country.ToLowerInvariant()));
+                Assert.False(string.IsNullOrWhiteSpace(registration.PlateNumber));
+                break;
+            case "notifications":
+                Assert.False(string.IsNullOrWhiteSpace(Assert.IsType<string>(answer)));
+                break;
+            default:
+                Assert.Fail($"no expected answer for {system}");
+                break;
+        }
+    }
+
+    private static async Task<object> CallAsync(AdapterHarness harness, string system, string vin) => system switch
+    {
+        "customer" => await harness.Get<CustomerClient>().GetAsync("cust-1"),
+        "stripe" => await harness.Get<StripePaymentClient>().AuthorizeAsync(new AuthorizePayment("cred-" + Guid.NewGuid().ToString("N"),
             Money.Eur(100), "pm_card_visa", "cust-1", "credentials", new Dictionary<string, string>())),
-        "fleet" => harness.Get<FleetClient>().ListAsync(),
-        "factory" => harness.Get<FactoryClient>().GetAsync("unknown-order").ContinueWith(task =>
-            task.Exception?.InnerException is DependencyRejectedException { StatusCode: 404 } ? Task.CompletedTask : task, TaskScheduler.Default).Unwrap(),
-        "iot" => harness.Get<IotClient>().GetStatusAsync(vin),
-        "vss" => harness.Get<VssClient>().GetMaintenanceAsync(vin),
-        "registration" => harness.Get<RegistrationClient>().RegisterAsync(new RegisterVehicle("ES", vin, "ID.4", "cust-1", "cred-" + Guid.NewGuid().ToString("N"))),
-        "notifications" => harness.Get<NotificationClient>().SendAsync(new NotificationMessage("cust-1", "email", "STATUS_UPDATE", "s",
+        "fleet" => await harness.Get<FleetClient>().ListAsync(),
+        "factory" => await harness.Get<FactoryClient>().GetAsync("unknown-order"),
+        "iot" => await harness.Get<IotClient>().GetStatusAsync(vin),
+        "vss" => await harness.Get<VssClient>().GetMaintenanceAsync(vin),
+        "registration" => await harness.Get<RegistrationClient>().RegisterAsync(new RegisterVehicle("ES", vin, "ID.4", "cust-1", "cred-" + Guid.NewGuid().ToString("N"))),
+        "notifications" => await harness.Get<NotificationClient>().SendAsync(new NotificationMessage("cust-1", "email", "STATUS_UPDATE", "s",
             new Dictionary<string, string>()), "cred-" + Guid.NewGuid().ToString("N")),
         _ => throw new ArgumentOutOfRangeException(nameof(system), system, null),
     };

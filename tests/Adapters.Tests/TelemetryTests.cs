@@ -9,28 +9,18 @@ namespace CaaS.Adapters.Tests;
 
 /// <summary>OBS-1 and OBS-2, observed from outside: what the sandbox received and what the meter emitted.</summary>
 [Collection(SandboxCollection.Name)]
-public sealed class TelemetryTests(SandboxFixture sandbox) : IAsyncLifetime
+public sealed class TelemetryTests(SandboxFixture sandbox) : SandboxTest<SandboxFixture>(sandbox)
 {
-    private readonly AdapterHarness _harness = new(sandbox);
-
-    public Task InitializeAsync() => sandbox.ResetAsync();
-
-    public async Task DisposeAsync()
-    {
-        await sandbox.ResetAsync();
-        await _harness.DisposeAsync();
-    }
-
     [Fact]
     public async Task OBS_2_every_outgoing_call_carries_trace_headers_that_belong_to_the_callers_trace()
     {
         using var action = new System.Diagnostics.Activity("customer books a car").Start();
-        var vin = (await sandbox.FleetAsync())[0].Vin;
+        var vin = (await Sandbox.FleetAsync())[0].Vin;
 
-        await _harness.Get<CustomerClient>().GetAsync("cust-1");
-        await _harness.Get<VssClient>().GetMaintenanceAsync(vin);
+        await Harness.Get<CustomerClient>().GetAsync("cust-1");
+        await Harness.Get<VssClient>().GetMaintenanceAsync(vin);
 
-        var requests = (await sandbox.RequestsAsync("customer")).Concat(await sandbox.RequestsAsync("vss")).ToArray();
+        var requests = (await Sandbox.RequestsAsync("customer")).Concat(await Sandbox.RequestsAsync("vss")).ToArray();
         Assert.Equal(3, requests.Length);
         Assert.All(requests, request =>
         {
@@ -57,9 +47,9 @@ public sealed class TelemetryTests(SandboxFixture sandbox) : IAsyncLifetime
         listener.SetMeasurementEventCallback<int>((instrument, value, tags, _) => Record(instrument, value, tags));
         listener.Start();
 
-        await _harness.Get<CustomerClient>().GetAsync("cust-1");
-        await sandbox.FaultAsync("fleet", "down");
-        await _harness.DriveToFailureAsync<CaaS.Grains.Abstractions.Integration.DependencyUnavailableException>(_harness.Get<FleetClient>().ListAsync());
+        await Harness.Get<CustomerClient>().GetAsync("cust-1");
+        await Sandbox.FaultAsync("fleet", "down");
+        await Harness.DriveToFailureAsync<CaaS.Grains.Abstractions.Integration.DependencyUnavailableException>(Harness.Get<FleetClient>().ListAsync());
         listener.RecordObservableInstruments();
 
         lock (measured)

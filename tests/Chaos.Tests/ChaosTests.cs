@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using System.Text.Json;
 using CaaS.Integration.Tests;
 using CaaS.Integration.Tests.Support;
@@ -8,7 +7,7 @@ using CaaS.TestSupport;
 namespace CaaS.Chaos.Tests;
 
 /// <summary>
-/// Issue 7 point 2 (TST-4, PAY-9, MOB-6, WH-3): PostgreSQL, two silos and more as they are killed and
+/// TST-4, PAY-9, MOB-6, WH-3: PostgreSQL, two silos and more as they are killed and
 /// replaced, the API host and the sandbox, a mixed workload of every journey, and faults all along.
 /// Afterwards the platform is left to settle, the clients finish what they began, and then: the
 /// reconciler finds no mismatch, every accepted request ended in a final state or an ops item, no

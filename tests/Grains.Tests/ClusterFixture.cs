@@ -1,4 +1,3 @@
-using CaaS.Grains;
 using CaaS.Grains.Abstractions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;

@@ -7,7 +7,7 @@ using CaaS.Grains.Operations;
 
 namespace CaaS.Grains.Tests;
 
-/// <summary>Issue 7 point 1, PAY-9, PAY-3, MOB-6: what the reconciler calls a mismatch, flow by flow.</summary>
+/// <summary>PAY-9, PAY-3, MOB-6: what the reconciler calls a mismatch, flow by flow.</summary>
 public sealed class ReconciliationRulesTests
 {
     private static readonly DateTimeOffset Start = new(2026, 12, 1, 10, 0, 0, TimeSpan.Zero);

@@ -3,7 +3,7 @@ using CaaS.Grains.Abstractions.Operations;
 namespace CaaS.Grains.Tests;
 
 /// <summary>
-/// Stuck flows survive lost events (issue 7): the index may still hold a flow whose finishing event
+/// Stuck flows survive lost events: the index may still hold a flow whose finishing event
 /// a dying silo dropped; the stuck query asks the flow's grain and corrects the index.
 /// </summary>
 [Collection(ClusterCollection.Name)]

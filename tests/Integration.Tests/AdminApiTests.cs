@@ -9,7 +9,7 @@ using CaaS.TestSupport;
 namespace CaaS.Integration.Tests;
 
 /// <summary>
-/// Issue 6: the operators' GraphQL API over HTTP (ADM-1..5, WH-6, SEC-2, SEC-4), against the API
+/// The operators' GraphQL API over HTTP (ADM-1..5, WH-6, SEC-2, SEC-4), against the API
 /// host, a silo and the sandbox, with money checked where Stripe holds it. Every query and mutation
 /// of the contract is exercised here; the ops page is checked in headless Chromium.
 /// </summary>

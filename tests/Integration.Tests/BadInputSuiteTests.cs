@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Http.Headers;
 using System.Reflection;
 using System.Text;
@@ -6,12 +5,11 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using CaaS.Grains.Abstractions;
 using CaaS.Integration.Tests.Support;
-using CaaS.TestSupport;
 
 namespace CaaS.Integration.Tests;
 
 /// <summary>
-/// SEC-4, TST-4 (issue 7, the bad-input suite): a generated pass over every endpoint the API host
+/// SEC-4, TST-4 (the bad-input suite): a generated pass over every endpoint the API host
 /// maps. The cases come from a table of endpoints, each with a valid example, and mutators per
 /// field kind (missing, null, wrong JSON type, blank, too long, unknown value, bad time, reversed
 /// window, overflowing number), per body (malformed JSON, wrong root, deep nesting, wrong or no

@@ -11,7 +11,7 @@ using CaaS.TestSupport;
 namespace CaaS.Integration.Tests;
 
 /// <summary>
-/// Issue 5 end to end over HTTP (TST-3's two CaaS paths and every failure branch): factory orders
+/// The CaaS journeys end to end over HTTP (TST-3's two CaaS paths and every failure branch): factory orders
 /// to delivery, and vehicle services to activation, against the API host, a silo and the sandbox,
 /// with money checked where Stripe holds it. Timings are shortened so retries run in seconds.
 /// </summary>

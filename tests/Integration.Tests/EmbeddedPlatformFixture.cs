@@ -1,7 +1,5 @@
-using CaaS.ApiHost;
 using CaaS.Integration.Tests.Support;
 using CaaS.TestSupport;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -24,22 +22,7 @@ public class EmbeddedPlatformFixture : IAsyncLifetime
     {
         Directory.CreateDirectory(ExportDirectory);
         Platform = await Platform.StartAsync(settings: Settings);
-        _client = await ConnectClientAsync(Platform);
-    }
-
-    /// <summary>A cluster client at the embedded platform's one silo, for what tests do as ops or check inside grains.</summary>
-    internal static async Task<IHost> ConnectClientAsync(Platform platform)
-    {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Orleans:ClusterId"] = platform.ClusterId,
-            ["Orleans:Endpoints:GatewayPort"] = platform.Silos[0].GatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        });
-        builder.UseOrleansClient(client => client.AddCaaSClient(builder.Configuration));
-        var client = builder.Build();
-        await client.StartAsync();
-        return client;
+        _client = await ClusterClients.ConnectEmbeddedAsync(Platform.ClusterId, Platform.Silos[0].GatewayPort);
     }
 
     public async Task DisposeAsync()

@@ -1,13 +1,10 @@
 using System.Net;
 using System.Net.Http.Json;
-using CaaS.ApiHost;
 using CaaS.ApiHost.Endpoints;
 using CaaS.Grains.Abstractions;
 using CaaS.Integration.Tests.Support;
 using CaaS.TestSupport;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace CaaS.Integration.Tests;
 
@@ -18,7 +15,7 @@ public sealed class FailoverTests
     {
         await using var database = await PostgresDatabase.CreateAsync();
         await using var platform = await Platform.StartAsync(database.ConnectionString, silos: 2);
-        using var client = await ConnectClientAsync(database, platform);
+        using var client = await ClusterClients.ConnectAsync(platform.ClusterId, database.ConnectionString);
         var grains = client.Services.GetRequiredService<IClusterClient>();
         var reportedAt = DateTimeOffset.UtcNow;
         var vins = Enumerable.Range(1, 12).Select(i => $"WVWZZZ1JZXW{i:D6}").ToArray();
@@ -50,19 +47,5 @@ public sealed class FailoverTests
 
         var survivor = platform.Silos.Single(silo => silo != victim);
         Assert.Equal(survivor.SiloPort, (await grains.GetGrain<IManagementGrain>(0).GetActivationAddress(grains.GetGrain<IVehicleGrain>(vins[0])))?.Endpoint.Port);
-    }
-
-    internal static async Task<IHost> ConnectClientAsync(PostgresDatabase database, Platform platform)
-    {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:Caas"] = database.ConnectionString,
-            ["Orleans:ClusterId"] = platform.ClusterId,
-        });
-        builder.UseOrleansClient(client => client.AddCaaSClient(builder.Configuration));
-        var host = builder.Build();
-        await host.StartAsync();
-        return host;
     }
 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using CaaS.Grains.Abstractions.Services;
 using CaaS.Integration.Tests.Support;
 using CaaS.TestSupport;
@@ -7,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace CaaS.Integration.Tests;
 
 /// <summary>
-/// Issue 5, points 4 and 7 (IOT-3, IOT-4, PAY-9): the silo running an OTA activation is SIGKILLed
+/// IOT-3, IOT-4, PAY-9: the silo running an OTA activation is SIGKILLed
 /// between its retries. The schedule is in PostgreSQL (state and watchdog reminder), so the silo
 /// that takes over resumes it; the vehicle then confirms, and the customer is charged exactly once.
 /// </summary>
@@ -27,7 +26,7 @@ public sealed class OtaCrashTests
             ["Services__GuardPeriod"] = "00:00:03",
             ["Reminders__MinimumReminderPeriod"] = "00:00:03",
         });
-        using var client = await FailoverTests.ConnectClientAsync(database, platform);
+        using var client = await ClusterClients.ConnectAsync(platform.ClusterId, database.ConnectionString);
         var grains = client.Services.GetRequiredService<IClusterClient>();
         var calls = new CaasCalls(platform);
         var (_, token) = await calls.CustomerAsync();

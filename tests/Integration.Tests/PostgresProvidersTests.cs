@@ -1,10 +1,8 @@
-using CaaS.Integration.Tests.Support;
 using CaaS.TestSupport;
 using CaaS.Silo;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Orleans.Configuration;
 
 namespace CaaS.Integration.Tests;
 

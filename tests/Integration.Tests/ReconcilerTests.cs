@@ -1,13 +1,11 @@
-using System.Net;
 using System.Text.Json;
 using CaaS.Grains.Abstractions;
 using CaaS.Integration.Tests.Support;
-using CaaS.TestSupport;
 
 namespace CaaS.Integration.Tests;
 
 /// <summary>
-/// Issue 7 point 1: the reconciler, run by ops through the admin API, against flows made over HTTP
+/// PAY-9, PAY-3, MOB-6: the reconciler, run by ops through the admin API, against flows made over HTTP
 /// and money moved at the sandbox's Stripe behind the platform's back. Honest flows give nothing;
 /// each kind of wrong gives its own stable code on the flow it concerns. A platform of its own: the
 /// money it forges at Stripe would otherwise stand in the revenue report other tests check.

@@ -3,29 +3,29 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using CaaS.Grains.Abstractions.Analytics;
 using CaaS.Grains.Abstractions.Operations;
-using CaaS.Hosting;
 using CaaS.Integration.Tests.Support;
 using CaaS.TestSupport;
+using static CaaS.Integration.Tests.Support.CaasCalls;
 
 namespace CaaS.Integration.Tests;
 
 /// <summary>
-/// Issue 4 end to end over HTTP: the mobile calls, the webhooks and analytics, against the real API
+/// The rental journeys end to end over HTTP: the mobile calls, the webhooks and analytics, against the real API
 /// host, a silo and the sandbox, checking money where it is held (the sandbox's Stripe), not only
 /// the platform's own view of it. Each test takes its own vehicle and customers.
 /// </summary>
 [Collection(EmbeddedPlatformCollection.Name)]
 public sealed class RentalJourneyTests(EmbeddedPlatformFixture fixture)
 {
-    private const string FleetSecret = "whsec_bG9jYWwtZmxlZXQtd2ViaG9vay1zZWNyZXQ=";
+    private readonly CaasCalls _calls = new(fixture.Platform);
 
     private Platform Platform => fixture.Platform;
 
     [Fact]
     public async Task MOB_1_2_and_SEC_1_a_reservation_is_created_authorised_and_seen_only_by_its_customer()
     {
-        var (customer, token) = await CustomerAsync();
-        var vehicle = await VehicleAsync(0);
+        var (customer, token) = await _calls.CustomerAsync();
+        var vehicle = await _calls.FleetVehicleAsync(0);
         var (from, to) = Window(days: 3, hours: 4);
 
         var available = await ReadAsync(await Platform.SendAsync(HttpMethod.Get, $"/api/vehicles/available?from={Iso(from)}&to={Iso(to)}", token));
@@ -33,7 +33,7 @@ public sealed class RentalJourneyTests(EmbeddedPlatformFixture fixture)
         var reservation = await ReadAsync(created);
         var id = reservation.GetProperty("id").GetString()!;
         using var own = await Platform.SendAsync(HttpMethod.Get, $"/api/reservations/{id}", token);
-        var (_, otherToken) = await CustomerAsync();
+        var (_, otherToken) = await _calls.CustomerAsync();
         using var other = await Platform.SendAsync(HttpMethod.Get, $"/api/reservations/{id}", otherToken);
         using var anonymous = await Platform.SendAsync(HttpMethod.Get, $"/api/reservations/{id}", null);
         var intents = await IntentsAsync(id);
@@ -49,7 +49,7 @@ public sealed class RentalJourneyTests(EmbeddedPlatformFixture fixture)
         var intent = Assert.Single(intents.EnumerateArray());
         Assert.Equal("requires_capture", intent.GetProperty("status").GetString());
         Assert.Equal(reservation.GetProperty("authorizedAmount").GetProperty("amount").GetInt64(), intent.GetProperty("amount").GetInt64());
-        var notified = await Eventually.Until(() => NotificationsAsync(customer), sent => sent.Any(), "the confirmation to be sent");
+        var notified = await Eventually.Until(() => _calls.NotificationsAsync(customer), sent => sent.Any(), "the confirmation to be sent");
         Assert.Equal("RESERVATION_CONFIRMED", notified[0].GetProperty("template").GetString());
         var (from2, to2) = (from.AddHours(1), to.AddHours(1));
         var after = await ReadAsync(await Platform.SendAsync(HttpMethod.Get, $"/api/vehicles/available?from={Iso(from2)}&to={Iso(to2)}", token));
@@ -59,9 +59,9 @@ public sealed class RentalJourneyTests(EmbeddedPlatformFixture fixture)
     [Fact]
     public async Task MOB_6_of_concurrent_requests_for_overlapping_time_exactly_one_wins_and_only_it_holds_money()
     {
-        var vehicle = await VehicleAsync(1);
+        var vehicle = await _calls.FleetVehicleAsync(1);
         var (from, to) = Window(days: 4, hours: 6);
-        var customers = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => CustomerAsync()));
+        var customers = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => _calls.CustomerAsync()));
 
         var answers = await Task.WhenAll(customers.Select((customer, i) =>
             ReserveAsync(customer.Token, vehicle.VehicleId, from.AddMinutes(i * 10), to.AddMinutes(i * 10))));
@@ -82,9 +82,9 @@ public sealed class RentalJourneyTests(EmbeddedPlatformFixture fixture)
     [Fact]
     public async Task PAY_5_a_declined_card_is_PAYMENT_DECLINED_and_releases_the_timeslot()
     {
-        var vehicle = await VehicleAsync(2);
+        var vehicle = await _calls.FleetVehicleAsync(2);
         var (from, to) = Window(days: 5, hours: 2);
-        var (_, token) = await CustomerAsync();
+        var (_, token) = await _calls.CustomerAsync();
 
         using var declined = await ReserveAsync(token, vehicle.VehicleId, from, to, paymentMethodId: "pm_card_chargeDeclined");
         using var next = await ReserveAsync(token, vehicle.VehicleId, from, to);
@@ -96,9 +96,9 @@ public sealed class RentalJourneyTests(EmbeddedPlatformFixture fixture)
     [Fact]
     public async Task An_Idempotency_Key_replays_the_first_answer_and_refuses_a_different_request()
     {
-        var vehicle = await VehicleAsync(3);
+        var vehicle = await _calls.FleetVehicleAsync(3);
         var (from, to) = Window(days: 6, hours: 3);
-        var (_, token) = await CustomerAsync();
+        var (_, token) = await _calls.CustomerAsync();
         var key = new Dictionary<string, string> { ["Idempotency-Key"] = "mobile-" + Guid.NewGuid().ToString("N") };
 
         var first = await ReadAsync(await ReserveAsync(token, vehicle.VehicleId, from, to, headers: key));
@@ -113,7 +113,7 @@ public sealed class RentalJourneyTests(EmbeddedPlatformFixture fixture)
     [Fact]
     public async Task CUS_3_and_4_ineligible_and_unverifiable_customers_are_refused_and_nothing_is_held()
     {
-        var vehicle = await VehicleAsync(4);
+        var vehicle = await _calls.FleetVehicleAsync(4);
         var (from, to) = Window(days: 7, hours: 2);
         var pending = await Platform.TokenAsync("cust-kyc-pending", "customer");
         var lowCredit = await Platform.TokenAsync("cust-low-credit", "customer");
@@ -142,9 +142,9 @@ public sealed class RentalJourneyTests(EmbeddedPlatformFixture fixture)
     [Fact]
     public async Task MOB_3_4_and_PAY_2_unlock_within_the_window_return_verify_and_capture_the_final_amount()
     {
-        var vehicle = await VehicleAsync(5);
-        var (customer, token) = await CustomerAsync();
-        var (_, stranger) = await CustomerAsync();
+        var vehicle = await _calls.FleetVehicleAsync(5);
+        var (customer, token) = await _calls.CustomerAsync();
+        var (_, stranger) = await _calls.CustomerAsync();
         var startsAt = DateTimeOffset.UtcNow.AddMinutes(2);
         var reservation = await ReadAsync(await ReserveAsync(token, vehicle.VehicleId, startsAt, startsAt.AddHours(3)));
         var id = reservation.GetProperty("id").GetString()!;
@@ -156,28 +156,28 @@ public sealed class RentalJourneyTests(EmbeddedPlatformFixture fixture)
         using var unlocked = await Platform.SendAsync(HttpMethod.Post, $"/api/rentals/{id}/unlock", token);
         var unlock = await ReadAsync(unlocked);
         using var returned = await Platform.SendAsync(HttpMethod.Post, $"/api/rentals/{id}/return", token, GoodProof);
-        var completed = await Eventually.Until(() => ReservationAsync(token, id), view => view.GetProperty("status").GetString() == "Completed", "the rental to complete");
+        var completed = await Eventually.Until(() => _calls.ReservationAsync(token, id), view => view.GetProperty("status").GetString() == "Completed", "the rental to complete");
 
         await AssertProblemAsync(notMine, HttpStatusCode.NotFound, "NOT_FOUND");
         await AssertProblemAsync(tooEarly, HttpStatusCode.Conflict, "INVALID_STATE");
         await AssertProblemAsync(returnedFirst, HttpStatusCode.Conflict, "INVALID_STATE");
         Assert.Equal(HttpStatusCode.Accepted, unlocked.StatusCode);
         Assert.False(string.IsNullOrEmpty(unlock.GetProperty("commandId").GetString()));
-        Assert.Contains(await SandboxRequestsAsync("iot"), request => request.GetProperty("path").GetString() == $"/api/iot/vehicles/{vehicle.Vin}/configure");
+        Assert.Contains(await _calls.SandboxRequestsAsync("iot"), request => request.GetProperty("path").GetString() == $"/api/iot/vehicles/{vehicle.Vin}/configure");
         Assert.Equal(HttpStatusCode.Accepted, returned.StatusCode);
         var intent = Assert.Single((await IntentsAsync(id)).EnumerateArray());
         Assert.Equal("succeeded", intent.GetProperty("status").GetString());
         // 3 hours at the car or van rate, no fines: what was captured is the price, not the fine reserve.
         Assert.Equal(completed.GetProperty("capturedAmount").GetProperty("amount").GetInt64(), intent.GetProperty("amount_received").GetInt64());
         Assert.True(intent.GetProperty("amount_received").GetInt64() < intent.GetProperty("amount").GetInt64());
-        Assert.Contains(await NotificationsAsync(customer), sent => sent.GetProperty("template").GetString() == "RENTAL_COMPLETED");
+        Assert.Contains(await _calls.NotificationsAsync(customer), sent => sent.GetProperty("template").GetString() == "RENTAL_COMPLETED");
     }
 
     [Fact]
     public async Task MOB_4_a_return_outside_every_zone_waits_for_ops_and_captures_nothing()
     {
-        var vehicle = await VehicleAsync(6);
-        var (_, token) = await CustomerAsync();
+        var vehicle = await _calls.FleetVehicleAsync(6);
+        var (_, token) = await _calls.CustomerAsync();
         var startsAt = DateTimeOffset.UtcNow.AddMinutes(1);
         var id = (await ReadAsync(await ReserveAsync(token, vehicle.VehicleId, startsAt, startsAt.AddHours(2)))).GetProperty("id").GetString()!;
         (await Platform.SendAsync(HttpMethod.Post, $"/api/rentals/{id}/unlock", token)).Dispose();
@@ -193,8 +193,8 @@ public sealed class RentalJourneyTests(EmbeddedPlatformFixture fixture)
     [Fact]
     public async Task MOB_5_and_PAY_3_cancelling_early_releases_the_hold_and_late_keeps_the_fee()
     {
-        var vehicle = await VehicleAsync(7);
-        var (_, token) = await CustomerAsync();
+        var vehicle = await _calls.FleetVehicleAsync(7);
+        var (_, token) = await _calls.CustomerAsync();
         var early = (await ReadAsync(await ReserveAsync(token, vehicle.VehicleId, DateTimeOffset.UtcNow.AddDays(3), DateTimeOffset.UtcNow.AddDays(3).AddHours(2))))
             .GetProperty("id").GetString()!;
         var late = (await ReadAsync(await ReserveAsync(token, vehicle.VehicleId, DateTimeOffset.UtcNow.AddHours(2), DateTimeOffset.UtcNow.AddHours(7))))
@@ -220,13 +220,13 @@ public sealed class RentalJourneyTests(EmbeddedPlatformFixture fixture)
     [Fact]
     public async Task PAY_4_and_8_a_failed_settlement_is_charged_again_and_a_bad_signature_or_a_duplicate_changes_nothing()
     {
-        var (_, token) = await CustomerAsync();
-        var (id, captured) = await CompletedRentalAsync(token, await VehicleAsync(8));
+        var (_, token) = await _calls.CustomerAsync();
+        var (id, captured) = await CompletedRentalAsync(token, await _calls.FleetVehicleAsync(8));
 
-        var failure = await SandboxPostAsync($"/sandbox/stripe/payment_intents/{captured}/fail-settlement", new { });
+        var failure = await _calls.SandboxPostAsync($"/sandbox/stripe/payment_intents/{captured}/fail-settlement", new { });
         var recharged = await Eventually.Until(() => IntentsAsync(id), intents => intents.EnumerateArray()
             .Any(intent => intent.GetProperty("id").GetString() != captured && intent.GetProperty("status").GetString() == "succeeded"), "a new charge");
-        await SandboxPostAsync($"/sandbox/stripe/events/{failure.GetProperty("eventId").GetString()}/resend", new { });
+        await _calls.SandboxPostAsync($"/sandbox/stripe/events/{failure.GetProperty("eventId").GetString()}/resend", new { });
         using var forged = new HttpRequestMessage(HttpMethod.Post, Platform.ApiHost.BaseUrl + "/webhooks/payment/settlement")
         {
             Content = new StringContent("{\"id\":\"evt_forged\",\"object\":\"event\"}", System.Text.Encoding.UTF8, "application/json"),
@@ -241,27 +241,27 @@ public sealed class RentalJourneyTests(EmbeddedPlatformFixture fixture)
         Assert.All(deliveries.EnumerateArray().Single(delivery => delivery.GetProperty("id").GetString() == failure.GetProperty("eventId").GetString())
             .GetProperty("statusCodes").EnumerateArray(), status => Assert.Equal(200, status.GetInt32()));
         Assert.Equal(2, recharged.GetArrayLength());
-        Assert.Equal("Completed", (await ReservationAsync(token, id)).GetProperty("status").GetString());
+        Assert.Equal("Completed", (await _calls.ReservationAsync(token, id)).GetProperty("status").GetString());
     }
 
     [Fact]
     public async Task PAY_4_when_the_new_charges_fail_too_a_support_ticket_is_opened_and_late_or_reordered_events_change_nothing()
     {
-        var (customer, token) = await CustomerAsync();
-        var (id, captured) = await CompletedRentalAsync(token, await VehicleAsync(12));
+        var (customer, token) = await _calls.CustomerAsync();
+        var (id, captured) = await CompletedRentalAsync(token, await _calls.FleetVehicleAsync(12));
         var earlier = (await StripeEventsAsync(captured)).Select(sent => sent.GetProperty("id").GetString()!).ToArray();
 
         await FaultAsync("stripe", "down");
         JsonElement failed;
         try
         {
-            var failure = await SandboxPostAsync($"/sandbox/stripe/payment_intents/{captured}/fail-settlement", new { });
-            failed = await Eventually.Until(() => ReservationAsync(token, id), view => view.GetProperty("status").GetString() == "PaymentFailed",
+            var failure = await _calls.SandboxPostAsync($"/sandbox/stripe/payment_intents/{captured}/fail-settlement", new { });
+            failed = await Eventually.Until(() => _calls.ReservationAsync(token, id), view => view.GetProperty("status").GetString() == "PaymentFailed",
                 "the retries to run out");
             // Reordered: the authorisation and capture events arrive after the failure; the failure again, a duplicate.
             foreach (var stale in earlier.Append(failure.GetProperty("eventId").GetString()!))
             {
-                await SandboxPostAsync($"/sandbox/stripe/events/{stale}/resend", new { });
+                await _calls.SandboxPostAsync($"/sandbox/stripe/events/{stale}/resend", new { });
             }
 
             await Eventually.Until(() => Platform.Http.GetFromJsonAsync<JsonElement>(new Uri(Platform.Sandbox.BaseUrl + "/sandbox/webhooks")),
@@ -276,19 +276,19 @@ public sealed class RentalJourneyTests(EmbeddedPlatformFixture fixture)
         var tickets = await fixture.Grains.GetGrain<IOpsGrain>(0).ListAsync(OpsItemKind.SupportTicket);
         var ticket = Assert.Single(tickets, item => item.FlowId == id);
         Assert.Equal(("rental", $"payment-failed/{id}", captured), (ticket.FlowKind, ticket.Id, ticket.Data["paymentIntentId"]));
-        Assert.Equal("PaymentFailed", (await ReservationAsync(token, id)).GetProperty("status").GetString());
-        Assert.Equal(failed.GetProperty("history").GetArrayLength(), (await ReservationAsync(token, id)).GetProperty("history").GetArrayLength());
+        Assert.Equal("PaymentFailed", (await _calls.ReservationAsync(token, id)).GetProperty("status").GetString());
+        Assert.Equal(failed.GetProperty("history").GetArrayLength(), (await _calls.ReservationAsync(token, id)).GetProperty("history").GetArrayLength());
         // The retries reached Stripe and were refused there: nothing new was authorised or taken.
         Assert.Equal(captured, Assert.Single((await IntentsAsync(id)).EnumerateArray()).GetProperty("id").GetString());
-        Assert.Contains(await NotificationsAsync(customer), sent => sent.GetProperty("template").GetString() == "PAYMENT_FAILED");
+        Assert.Contains(await _calls.NotificationsAsync(customer), sent => sent.GetProperty("template").GetString() == "PAYMENT_FAILED");
     }
 
     [Fact]
     public async Task DEPENDENCY_UNAVAILABLE_while_Stripe_is_down_books_nothing_and_a_cancel_changes_nothing()
     {
-        var vehicle = await VehicleAsync(13);
-        var other = await VehicleAsync(14);
-        var (_, token) = await CustomerAsync();
+        var vehicle = await _calls.FleetVehicleAsync(13);
+        var other = await _calls.FleetVehicleAsync(14);
+        var (_, token) = await _calls.CustomerAsync();
         var (from, to) = Window(days: 8, hours: 3);
         var booked = (await ReadAsync(await ReserveAsync(token, vehicle.VehicleId, from, to))).GetProperty("id").GetString()!;
 
@@ -311,7 +311,7 @@ public sealed class RentalJourneyTests(EmbeddedPlatformFixture fixture)
             await AssertProblemAsync(cancel, HttpStatusCode.ServiceUnavailable, "DEPENDENCY_UNAVAILABLE");
         }
 
-        Assert.Equal("Confirmed", (await ReservationAsync(token, booked)).GetProperty("status").GetString());
+        Assert.Equal("Confirmed", (await _calls.ReservationAsync(token, booked)).GetProperty("status").GetString());
         Assert.Equal("requires_capture", Assert.Single((await IntentsAsync(booked)).EnumerateArray()).GetProperty("status").GetString());
         Assert.Empty((await Platform.Http.GetFromJsonAsync<JsonElement>(
             new Uri($"{Platform.Sandbox.BaseUrl}/sandbox/stripe/payment_intents?metadata[vehicleId]={other.VehicleId}"))).EnumerateArray());
@@ -322,24 +322,24 @@ public sealed class RentalJourneyTests(EmbeddedPlatformFixture fixture)
     [Fact]
     public async Task FLT_1_to_3_fleet_events_change_availability_never_go_backwards_and_maintenance_flags_reservations()
     {
-        var vehicle = await VehicleAsync(9);
-        var (customer, token) = await CustomerAsync();
+        var vehicle = await _calls.FleetVehicleAsync(9);
+        var (customer, token) = await _calls.CustomerAsync();
         var (from, to) = Window(days: 9, hours: 4);
         var reserved = (await ReadAsync(await ReserveAsync(token, vehicle.VehicleId, from, to))).GetProperty("id").GetString();
         var now = DateTimeOffset.UtcNow;
 
-        await SandboxPostAsync("/sandbox/fleet/events", new { type = "VehicleStatusChanged", vin = vehicle.Vin, status = "OutOfService", occurredAt = now });
-        await SandboxPostAsync("/sandbox/fleet/events", new { type = "VehicleStatusChanged", vin = vehicle.Vin, status = "Available", occurredAt = now.AddMinutes(-5) });
+        await _calls.SandboxPostAsync("/sandbox/fleet/events", new { type = "VehicleStatusChanged", vin = vehicle.Vin, status = "OutOfService", occurredAt = now });
+        await _calls.SandboxPostAsync("/sandbox/fleet/events", new { type = "VehicleStatusChanged", vin = vehicle.Vin, status = "Available", occurredAt = now.AddMinutes(-5) });
         var (laterFrom, laterTo) = Window(days: 20, hours: 2);
         var whileOut = await ReadAsync(await Platform.SendAsync(HttpMethod.Get, $"/api/vehicles/available?from={Iso(laterFrom)}&to={Iso(laterTo)}", token));
-        await SandboxPostAsync("/sandbox/fleet/events", new { type = "VehicleStatusChanged", vin = vehicle.Vin, status = "Available", occurredAt = now.AddMinutes(1) });
-        var maintenance = await SandboxPostAsync("/sandbox/fleet/events", new { type = "MaintenanceScheduled", vin = vehicle.Vin, from = from.AddHours(1), to = to.AddHours(5), duplicate = true });
+        await _calls.SandboxPostAsync("/sandbox/fleet/events", new { type = "VehicleStatusChanged", vin = vehicle.Vin, status = "Available", occurredAt = now.AddMinutes(1) });
+        var maintenance = await _calls.SandboxPostAsync("/sandbox/fleet/events", new { type = "MaintenanceScheduled", vin = vehicle.Vin, from = from.AddHours(1), to = to.AddHours(5), duplicate = true });
         using var blocked = await ReserveAsync(token, vehicle.VehicleId, to.AddHours(1), to.AddHours(3));
 
         Assert.DoesNotContain(whileOut.EnumerateArray(), item => item.GetProperty("vehicleId").GetString() == vehicle.VehicleId);
         Assert.Equal([200, 200], maintenance.GetProperty("deliveries").EnumerateArray().Select(status => status.GetInt32()));
         await AssertProblemAsync(blocked, HttpStatusCode.Conflict, "VEHICLE_UNAVAILABLE");
-        var told = await Eventually.Until(() => NotificationsAsync(customer),
+        var told = await Eventually.Until(() => _calls.NotificationsAsync(customer),
             sent => sent.Any(message => message.GetProperty("template").GetString() == "RESERVATION_AFFECTED_BY_MAINTENANCE"), "the customer to be told");
         Assert.Single(told, message => message.GetProperty("template").GetString() == "RESERVATION_AFFECTED_BY_MAINTENANCE"
             && message.GetProperty("data").GetProperty("reservationId").GetString() == reserved);
@@ -348,17 +348,17 @@ public sealed class RentalJourneyTests(EmbeddedPlatformFixture fixture)
     [Fact]
     public async Task WH_1_and_2_fleet_events_with_a_bad_signature_or_a_stale_timestamp_are_refused()
     {
-        var vehicle = await VehicleAsync(10);
+        var vehicle = await _calls.FleetVehicleAsync(10);
         var body = JsonSerializer.Serialize(new { eventId = "evt-x", type = "VehicleStatusChanged", vin = vehicle.Vin, occurredAt = DateTimeOffset.UtcNow, status = "OutOfService" });
 
-        using var forged = await SendFleetAsync(body, "evt-x", DateTimeOffset.UtcNow, "whsec_" + Convert.ToBase64String("not-the-fleet-secret"u8.ToArray()));
-        using var stale = await SendFleetAsync(body, "evt-x", DateTimeOffset.UtcNow.AddMinutes(-6), FleetSecret);
-        using var malformed = await SendFleetAsync("{\"type\":\"VehicleStatusChanged\"}", "evt-y", DateTimeOffset.UtcNow, FleetSecret);
+        using var forged = await _calls.SendFleetAsync(body, "evt-x", DateTimeOffset.UtcNow, "whsec_" + Convert.ToBase64String("not-the-fleet-secret"u8.ToArray()));
+        using var stale = await _calls.SendFleetAsync(body, "evt-x", DateTimeOffset.UtcNow.AddMinutes(-6));
+        using var malformed = await _calls.SendFleetAsync("{\"type\":\"VehicleStatusChanged\"}", "evt-y", DateTimeOffset.UtcNow);
 
         await AssertProblemAsync(forged, HttpStatusCode.Unauthorized, "UNAUTHENTICATED");
         await AssertProblemAsync(stale, HttpStatusCode.Unauthorized, "UNAUTHENTICATED");
         await AssertProblemAsync(malformed, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
-        var (_, token) = await CustomerAsync();
+        var (_, token) = await _calls.CustomerAsync();
         var (from, to) = Window(days: 2, hours: 2);
         var available = await ReadAsync(await Platform.SendAsync(HttpMethod.Get, $"/api/vehicles/available?from={Iso(from)}&to={Iso(to)}", token));
         Assert.Contains(available.EnumerateArray(), item => item.GetProperty("vehicleId").GetString() == vehicle.VehicleId);
@@ -367,8 +367,8 @@ public sealed class RentalJourneyTests(EmbeddedPlatformFixture fixture)
     [Fact]
     public async Task ANA_1_to_3_bookings_are_paged_for_analytics_and_exported_nightly_as_one_file_per_day()
     {
-        var vehicle = await VehicleAsync(11);
-        var (_, token) = await CustomerAsync();
+        var vehicle = await _calls.FleetVehicleAsync(11);
+        var (_, token) = await _calls.CustomerAsync();
         var started = DateTimeOffset.UtcNow.AddSeconds(-1);
         var ids = new List<string>();
         for (var i = 0; i < 3; i++)
@@ -407,11 +407,6 @@ public sealed class RentalJourneyTests(EmbeddedPlatformFixture fixture)
         Assert.All(exported, line => Assert.StartsWith("c_", line.GetProperty("customerRef").GetString(), StringComparison.Ordinal));
     }
 
-    private static readonly object GoodProof = new
-    {
-        odometerKm = 23_456.7, energyPercent = 64, photoUrls = new[] { "https://photos.example/front.jpg" }, latitude = 40.4168, longitude = -3.7038,
-    };
-
     private static (DateTimeOffset From, DateTimeOffset To) Window(int days, int hours)
     {
         var from = new DateTimeOffset(DateTime.UtcNow.Date.AddDays(days).AddHours(9), TimeSpan.Zero);
@@ -419,19 +414,6 @@ public sealed class RentalJourneyTests(EmbeddedPlatformFixture fixture)
     }
 
     private static string Iso(DateTimeOffset at) => Uri.EscapeDataString(at.ToString("O"));
-
-    private async Task<(string Customer, string Token)> CustomerAsync()
-    {
-        var customer = "cust-" + Guid.NewGuid().ToString("N")[..10];
-        return (customer, await Platform.TokenAsync(customer, "customer"));
-    }
-
-    private async Task<(string VehicleId, string Vin)> VehicleAsync(int index)
-    {
-        var fleet = await Platform.Http.GetFromJsonAsync<JsonElement>(new Uri(Platform.Sandbox.BaseUrl + "/sandbox/fleet/vehicles"));
-        var vehicle = fleet.EnumerateArray().Where(item => !item.GetProperty("maintenanceOverdue").GetBoolean()).ElementAt(index);
-        return (vehicle.GetProperty("vehicleId").GetString()!, vehicle.GetProperty("vin").GetString()!);
-    }
 
     private Task<HttpResponseMessage> ReserveAsync(string token, string vehicleId, DateTimeOffset from, DateTimeOffset to,
         string paymentMethodId = "pm_card_visa", IReadOnlyDictionary<string, string>? headers = null) =>
@@ -445,12 +427,9 @@ public sealed class RentalJourneyTests(EmbeddedPlatformFixture fixture)
         var id = (await ReadAsync(await ReserveAsync(token, vehicle.VehicleId, startsAt, startsAt.AddHours(1)))).GetProperty("id").GetString()!;
         (await Platform.SendAsync(HttpMethod.Post, $"/api/rentals/{id}/unlock", token)).Dispose();
         (await Platform.SendAsync(HttpMethod.Post, $"/api/rentals/{id}/return", token, GoodProof)).Dispose();
-        await Eventually.Until(() => ReservationAsync(token, id), view => view.GetProperty("status").GetString() == "Completed", "the rental to complete");
+        await Eventually.Until(() => _calls.ReservationAsync(token, id), view => view.GetProperty("status").GetString() == "Completed", "the rental to complete");
         return (id, Assert.Single((await IntentsAsync(id)).EnumerateArray()).GetProperty("id").GetString()!);
     }
-
-    private async Task<JsonElement> ReservationAsync(string token, string id) =>
-        await ReadAsync(await Platform.SendAsync(HttpMethod.Get, $"/api/reservations/{id}", token));
 
     private async Task<JsonElement> IntentsAsync(string reservationId) =>
         await Platform.Http.GetFromJsonAsync<JsonElement>(new Uri($"{Platform.Sandbox.BaseUrl}/sandbox/stripe/payment_intents?metadata[reservationId]={reservationId}"));
@@ -458,44 +437,9 @@ public sealed class RentalJourneyTests(EmbeddedPlatformFixture fixture)
     private async Task<JsonElement[]> StripeEventsAsync(string paymentIntent) =>
         (await Platform.Http.GetFromJsonAsync<JsonElement>(new Uri($"{Platform.Sandbox.BaseUrl}/sandbox/stripe/events?payment_intent={paymentIntent}"))).EnumerateArray().ToArray();
 
-    private async Task<JsonElement[]> NotificationsAsync(string customer) =>
-        (await Platform.Http.GetFromJsonAsync<JsonElement>(new Uri($"{Platform.Sandbox.BaseUrl}/sandbox/notifications?to={customer}"))).EnumerateArray().ToArray();
-
-    private async Task<JsonElement[]> SandboxRequestsAsync(string system) =>
-        (await Platform.Http.GetFromJsonAsync<JsonElement>(new Uri($"{Platform.Sandbox.BaseUrl}/sandbox/requests?system={system}"))).EnumerateArray().ToArray();
-
-    private async Task<JsonElement> SandboxPostAsync(string path, object body)
-    {
-        using var response = await Platform.Http.PostAsJsonAsync(new Uri(Platform.Sandbox.BaseUrl + path), body);
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, $"{path}: {(int)response.StatusCode} {text}");
-        return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
-    }
-
     private async Task FaultAsync(string system, string mode, string? customerId = null)
     {
         using var response = await Platform.Http.PostAsJsonAsync(new Uri(Platform.Sandbox.BaseUrl + "/sandbox/faults"), new { system, mode, customerId });
         response.EnsureSuccessStatusCode();
-    }
-
-    private Task<HttpResponseMessage> SendFleetAsync(string body, string id, DateTimeOffset at, string secret) =>
-        Platform.SendStandardWebhookAsync("/events/fleet", body, id, at, secret);
-
-    private static async Task<JsonElement> ReadAsync(HttpResponseMessage response)
-    {
-        using (response)
-        {
-            var text = await response.Content.ReadAsStringAsync();
-            Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {text}");
-            return JsonDocument.Parse(text).RootElement.Clone();
-        }
-    }
-
-    private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string code)
-    {
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == status, $"expected {(int)status} {code}, got {(int)response.StatusCode}: {text}");
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        Assert.Equal(code, JsonDocument.Parse(text).RootElement.GetProperty("code").GetString());
     }
 }

@@ -12,7 +12,7 @@ using Npgsql;
 namespace CaaS.Integration.Tests;
 
 /// <summary>
-/// Issue 4, point 3 (PAY-9, MOB-6): the silo running a reservation's creation is killed (SIGKILL) at
+/// PAY-9, MOB-6: the silo running a reservation's creation is killed (SIGKILL) at
 /// each boundary between its steps: after the timeslot is held but before Stripe has anything; while
 /// Stripe carries out the authorisation; after Stripe authorised but before Confirmed is written.
 /// Nothing may be left behind: the guard reminder, persisted in PostgreSQL, fires on the silo that
@@ -122,7 +122,7 @@ public sealed class ReservationCrashTests
                 ["Reminders__MinimumReminderPeriod"] = "00:00:03",
             });
             var crash = new CrashScenario { Database = database, Platform = platform };
-            crash._client = await FailoverTests.ConnectClientAsync(database, platform);
+            crash._client = await ClusterClients.ConnectAsync(platform.ClusterId, database.ConnectionString);
             var fleet = await platform.Http.GetFromJsonAsync<JsonElement>(new Uri(platform.Sandbox.BaseUrl + "/sandbox/fleet/vehicles"));
             crash.VehicleId = fleet[12].GetProperty("vehicleId").GetString()!;
             crash.Vin = fleet[12].GetProperty("vin").GetString()!;

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Reflection;
 using System.Text.RegularExpressions;
-using CaaS.Integration.Tests.Support;
 using CaaS.TestSupport;
 using CaaS.Silo;
 using Orleans.Storage;

@@ -6,7 +6,7 @@ using CaaS.TestSupport;
 namespace CaaS.Integration.Tests;
 
 /// <summary>
-/// TST-4, SEC-1, SEC-2 (issue 7, the security suite): every endpoint of the contract that needs an
+/// TST-4, SEC-1, SEC-2 (the security suite): every endpoint of the contract that needs an
 /// identity, called without a token, with an expired one, with the wrong role and, where the
 /// resource is a customer's, with another customer's token. Each is refused with its problem code
 /// and nothing the owner holds changes.

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using CaaS.Integration.Tests.Support;
 using CaaS.TestSupport;
 
 namespace CaaS.Integration.Tests;

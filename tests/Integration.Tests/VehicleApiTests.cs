@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using CaaS.ApiHost;
 using CaaS.ApiHost.Endpoints;
 using CaaS.Grains.Abstractions;
 using CaaS.Integration.Tests.Support;

@@ -1,12 +1,11 @@
 using System.Net;
 using System.Text.Json;
 using CaaS.Integration.Tests.Support;
-using CaaS.TestSupport;
 
 namespace CaaS.Integration.Tests;
 
 /// <summary>
-/// TST-4, WH-1..4, SEC-4 (issue 7, the security suite's webhook half): each of the three webhook
+/// TST-4, WH-1..4, SEC-4 (the security suite's webhook half): each of the three webhook
 /// sources refuses a wrong signature, a timestamp more than five minutes old or ahead, and answers a
 /// replayed message id as a duplicate; every refusal is a problem with a stable code and changes
 /// nothing. Each message used would change something visible (an order's status, a vehicle's status,
@@ -138,7 +137,7 @@ public sealed class WebhookSecuritySuiteTests(CaasPlatformFixture fixture) : ICl
 }
 
 /// <summary>
-/// WH-4 (issue 7): a source whose allow-list leaves out the sender's address is refused with
+/// WH-4: a source whose allow-list leaves out the sender's address is refused with
 /// 403 FORBIDDEN before its body is read, however well signed, and nothing changes. Its own platform,
 /// because the allow-list (10.0.0.0/8 for all three sources) shuts out loopback, where the tests send from.
 /// </summary>

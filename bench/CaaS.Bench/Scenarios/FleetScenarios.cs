@@ -7,7 +7,7 @@ using CaaS.Grains.Abstractions.Telemetry;
 namespace CaaS.Bench.Scenarios;
 
 /// <summary>
-/// IOT-7 with a fleet of the size: the grain-update path on its own (what the poller hands
+/// IOT-7 with a fleet of the goals' size: the grain-update path on its own (what the poller hands
 /// the vehicle grains, driven from a client at full speed), the memory the active fleet takes, and the
 /// poller itself polling the sandbox's fleet on the product's cadence.
 /// </summary>

@@ -12,8 +12,8 @@ namespace CaaS.Grains.Analytics;
 /// Reads are served from memory, so they see every event at once; the write is delayed by
 /// Analytics:ProjectionWriteDelay and carries every event of that delay, and whatever is unwritten is
 /// written when the grain deactivates. A silo that dies loses at most that delay's events, as it
-/// already loses the events still queued in its memory stream (issue 8: a write per event stored the
-/// whole day each time, and booking creation slowed with every booking of the day).
+/// already loses the events still queued in its memory stream (a write per event would store the
+/// whole day each time, so booking creation would slow with every booking of the day).
 /// </para>
 /// </summary>
 [ImplicitStreamSubscription(BookingStreams.Namespace)]

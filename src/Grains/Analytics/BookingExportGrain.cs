@@ -8,25 +8,6 @@ using Microsoft.Extensions.Options;
 
 namespace CaaS.Grains.Analytics;
 
-public sealed class AnalyticsOptions
-{
-    public const string Section = "Analytics";
-
-    public string ExportDirectory { get; set; } = "exports";
-
-    /// <summary>When, in UTC, the previous day is exported.</summary>
-    public TimeSpan ExportTimeOfDay { get; set; } = TimeSpan.FromHours(2);
-
-    /// <summary>How many missed days a late run catches up on.</summary>
-    public int CatchUpDays { get; set; } = 7;
-
-    /// <summary>
-    /// How long a booking day's projection gathers events before it writes them, all in one write.
-    /// Every write stores the whole day, so writing per event cost the square of the day's bookings.
-    /// </summary>
-    public TimeSpan ProjectionWriteDelay { get; set; } = TimeSpan.FromSeconds(1);
-}
-
 /// <summary>
 /// ANA-3: a daily reminder writes yesterday's bookings as newline-delimited JSON, one file per day,
 /// written aside and renamed so a reader never sees half a file. Missed nights are caught up.

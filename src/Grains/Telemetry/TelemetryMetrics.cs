@@ -6,7 +6,7 @@ namespace CaaS.Grains.Telemetry;
 
 /// <summary>
 /// The poller's instruments, on the CaaS meter like IntegrationMetrics so every exporter already
-/// listens. Lateness is what a fleet-sized benchmark reads ("poll lateness p99", issue 8): how long
+/// listens. Lateness is what a fleet-sized benchmark reads ("poll lateness p99"): how long
 /// after its schedule each round started. Each instrument carries the tag "partition".
 /// </summary>
 public sealed class TelemetryMetrics

@@ -1,6 +1,5 @@
 using CaaS.Grains.Abstractions;
 using CaaS.Grains.Abstractions.Integration;
-using CaaS.Grains.Abstractions.Rentals;
 using CaaS.Grains.Telemetry;
 using Microsoft.Extensions.Options;
 

@@ -11,7 +11,7 @@ public sealed class CaasCalls(Platform platform)
     private Platform Platform => platform;
 
     /// <summary>The sandbox Factory's signing secret, as the platform's configuration holds it by default.</summary>
-    public const string FactorySecret = "whsec_bG9jYWwtZmFjdG9yeS13ZWJob29rLXNlY3JldA==";
+    public const string FactorySecret = SandboxSecrets.FactorySecret;
 
     public static object Spec(string country) => new { vehicleSpec = new { model = "ID.4", trim = "Pro", color = "Moonstone Grey", country } };
 
@@ -33,10 +33,10 @@ public sealed class CaasCalls(Platform platform)
         Platform.SendStandardWebhookAsync("/webhooks/factory/status", body, id, at, secret);
 
     /// <summary>The sandbox Fleet's signing secret, as the platform's configuration holds it by default.</summary>
-    public const string FleetSecret = "whsec_bG9jYWwtZmxlZXQtd2ViaG9vay1zZWNyZXQ=";
+    public const string FleetSecret = SandboxSecrets.FleetSecret;
 
     /// <summary>The sandbox Stripe's webhook secret, as the platform's configuration holds it by default.</summary>
-    public const string StripeSecret = "whsec_local_stripe_webhook_secret";
+    public const string StripeSecret = SandboxSecrets.StripeWebhookSecret;
 
     public Task<HttpResponseMessage> SendFleetAsync(string body, string id, DateTimeOffset at, string secret = FleetSecret) =>
         Platform.SendStandardWebhookAsync("/events/fleet", body, id, at, secret);
@@ -177,7 +177,7 @@ public sealed class CaasCalls(Platform platform)
         response.EnsureSuccessStatusCode();
     }
 
-    public const string StripeSecretKey = "sk_test_local_caas_sandbox";
+    public const string StripeSecretKey = SandboxSecrets.StripeSecretKey;
 
     /// <summary>
     /// Makes money move at the sandbox's Stripe behind the platform's back, as a bug or a second

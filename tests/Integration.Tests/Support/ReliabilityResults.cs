@@ -5,7 +5,7 @@ using CaaS.TestSupport;
 namespace CaaS.Integration.Tests.Support;
 
 /// <summary>
-/// Issue 7's figures (cases tried, how they were answered) as JSON files CI keeps: in
+/// The reliability suites' figures (cases tried, how they were answered) as JSON files CI keeps: in
 /// CAAS_RELIABILITY_DIR when set, else &lt;repo&gt;/.test-results/reliability. Several tests share a
 /// file, each under its own section, so one test's run does not erase another's figures.
 /// </summary>
@@ -35,7 +35,7 @@ public static class ReliabilityResults
     }
 
     /// <summary>
-    /// The headline figures of issue 7 as README's reliability section shows them (./test.sh
+    /// The reliability suites' headline figures as README's reliability section shows them (./test.sh
     /// reliability puts this file there); a suite that did not run leaves its rows out.
     /// </summary>
     private static string Summary()
