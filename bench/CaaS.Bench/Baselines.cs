@@ -85,7 +85,7 @@ public static class Baselines
     /// <summary>
     /// B_write: Orleans' ADO.NET provider writing grain state, 32 grains at once, each write awaited
     /// before the next. The silo runs in this process with the product's storage configuration
-    /// (<see cref="SiloConfiguration.AddCaasGrainStorage"/>), schema and serializer, on a fresh database.
+    /// (<see cref="SiloConfiguration.AddCaaSGrainStorage"/>), schema and serializer, on a fresh database.
     /// </summary>
     public static async Task<BaselineResult> GrainWritesAsync(BenchSettings settings)
     {
@@ -97,7 +97,7 @@ public static class Baselines
         builder.UseOrleans(silo =>
         {
             silo.UseLocalhostClustering(Repository.FreePort(), Repository.FreePort(), serviceId: "caas-bench", clusterId: "bench-write-" + Guid.NewGuid().ToString("N")[..8]);
-            silo.AddCaasGrainStorage(StorageNames.Grains, database.ConnectionString);
+            silo.AddCaaSGrainStorage(StorageNames.Grains, database.ConnectionString);
         });
         using var host = builder.Build();
         await host.StartAsync();

@@ -18,7 +18,7 @@ public static class AuthenticationSetup
     /// Bearer JWTs from the configured issuer (the sandbox in local runs). The signing key, issuer and
     /// audience are configuration (Identity__SigningKey, Identity__Issuer, Identity__Audience).
     /// </summary>
-    public static IServiceCollection AddCaasAuthentication(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddCaaSAuthentication(this IServiceCollection services, IConfiguration configuration)
     {
         var identity = configuration.GetSection("Identity");
         var signingKey = identity["SigningKey"]

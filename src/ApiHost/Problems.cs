@@ -8,7 +8,7 @@ namespace CaaS.ApiHost;
 /// <summary>
 /// Every error leaves as RFC 9457 problem details with a stable <c>code</c>. Endpoints return
 /// <see cref="For"/>; grains throw <see cref="DomainException"/>; the framework's own 401/403/404
-/// pass through <see cref="AddCaasProblems"/> so they carry a code too.
+/// pass through <see cref="AddCaaSProblems"/> so they carry a code too.
 /// </summary>
 public static class Problems
 {
@@ -56,7 +56,7 @@ public static class Problems
     public static ProblemHttpResult Validation(IDictionary<string, string[]> errors) =>
         For(ErrorCodes.ValidationFailed, "The request is not valid.", new Dictionary<string, object?> { ["errors"] = errors });
 
-    public static IServiceCollection AddCaasProblems(this IServiceCollection services)
+    public static IServiceCollection AddCaaSProblems(this IServiceCollection services)
     {
         services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
         {

@@ -5,14 +5,14 @@ using CaaS.Hosting;
 
 // Content root is the build output, so appsettings.json is found whatever directory the host starts from.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-builder.Configuration.AddCaasLocalDefaults();
+builder.Configuration.AddCaaSLocalDefaults();
 builder.UseOrleansClient(client => client.AddCaaSClient(builder.Configuration));
-builder.AddCaasTelemetry("caas-api");
-builder.Services.AddCaasHealthChecks();
-builder.Services.AddCaasProblems();
-builder.Services.AddCaasAuthentication(builder.Configuration);
-builder.Services.AddCaasWebhooks();
-builder.Services.AddCaasAdmin();
+builder.AddCaaSTelemetry("caas-api");
+builder.Services.AddCaaSHealthChecks();
+builder.Services.AddCaaSProblems();
+builder.Services.AddCaaSAuthentication(builder.Configuration);
+builder.Services.AddCaaSWebhooks();
+builder.Services.AddCaaSAdmin();
 builder.Services.AddSingleton(TimeProvider.System);
 // SEC-4: no call takes more than 1 MiB (Kestrel's default is 30 MB); /graphql (64 KiB) and the webhooks (256 KiB) take less still.
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 1024 * 1024);
@@ -23,8 +23,8 @@ app.UseStatusCodePages();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseRateLimiter();
-app.MapCaasHealth();
-app.MapCaasMetrics();
+app.MapCaaSHealth();
+app.MapCaaSMetrics();
 app.MapRentalsApi();
 app.MapOrdersApi();
 app.MapServicesApi();

@@ -32,10 +32,10 @@ public static class GrainServices
             .Validate(flows => flows.OutboxLimit > 0, "Flows:OutboxLimit must be at least 1.").ValidateOnStart();
         // ANA-2, ADM-1, ADM-4. The pub-sub store only tracks explicit subscriptions; the projections
         // are subscribed implicitly, so losing that store with a silo loses nothing.
-        silo.AddMemoryStreams(CaasStreams.Provider);
+        silo.AddMemoryStreams(CaaSStreams.Provider);
         silo.AddMemoryGrainStorage("PubSubStore");
         silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<IBookingExportGrain>(0).EnsureScheduledAsync());
-        silo.AddCaaSTelemetry();
+        silo.AddTelemetryPolling();
         return silo;
     }
 }

@@ -11,14 +11,14 @@ public static class HealthExtensions
 {
     private const string ReadyTag = "ready";
 
-    public static IServiceCollection AddCaasHealthChecks(this IServiceCollection services)
+    public static IServiceCollection AddCaaSHealthChecks(this IServiceCollection services)
     {
         services.AddHealthChecks().AddCheck<ClusterAnswersHealthCheck>("cluster", tags: [ReadyTag]);
         return services;
     }
 
     /// <summary>Live: the process serves HTTP. Ready: the cluster answers a grain call.</summary>
-    public static IEndpointRouteBuilder MapCaasHealth(this IEndpointRouteBuilder endpoints)
+    public static IEndpointRouteBuilder MapCaaSHealth(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         endpoints.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(ReadyTag) });

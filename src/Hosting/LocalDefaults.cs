@@ -12,7 +12,7 @@ public static class LocalDefaults
     /// credentials the platform and the sandbox share in local runs, in one file. appsettings,
     /// environment variables and the command line all override it, so production never uses it.
     /// </summary>
-    public static IConfigurationBuilder AddCaasLocalDefaults(this IConfigurationBuilder configuration)
+    public static IConfigurationBuilder AddCaaSLocalDefaults(this IConfigurationBuilder configuration)
     {
         var source = new JsonConfigurationSource { Path = Path.Combine(AppContext.BaseDirectory, FileName), Optional = true };
         source.ResolveFileProvider();

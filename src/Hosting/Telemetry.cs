@@ -17,17 +17,17 @@ public static class TelemetryExtensions
     /// process only when an OTLP endpoint is configured (OTEL_EXPORTER_OTLP_ENDPOINT), so the exporter
     /// is configuration, not code.
     /// </summary>
-    public static IHostApplicationBuilder AddCaasTelemetry(this IHostApplicationBuilder builder, string serviceName)
+    public static IHostApplicationBuilder AddCaaSTelemetry(this IHostApplicationBuilder builder, string serviceName)
     {
         var otlp = builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"];
         var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(serviceName))
             .WithTracing(tracing => tracing
-                .AddSource(CaasDiagnostics.SourceName, "Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application")
+                .AddSource(CaaSDiagnostics.SourceName, "Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application")
                 .AddAspNetCoreInstrumentation(options => options.Filter = context => !IsScrapeOrProbe(context.Request.Path))
                 .AddHttpClientInstrumentation())
             .WithMetrics(metrics => metrics
-                .AddMeter(CaasDiagnostics.SourceName, "Microsoft.Orleans")
+                .AddMeter(CaaSDiagnostics.SourceName, "Microsoft.Orleans")
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
@@ -40,7 +40,7 @@ public static class TelemetryExtensions
         return builder;
     }
 
-    public static IEndpointRouteBuilder MapCaasMetrics(this IEndpointRouteBuilder endpoints)
+    public static IEndpointRouteBuilder MapCaaSMetrics(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapPrometheusScrapingEndpoint("/metrics");
         return endpoints;

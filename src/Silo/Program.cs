@@ -3,7 +3,7 @@ using CaaS.Silo;
 
 // Content root is the build output, so appsettings.json is found whatever directory the host starts from.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-builder.Configuration.AddCaasLocalDefaults();
+builder.Configuration.AddCaaSLocalDefaults();
 
 if (args is ["migrate", ..])
 {
@@ -11,11 +11,11 @@ if (args is ["migrate", ..])
 }
 
 builder.UseOrleans(silo => silo.AddCaaS(builder.Configuration));
-builder.AddCaasTelemetry("caas-silo");
-builder.Services.AddCaasHealthChecks();
+builder.AddCaaSTelemetry("caas-silo");
+builder.Services.AddCaaSHealthChecks();
 
 var app = builder.Build();
-app.MapCaasHealth();
-app.MapCaasMetrics();
+app.MapCaaSHealth();
+app.MapCaaSMetrics();
 await app.RunAsync();
 return 0;

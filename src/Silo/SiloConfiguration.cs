@@ -39,7 +39,7 @@ public static class SiloConfiguration
                 options.Invariant = ClusterSettings.AdoInvariant;
                 options.ConnectionString = connectionString;
             });
-            silo.AddCaasGrainStorage(StorageNames.Grains, connectionString);
+            silo.AddCaaSGrainStorage(StorageNames.Grains, connectionString);
             silo.UseAdoNetReminderService(options =>
             {
                 options.Invariant = ClusterSettings.AdoInvariant;
@@ -62,7 +62,7 @@ public static class SiloConfiguration
     /// ADO.NET grain storage on PostgreSQL as the platform writes it; the benchmark's write baseline
     /// uses this too, so it measures the very provider, schema and format grains get.
     /// </summary>
-    public static ISiloBuilder AddCaasGrainStorage(this ISiloBuilder silo, string name, string connectionString) =>
+    public static ISiloBuilder AddCaaSGrainStorage(this ISiloBuilder silo, string name, string connectionString) =>
         silo.AddAdoNetGrainStorage(name, options => options.Configure<Orleans.Serialization.Serializer>((storage, serializer) =>
         {
             storage.Invariant = ClusterSettings.AdoInvariant;

@@ -37,7 +37,7 @@ public sealed class TelemetryTests(SandboxFixture sandbox) : SandboxTest<Sandbox
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, meterListener) =>
         {
-            if (instrument.Meter.Name == CaasDiagnostics.SourceName && instrument.Name.StartsWith("integration.", StringComparison.Ordinal))
+            if (instrument.Meter.Name == CaaSDiagnostics.SourceName && instrument.Name.StartsWith("integration.", StringComparison.Ordinal))
             {
                 meterListener.EnableMeasurementEvents(instrument);
             }

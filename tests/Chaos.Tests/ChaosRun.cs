@@ -27,7 +27,7 @@ public sealed class ChaosRun(Platform platform, PostgresDatabase database, ITest
 
     private static readonly string[] ServiceCodes = ["ENHANCED_POWER", "HEATED_SEATS", "AUTOPARK"];
 
-    private readonly CaasCalls _calls = new(platform);
+    private readonly CaaSCalls _calls = new(platform);
     private readonly ConcurrentQueue<(string VehicleId, string Vin)> _unused = new();
     private readonly List<string> _fleet = [];
     private readonly ConcurrentQueue<(string Token, string Vin, string Code)> _purchases = new();
@@ -251,7 +251,7 @@ public sealed class ChaosRun(Platform platform, PostgresDatabase database, ITest
         var id = body.GetProperty("id").GetString()!;
         Accepted.Add(new AcceptedFlow("rental", id, token, "Completed"));
         await SendAsync(HttpMethod.Post, $"/api/rentals/{id}/unlock", token);
-        await SendAsync(HttpMethod.Post, $"/api/rentals/{id}/return", token, CaasCalls.GoodProof);
+        await SendAsync(HttpMethod.Post, $"/api/rentals/{id}/return", token, CaaSCalls.GoodProof);
     }
 
     private async Task BookAndCancelAsync()
@@ -310,7 +310,7 @@ public sealed class ChaosRun(Platform platform, PostgresDatabase database, ITest
     private async Task OrderAsync()
     {
         var (_, token) = await _calls.CustomerAsync();
-        var (status, body) = await SendAsync(HttpMethod.Post, "/api/orders", token, CaasCalls.Spec("ES"), Key());
+        var (status, body) = await SendAsync(HttpMethod.Post, "/api/orders", token, CaaSCalls.Spec("ES"), Key());
         if (status != HttpStatusCode.Created)
         {
             return;

@@ -28,7 +28,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
         var faultySeconds = Setting("CAAS_CHAOS_SECONDS", 75);
         var seed = Setting("CAAS_CHAOS_SEED", 2026);
         await using var database = await PostgresDatabase.CreateAsync();
-        var settings = new Dictionary<string, string?>(CaasPlatformFixture.ShortTimings)
+        var settings = new Dictionary<string, string?>(CaaSPlatformFixture.ShortTimings)
         {
             ["Sandbox__FleetSize"] = "400",
             ["Rentals__GuardPeriod"] = "00:00:02",
@@ -38,7 +38,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
         };
         await using var platform = await Platform.StartAsync(database.ConnectionString, silos: 2, settings: settings);
         var run = new ChaosRun(platform, database, output, seed);
-        var calls = new CaasCalls(platform);
+        var calls = new CaaSCalls(platform);
         await run.PrepareAsync(owners: 2);
 
         var started = DateTimeOffset.UtcNow;
@@ -62,7 +62,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
         var unsettled = await Eventually.Until(async () => await UnsettledAsync(calls, ops, run.Accepted), left => left.Count == 0,
             "every accepted request to reach a final state or an ops item", TimeSpan.FromSeconds(150));
         var report = await Eventually.Until(
-            async () => CaasCalls.Data(await calls.GraphQLAsync(ops, "{ reconciliation { paymentIntents rentals servicePurchases vehicles mismatches { kind flowKind flowId paymentIntentId detail } } }"))
+            async () => CaaSCalls.Data(await calls.GraphQLAsync(ops, "{ reconciliation { paymentIntents rentals servicePurchases vehicles mismatches { kind flowKind flowId paymentIntentId detail } } }"))
                 .GetProperty("reconciliation"),
             found => found.GetProperty("mismatches").GetArrayLength() == 0, "the reconciler to find nothing wrong", TimeSpan.FromSeconds(120));
         var stuck = await StuckWithoutOpsItemAsync(calls, ops);
@@ -105,7 +105,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
         Assert.Empty(stuck);
     }
 
-    private static async Task FinishRentalAsync(ChaosRun run, CaasCalls calls, AcceptedFlow flow)
+    private static async Task FinishRentalAsync(ChaosRun run, CaaSCalls calls, AcceptedFlow flow)
     {
         var status = (await calls.ReservationAsync(flow.Token, flow.Id)).GetProperty("status").GetString();
         if (flow.Expected == "Cancelled" && status == "Confirmed")
@@ -122,12 +122,12 @@ public sealed class ChaosTests(ITestOutputHelper output)
 
         if (flow.Expected == "Completed" && status == "Active")
         {
-            await run.SendAsync(HttpMethod.Post, $"/api/rentals/{flow.Id}/return", flow.Token, CaasCalls.GoodProof);
+            await run.SendAsync(HttpMethod.Post, $"/api/rentals/{flow.Id}/return", flow.Token, CaaSCalls.GoodProof);
         }
     }
 
     /// <summary>The accepted flows neither in a final state nor named by an ops item, each with the state it is in.</summary>
-    private static async Task<List<string>> UnsettledAsync(CaasCalls calls, string ops, IEnumerable<AcceptedFlow> accepted)
+    private static async Task<List<string>> UnsettledAsync(CaaSCalls calls, string ops, IEnumerable<AcceptedFlow> accepted)
     {
         var named = await OpsItemFlowsAsync(calls, ops);
         var unsettled = new List<string>();
@@ -155,9 +155,9 @@ public sealed class ChaosTests(ITestOutputHelper output)
         return unsettled;
     }
 
-    private static async Task<HashSet<string>> OpsItemFlowsAsync(CaasCalls calls, string ops)
+    private static async Task<HashSet<string>> OpsItemFlowsAsync(CaaSCalls calls, string ops)
     {
-        var lists = CaasCalls.Data(await calls.GraphQLAsync(ops,
+        var lists = CaaSCalls.Data(await calls.GraphQLAsync(ops,
             "{ opsAlerts(first: 200) { items { flowId } } supportTickets(first: 200) { items { flowId } } riskItems(first: 200) { items { flowId } } }"));
         return lists.EnumerateObject()
             .SelectMany(list => list.Value.GetProperty("items").EnumerateArray())
@@ -166,10 +166,10 @@ public sealed class ChaosTests(ITestOutputHelper output)
             .ToHashSet(StringComparer.Ordinal);
     }
 
-    private static async Task<List<string>> StuckWithoutOpsItemAsync(CaasCalls calls, string ops)
+    private static async Task<List<string>> StuckWithoutOpsItemAsync(CaaSCalls calls, string ops)
     {
         var named = await OpsItemFlowsAsync(calls, ops);
-        var stuck = CaasCalls.Data(await calls.GraphQLAsync(ops, "{ stuckFlows(olderThanSeconds: 60, first: 200) { flows { items { id kind state } } } }"));
+        var stuck = CaaSCalls.Data(await calls.GraphQLAsync(ops, "{ stuckFlows(olderThanSeconds: 60, first: 200) { flows { items { id kind state } } } }"));
         return [.. stuck.GetProperty("stuckFlows").GetProperty("flows").GetProperty("items").EnumerateArray()
             .Where(flow => !named.Contains(flow.GetProperty("id").GetString()!))
             .Select(flow => $"{flow.GetProperty("kind").GetString()} {flow.GetProperty("id").GetString()}: {flow.GetProperty("state").GetString()}")];

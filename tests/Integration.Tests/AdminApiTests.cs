@@ -13,15 +13,15 @@ namespace CaaS.Integration.Tests;
 /// host, a silo and the sandbox, with money checked where Stripe holds it. Every query and mutation
 /// of the contract is exercised here; the ops page is checked in headless Chromium.
 /// </summary>
-[Collection(CaasPlatformCollection.Name)]
-public sealed class AdminApiTests(CaasPlatformFixture fixture)
+[Collection(CaaSPlatformCollection.Name)]
+public sealed class AdminApiTests(CaaSPlatformFixture fixture)
 {
     private const string RentalFields = "id customerId vehicleId vin status startsAt endsAt capturedAmount { amount currency } refundedAmount { amount } "
         + "authorizedAmount { amount } fines { reason amount { amount currency } } verificationIssues history { at from to cause traceId actor kind sequence }";
 
     private Platform Platform => fixture.Platform;
 
-    private CaasCalls Calls => new(fixture.Platform);
+    private CaaSCalls Calls => new(fixture.Platform);
 
     private Task<string> OpsTokenAsync() => Platform.TokenAsync("ops-ann", "ops");
 
@@ -36,16 +36,16 @@ public sealed class AdminApiTests(CaasPlatformFixture fixture)
         using var asAnalytics = await Platform.SendAsync(HttpMethod.Post, "/graphql", await Platform.TokenAsync("forecaster", "analytics"), query);
         var asOps = await Calls.GraphQLAsync(await OpsTokenAsync(), query.query);
 
-        await CaasCalls.AssertProblemAsync(anonymous, HttpStatusCode.Unauthorized, "UNAUTHENTICATED");
-        await CaasCalls.AssertProblemAsync(asCustomer, HttpStatusCode.Forbidden, "FORBIDDEN");
-        await CaasCalls.AssertProblemAsync(asAnalytics, HttpStatusCode.Forbidden, "FORBIDDEN");
-        Assert.True(CaasCalls.Data(asOps).GetProperty("opsAlerts").GetProperty("totalCount").GetInt32() >= 0);
+        await CaaSCalls.AssertProblemAsync(anonymous, HttpStatusCode.Unauthorized, "UNAUTHENTICATED");
+        await CaaSCalls.AssertProblemAsync(asCustomer, HttpStatusCode.Forbidden, "FORBIDDEN");
+        await CaaSCalls.AssertProblemAsync(asAnalytics, HttpStatusCode.Forbidden, "FORBIDDEN");
+        Assert.True(CaaSCalls.Data(asOps).GetProperty("opsAlerts").GetProperty("totalCount").GetInt32() >= 0);
     }
 
     [Fact]
     public async Task The_schema_introspects_whole_and_holds_every_query_and_mutation_of_the_contract()
     {
-        var schema = CaasCalls.Data(await Calls.GraphQLAsync(await OpsTokenAsync(), IntrospectionQuery)).GetProperty("__schema");
+        var schema = CaaSCalls.Data(await Calls.GraphQLAsync(await OpsTokenAsync(), IntrospectionQuery)).GetProperty("__schema");
         string[] FieldsOf(string typeName) => schema.GetProperty("types").EnumerateArray()
             .Single(type => type.GetProperty("name").GetString() == typeName)
             .GetProperty("fields").EnumerateArray().Select(field => field.GetProperty("name").GetString()!).ToArray();
@@ -80,17 +80,17 @@ public sealed class AdminApiTests(CaasPlatformFixture fixture)
         var unknownKind = await Calls.GraphQLAsync(ops, "{ stuckFlows(kind: \"spaceship\") { thresholdSeconds } }");
         var negativeThreshold = await Calls.GraphQLAsync(ops, "{ stuckFlows(olderThanSeconds: -5) { thresholdSeconds } }");
         var badDate = await Calls.GraphQLAsync(ops, "{ revenueReport(from: \"yesterday\", to: \"2026-11-01\") { currency } }");
-        var missing = CaasCalls.Data(await Calls.GraphQLAsync(ops, "{ rental(id: \"res-none\") { id } factoryOrder(id: \"ord-none\") { orderId } vehicle(vin: \"WVWZZZ1JZXW999999\") { vin } }"));
+        var missing = CaaSCalls.Data(await Calls.GraphQLAsync(ops, "{ rental(id: \"res-none\") { id } factoryOrder(id: \"ord-none\") { orderId } vehicle(vin: \"WVWZZZ1JZXW999999\") { vin } }"));
         var zeroFine = await Calls.GraphQLAsync(ops, "mutation { adjustFine(rentalId: \"res-none\", amount: 0, reason: \"x\") { id } }");
         var blankReason = await Calls.GraphQLAsync(ops, "mutation { adjustFine(rentalId: \"res-none\", amount: 100, reason: \"  \") { id } }");
         var unknownRental = await Calls.GraphQLAsync(ops, "mutation { adjustFine(rentalId: \"res-none\", amount: 100, reason: \"test\") { id } }");
         // Last and on a connection of its own: the server answers without reading the body, then closes the connection.
         using var oversized = await SendRawAsync(ops, JsonSerializer.Serialize(new { query = "{ opsAlerts { totalCount } }" + new string(' ', 70_000) }), "application/json", fresh: true);
 
-        await CaasCalls.AssertProblemAsync(notJson, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
-        await CaasCalls.AssertProblemAsync(notAGraphQLRequest, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
-        await CaasCalls.AssertProblemAsync(plainText, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
-        await CaasCalls.AssertProblemAsync(oversized, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
+        await CaaSCalls.AssertProblemAsync(notJson, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
+        await CaaSCalls.AssertProblemAsync(notAGraphQLRequest, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
+        await CaaSCalls.AssertProblemAsync(plainText, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
+        await CaaSCalls.AssertProblemAsync(oversized, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
         Assert.Contains("depth", ErrorMessage(tooDeep), StringComparison.OrdinalIgnoreCase);
         Assert.Equal("COMPLEXITY", ErrorCode(tooCostly));
         Assert.Equal("SYNTAX_ERROR", ErrorCode(syntax));
@@ -119,19 +119,19 @@ public sealed class AdminApiTests(CaasPlatformFixture fixture)
 
         // Outside every return zone and nearly empty: the return waits for ops.
         var doubtful = new { odometerKm = 23_460.0, energyPercent = 5, photoUrls = new[] { "https://photos.example/paris.jpg" }, latitude = 48.8566, longitude = 2.3522 };
-        var returned = await CaasCalls.ReadAsync(await Platform.SendAsync(HttpMethod.Post, $"/api/rentals/{id}/return", token, doubtful));
-        var alerts = CaasCalls.Data(await Calls.GraphQLAsync(ops, "{ opsAlerts(first: 200) { items { id status flowKind flowId } } }"));
-        var finedBefore = CaasCalls.Data(await Calls.GraphQLAsync(ops, $"mutation {{ adjustFine(rentalId: \"{id}\", amount: 1500, reason: \"scratched bumper\") {{ {RentalFields} }} }}"));
-        var approved = CaasCalls.Data(await Calls.GraphQLAsync(ops, $"mutation {{ overrideReturnVerification(rentalId: \"{id}\", approved: true, reason: \"photos checked\") {{ {RentalFields} }} }}"));
+        var returned = await CaaSCalls.ReadAsync(await Platform.SendAsync(HttpMethod.Post, $"/api/rentals/{id}/return", token, doubtful));
+        var alerts = CaaSCalls.Data(await Calls.GraphQLAsync(ops, "{ opsAlerts(first: 200) { items { id status flowKind flowId } } }"));
+        var finedBefore = CaaSCalls.Data(await Calls.GraphQLAsync(ops, $"mutation {{ adjustFine(rentalId: \"{id}\", amount: 1500, reason: \"scratched bumper\") {{ {RentalFields} }} }}"));
+        var approved = CaaSCalls.Data(await Calls.GraphQLAsync(ops, $"mutation {{ overrideReturnVerification(rentalId: \"{id}\", approved: true, reason: \"photos checked\") {{ {RentalFields} }} }}"));
         var completed = await Eventually.Until(() => RentalAsync(ops, id), rental => rental.GetProperty("status").GetString() == "Completed", "the capture");
         var intent = Assert.Single(await Calls.StripeIntentsAsync("reservationId", id));
-        var refunded = CaasCalls.Data(await Calls.GraphQLAsync(ops, $"mutation {{ adjustFine(rentalId: \"{id}\", amount: -1000, reason: \"goodwill\") {{ {RentalFields} }} }}"));
+        var refunded = CaaSCalls.Data(await Calls.GraphQLAsync(ops, $"mutation {{ adjustFine(rentalId: \"{id}\", amount: -1000, reason: \"goodwill\") {{ {RentalFields} }} }}"));
         var intentAfterRefund = Assert.Single(await Calls.StripeIntentsAsync("reservationId", id));
         var raiseAfterCapture = await Calls.GraphQLAsync(ops, $"mutation {{ adjustFine(rentalId: \"{id}\", amount: 100, reason: \"late find\") {{ id }} }}");
         var tooMuchBack = await Calls.GraphQLAsync(ops, $"mutation {{ adjustFine(rentalId: \"{id}\", amount: -9000, reason: \"more than the fines\") {{ id }} }}");
         var overrideAgain = await Calls.GraphQLAsync(ops, $"mutation {{ overrideReturnVerification(rentalId: \"{id}\", approved: true, reason: \"again\") {{ id }} }}");
         var stillActive = await ActiveRentalIdsAsync(ops);
-        var resolved = CaasCalls.Data(await Calls.GraphQLAsync(ops, "{ opsAlerts(first: 200, includeResolved: true) { items { id status resolvedBy } } }"));
+        var resolved = CaaSCalls.Data(await Calls.GraphQLAsync(ops, "{ opsAlerts(first: 200, includeResolved: true) { items { id status resolvedBy } } }"));
 
         Assert.Equal("ReturnPending", returned.GetProperty("status").GetString());
         Assert.Contains(alerts.GetProperty("opsAlerts").GetProperty("items").EnumerateArray(),
@@ -176,10 +176,10 @@ public sealed class AdminApiTests(CaasPlatformFixture fixture)
         var (customer, token) = await Calls.CustomerAsync();
         var id = await Calls.ActiveRentalAsync(token, (await Calls.FleetVehicleAsync(11)).VehicleId);
         var outside = new { odometerKm = 1_000.0, energyPercent = 80, photoUrls = new[] { "https://photos.example/lisbon.jpg" }, latitude = 38.7223, longitude = -9.1393 };
-        await CaasCalls.ReadAsync(await Platform.SendAsync(HttpMethod.Post, $"/api/rentals/{id}/return", token, outside));
+        await CaaSCalls.ReadAsync(await Platform.SendAsync(HttpMethod.Post, $"/api/rentals/{id}/return", token, outside));
 
-        var refused = CaasCalls.Data(await Calls.GraphQLAsync(ops, $"mutation {{ overrideReturnVerification(rentalId: \"{id}\", approved: false, reason: \"vehicle not in a zone\") {{ {RentalFields} }} }}"));
-        var again = await CaasCalls.ReadAsync(await Platform.SendAsync(HttpMethod.Post, $"/api/rentals/{id}/return", token, CaasCalls.GoodProof));
+        var refused = CaaSCalls.Data(await Calls.GraphQLAsync(ops, $"mutation {{ overrideReturnVerification(rentalId: \"{id}\", approved: false, reason: \"vehicle not in a zone\") {{ {RentalFields} }} }}"));
+        var again = await CaaSCalls.ReadAsync(await Platform.SendAsync(HttpMethod.Post, $"/api/rentals/{id}/return", token, CaaSCalls.GoodProof));
         var completed = await Eventually.Until(() => Calls.ReservationAsync(token, id), view => view.GetProperty("status").GetString() == "Completed", "the second return");
         var told = await Eventually.Until(() => Calls.NotificationsAsync(customer), sent => sent.Any(one => one.ToString().Contains("RETURN_REFUSED", StringComparison.Ordinal)), "the refusal notice");
 
@@ -200,12 +200,12 @@ public sealed class AdminApiTests(CaasPlatformFixture fixture)
         var ops = await OpsTokenAsync();
         var (customer, token) = await Calls.CustomerAsync();
         var (order, vin) = await Calls.DeliveredOrderAsync(token);
-        var bought = await CaasCalls.ReadAsync(await Calls.BuyAsync(token, vin, "HEATED_SEATS"));
+        var bought = await CaaSCalls.ReadAsync(await Calls.BuyAsync(token, vin, "HEATED_SEATS"));
         var purchaseId = bought.GetProperty("purchaseId").GetString()!;
         await Eventually.Until(() => Calls.PurchaseAsync(token, purchaseId), purchase => purchase.GetProperty("status").GetString() == "Active", "the activation");
 
         const string History = "history { at from to cause traceId actor }";
-        var read = CaasCalls.Data(await Calls.GraphQLAsync(ops, $$"""
+        var read = CaaSCalls.Data(await Calls.GraphQLAsync(ops, $$"""
             query($vin: String!, $order: String!, $purchase: String!, $command: String!) {
               vehicle(vin: $vin) { vin ownerId status {{History}} }
               factoryOrder(id: $order) { orderId customerId status vin plateNumber {{History}} }
@@ -248,7 +248,7 @@ public sealed class AdminApiTests(CaasPlatformFixture fixture)
         string id;
         try
         {
-            id = (await CaasCalls.ReadAsync(await Platform.SendAsync(HttpMethod.Post, "/api/orders", token, CaasCalls.Spec("FR")), allowFailure: true)).GetProperty("orderId").GetString()!;
+            id = (await CaaSCalls.ReadAsync(await Platform.SendAsync(HttpMethod.Post, "/api/orders", token, CaaSCalls.Spec("FR")), allowFailure: true)).GetProperty("orderId").GetString()!;
         }
         finally
         {
@@ -257,19 +257,19 @@ public sealed class AdminApiTests(CaasPlatformFixture fixture)
 
         var alertId = $"factory-placement/{id}";
         var placedBefore = await FactoryPlacementsAsync();
-        var listed = CaasCalls.Data(await Calls.GraphQLAsync(ops, "{ opsAlerts(first: 200) { items { id status subject } } }"));
-        var acknowledged = CaasCalls.Data(await Calls.GraphQLAsync(ops, "mutation($id: String!) { acknowledgeOpsItem(id: $id) { id status acknowledgedBy acknowledgedAt } }", new { id = alertId }));
+        var listed = CaaSCalls.Data(await Calls.GraphQLAsync(ops, "{ opsAlerts(first: 200) { items { id status subject } } }"));
+        var acknowledged = CaaSCalls.Data(await Calls.GraphQLAsync(ops, "mutation($id: String!) { acknowledgeOpsItem(id: $id) { id status acknowledgedBy acknowledgedAt } }", new { id = alertId }));
         // Earlier failures may have opened the Factory adapter's circuit: a human retry then fails fast
         // and is simply tried again, until the 60 s break is over and the retry is the probe that closes it.
         var retried = await Eventually.Until(
-            async () => CaasCalls.Data(await Calls.GraphQLAsync(ops, "mutation($id: String!) { retryFactoryOrder(id: $id, reason: \"factory back up\") { orderId status factoryOrderId history { to cause actor } } }", new { id })),
+            async () => CaaSCalls.Data(await Calls.GraphQLAsync(ops, "mutation($id: String!) { retryFactoryOrder(id: $id, reason: \"factory back up\") { orderId status factoryOrderId history { to cause actor } } }", new { id })),
             answer => answer.GetProperty("retryFactoryOrder").GetProperty("status").GetString() == "Placed", "a retry the Factory accepts", TimeSpan.FromSeconds(150));
         var retriedAgain = await Calls.GraphQLAsync(ops, "mutation($id: String!) { retryFactoryOrder(id: $id) { status } }", new { id });
-        var resolved = CaasCalls.Data(await Calls.GraphQLAsync(ops, "mutation($id: String!) { resolveOpsItem(id: $id, resolution: \"placed on retry\") { status resolvedBy resolution } }", new { id = alertId }));
-        var resolvedAgain = CaasCalls.Data(await Calls.GraphQLAsync(ops, "mutation($id: String!) { resolveOpsItem(id: $id, resolution: \"second word\") { status resolution } }", new { id = alertId }));
+        var resolved = CaaSCalls.Data(await Calls.GraphQLAsync(ops, "mutation($id: String!) { resolveOpsItem(id: $id, resolution: \"placed on retry\") { status resolvedBy resolution } }", new { id = alertId }));
+        var resolvedAgain = CaaSCalls.Data(await Calls.GraphQLAsync(ops, "mutation($id: String!) { resolveOpsItem(id: $id, resolution: \"second word\") { status resolution } }", new { id = alertId }));
         var acknowledgeResolved = await Calls.GraphQLAsync(ops, "mutation($id: String!) { acknowledgeOpsItem(id: $id) { status } }", new { id = alertId });
         var unknown = await Calls.GraphQLAsync(ops, "mutation { acknowledgeOpsItem(id: \"no-such-item\") { status } }");
-        var openAlerts = CaasCalls.Data(await Calls.GraphQLAsync(ops, "{ opsAlerts(first: 200) { items { id } } }"));
+        var openAlerts = CaaSCalls.Data(await Calls.GraphQLAsync(ops, "{ opsAlerts(first: 200) { items { id } } }"));
         var placements = await FactoryPlacementsAsync() - placedBefore;
 
         Assert.Contains(listed.GetProperty("opsAlerts").GetProperty("items").EnumerateArray(), alert => alert.GetProperty("id").GetString() == alertId && alert.GetProperty("status").GetString() == "Open");
@@ -302,18 +302,18 @@ public sealed class AdminApiTests(CaasPlatformFixture fixture)
         var deadLetterId = $"dead-letter/factory:{messageId}";
 
         const string Fields = "id status source inboxKey error body headers { key value } attempts failedAt resolvedBy";
-        var kept = CaasCalls.Data(await Calls.GraphQLAsync(ops, $"{{ deadLetters(first: 200) {{ items {{ {Fields} }} }} }}"));
-        var stillFailing = CaasCalls.Data(await Calls.GraphQLAsync(ops, $"mutation($id: String!) {{ replayDeadLetter(id: $id) {{ outcome deadLetter {{ {Fields} }} }} }}", new { id = deadLetterId }));
-        using var placedAnswer = await Platform.SendAsync(HttpMethod.Post, "/api/orders", token, CaasCalls.Spec("DE"), new Dictionary<string, string> { ["Idempotency-Key"] = key });
-        var replayed = CaasCalls.Data(await Calls.GraphQLAsync(ops, $"mutation($id: String!) {{ replayDeadLetter(id: $id) {{ outcome deadLetter {{ {Fields} }} }} }}", new { id = deadLetterId }));
-        var replayedAgain = CaasCalls.Data(await Calls.GraphQLAsync(ops, "mutation($id: String!) { replayDeadLetter(id: $id) { outcome } }", new { id = deadLetterId }));
+        var kept = CaaSCalls.Data(await Calls.GraphQLAsync(ops, $"{{ deadLetters(first: 200) {{ items {{ {Fields} }} }} }}"));
+        var stillFailing = CaaSCalls.Data(await Calls.GraphQLAsync(ops, $"mutation($id: String!) {{ replayDeadLetter(id: $id) {{ outcome deadLetter {{ {Fields} }} }} }}", new { id = deadLetterId }));
+        using var placedAnswer = await Platform.SendAsync(HttpMethod.Post, "/api/orders", token, CaaSCalls.Spec("DE"), new Dictionary<string, string> { ["Idempotency-Key"] = key });
+        var replayed = CaaSCalls.Data(await Calls.GraphQLAsync(ops, $"mutation($id: String!) {{ replayDeadLetter(id: $id) {{ outcome deadLetter {{ {Fields} }} }} }}", new { id = deadLetterId }));
+        var replayedAgain = CaaSCalls.Data(await Calls.GraphQLAsync(ops, "mutation($id: String!) { replayDeadLetter(id: $id) { outcome } }", new { id = deadLetterId }));
         using var resent = await Calls.SendFactoryAsync(body, messageId, DateTimeOffset.UtcNow);
         var order = await Calls.OrderAsync(token, orderId);
         var notADeadLetter = await Calls.GraphQLAsync(ops, "mutation { replayDeadLetter(id: \"factory-placement/x\") { outcome } }");
-        var openDeadLetters = CaasCalls.Data(await Calls.GraphQLAsync(ops, "{ deadLetters(first: 200) { items { id } } }"));
+        var openDeadLetters = CaaSCalls.Data(await Calls.GraphQLAsync(ops, "{ deadLetters(first: 200) { items { id } } }"));
 
         // Not processed: the Factory is told to send it again (WH-6), and the platform keeps it meanwhile.
-        await CaasCalls.AssertProblemAsync(failed, HttpStatusCode.ServiceUnavailable, "DEPENDENCY_UNAVAILABLE");
+        await CaaSCalls.AssertProblemAsync(failed, HttpStatusCode.ServiceUnavailable, "DEPENDENCY_UNAVAILABLE");
         var letter = Assert.Single(kept.GetProperty("deadLetters").GetProperty("items").EnumerateArray(), item => item.GetProperty("id").GetString() == deadLetterId);
         Assert.Equal("factory", letter.GetProperty("source").GetString());
         Assert.Equal(body, letter.GetProperty("body").GetString());
@@ -347,7 +347,7 @@ public sealed class AdminApiTests(CaasPlatformFixture fixture)
         {
             for (var index = 0; index < 3; index++)
             {
-                failed.Add((await CaasCalls.ReadAsync(await Platform.SendAsync(HttpMethod.Post, "/api/orders", token, CaasCalls.Spec("NL")), allowFailure: true))
+                failed.Add((await CaaSCalls.ReadAsync(await Platform.SendAsync(HttpMethod.Post, "/api/orders", token, CaaSCalls.Spec("NL")), allowFailure: true))
                     .GetProperty("orderId").GetString()!);
             }
         }
@@ -358,7 +358,7 @@ public sealed class AdminApiTests(CaasPlatformFixture fixture)
 
         const string Query = "query($after: String) { stuckFlows(olderThanSeconds: 0, kind: \"factoryOrder\", first: 1, after: $after) { thresholdSeconds "
             + "groups { kind state count oldestMovedAt } flows { items { id kind state lastMovedAt stuckForSeconds } nextCursor totalCount } } }";
-        var stuck = await Eventually.Until(async () => CaasCalls.Data(await Calls.GraphQLAsync(ops, Query, new { after = (string?)null })).GetProperty("stuckFlows"),
+        var stuck = await Eventually.Until(async () => CaaSCalls.Data(await Calls.GraphQLAsync(ops, Query, new { after = (string?)null })).GetProperty("stuckFlows"),
             found => failed.All(id => found.GetProperty("groups").EnumerateArray().Any(group => group.GetProperty("state").GetString() == "PlacementFailed"
                 && group.GetProperty("count").GetInt32() >= failed.Count)), "the failed orders among the stuck flows");
         var seen = new List<string>();
@@ -372,10 +372,10 @@ public sealed class AdminApiTests(CaasPlatformFixture fixture)
                 break;
             }
 
-            page = CaasCalls.Data(await Calls.GraphQLAsync(ops, Query, new { after = next })).GetProperty("stuckFlows");
+            page = CaaSCalls.Data(await Calls.GraphQLAsync(ops, Query, new { after = next })).GetProperty("stuckFlows");
         }
 
-        var patient = CaasCalls.Data(await Calls.GraphQLAsync(ops, "{ stuckFlows(olderThanSeconds: 86400) { flows { items { id } } } }"));
+        var patient = CaaSCalls.Data(await Calls.GraphQLAsync(ops, "{ stuckFlows(olderThanSeconds: 86400) { flows { items { id } } } }"));
 
         Assert.Equal(0, stuck.GetProperty("thresholdSeconds").GetInt32());
         Assert.Equal(stuck.GetProperty("flows").GetProperty("totalCount").GetInt32(), seen.Count);
@@ -393,15 +393,15 @@ public sealed class AdminApiTests(CaasPlatformFixture fixture)
         // Money of each kind: a rental with a fine and a refund, a late cancellation fee, a vehicle service.
         var rental = await Calls.ActiveRentalAsync(token, (await Calls.FleetVehicleAsync(12)).VehicleId);
         var lowEnergy = new { odometerKm = 23_470.0, energyPercent = 4, photoUrls = new[] { "https://photos.example/front.jpg" }, latitude = 40.4168, longitude = -3.7038 };
-        await CaasCalls.ReadAsync(await Platform.SendAsync(HttpMethod.Post, $"/api/rentals/{rental}/return", token, lowEnergy));
+        await CaaSCalls.ReadAsync(await Platform.SendAsync(HttpMethod.Post, $"/api/rentals/{rental}/return", token, lowEnergy));
         await Eventually.Until(() => Calls.ReservationAsync(token, rental), view => view.GetProperty("status").GetString() == "Completed", "the capture");
-        CaasCalls.Data(await Calls.GraphQLAsync(ops, $"mutation {{ adjustFine(rentalId: \"{rental}\", amount: -500, reason: \"charger was broken\") {{ id }} }}"));
+        CaaSCalls.Data(await Calls.GraphQLAsync(ops, $"mutation {{ adjustFine(rentalId: \"{rental}\", amount: -500, reason: \"charger was broken\") {{ id }} }}"));
         var soon = DateTimeOffset.UtcNow.AddHours(2);
-        var cancelled = (await CaasCalls.ReadAsync(await Platform.SendAsync(HttpMethod.Post, "/api/reservations", token,
+        var cancelled = (await CaaSCalls.ReadAsync(await Platform.SendAsync(HttpMethod.Post, "/api/reservations", token,
             new { vehicleId = (await Calls.FleetVehicleAsync(13)).VehicleId, startsAt = soon, endsAt = soon.AddHours(2), paymentMethodId = "pm_card_visa" }))).GetProperty("id").GetString()!;
-        await CaasCalls.ReadAsync(await Platform.SendAsync(HttpMethod.Post, $"/api/reservations/{cancelled}/cancel", token));
+        await CaaSCalls.ReadAsync(await Platform.SendAsync(HttpMethod.Post, $"/api/reservations/{cancelled}/cancel", token));
         var vin = await Calls.DeliveredVehicleAsync(token);
-        var purchase = (await CaasCalls.ReadAsync(await Calls.BuyAsync(token, vin, "AUTOPARK"))).GetProperty("purchaseId").GetString()!;
+        var purchase = (await CaaSCalls.ReadAsync(await Calls.BuyAsync(token, vin, "AUTOPARK"))).GetProperty("purchaseId").GetString()!;
         await Eventually.Until(() => Calls.PurchaseAsync(token, purchase), view => view.GetProperty("status").GetString() == "Active", "the activation");
 
         var today = DateOnly.FromDateTime(DateTime.UtcNow);
@@ -410,7 +410,7 @@ public sealed class AdminApiTests(CaasPlatformFixture fixture)
         // Everything this sandbox's Stripe holds went through this platform, so the two must agree once the streams have delivered.
         var (report, stripe) = await Eventually.Until(async () =>
             {
-                var figures = CaasCalls.Data(await Calls.GraphQLAsync(ops, query)).GetProperty("revenueReport");
+                var figures = CaaSCalls.Data(await Calls.GraphQLAsync(ops, query)).GetProperty("revenueReport");
                 return (figures, StripeFigures(await Calls.StripeIntentsAsync()));
             },
             pair => Kind(pair.figures, "rentals").captured == pair.Item2.Rentals.Captured && Kind(pair.figures, "rentals").refunded == pair.Item2.Rentals.Refunded
@@ -439,7 +439,7 @@ public sealed class AdminApiTests(CaasPlatformFixture fixture)
         string order;
         try
         {
-            order = (await CaasCalls.ReadAsync(await Platform.SendAsync(HttpMethod.Post, "/api/orders", token, CaasCalls.Spec("BE")), allowFailure: true)).GetProperty("orderId").GetString()!;
+            order = (await CaaSCalls.ReadAsync(await Platform.SendAsync(HttpMethod.Post, "/api/orders", token, CaaSCalls.Spec("BE")), allowFailure: true)).GetProperty("orderId").GetString()!;
         }
         finally
         {
@@ -449,7 +449,7 @@ public sealed class AdminApiTests(CaasPlatformFixture fixture)
         var messageId = "msg-" + Guid.NewGuid().ToString("N")[..8];
         using var orphan = await Calls.SendFactoryAsync(JsonSerializer.Serialize(new { orderId = "F-X", reference = "ord-unknown-" + messageId, status = "PLACED", occurredAt = DateTimeOffset.UtcNow }),
             messageId, DateTimeOffset.UtcNow);
-        var tickets = CaasCalls.Data(await Calls.GraphQLAsync(ops, "{ supportTickets(first: 200) { items { id } } }")).GetProperty("supportTickets").GetProperty("items").EnumerateArray()
+        var tickets = CaaSCalls.Data(await Calls.GraphQLAsync(ops, "{ supportTickets(first: 200) { items { id } } }")).GetProperty("supportTickets").GetProperty("items").EnumerateArray()
             .Select(item => item.GetProperty("id").GetString()!).ToList();
         await Eventually.Until(() => ActiveRentalIdsAsync(ops), ids => ids.Contains(rental), "the rental in activeRentals");
 
@@ -492,11 +492,11 @@ public sealed class AdminApiTests(CaasPlatformFixture fixture)
     }
 
     private async Task<HashSet<string>> ActiveRentalIdsAsync(string ops) =>
-        [.. CaasCalls.Data(await Calls.GraphQLAsync(ops, "{ activeRentals(first: 200) { items { id status } } }")).GetProperty("activeRentals").GetProperty("items")
+        [.. CaaSCalls.Data(await Calls.GraphQLAsync(ops, "{ activeRentals(first: 200) { items { id status } } }")).GetProperty("activeRentals").GetProperty("items")
             .EnumerateArray().Select(item => item.GetProperty("id").GetString()!)];
 
     private async Task<JsonElement> RentalAsync(string ops, string id) =>
-        CaasCalls.Data(await Calls.GraphQLAsync(ops, $"{{ rental(id: \"{id}\") {{ {RentalFields} }} }}")).GetProperty("rental");
+        CaaSCalls.Data(await Calls.GraphQLAsync(ops, $"{{ rental(id: \"{id}\") {{ {RentalFields} }} }}")).GetProperty("rental");
 
     /// <summary>A GraphQL answer: HTTP 200 whether or not GraphQL found errors in the query.</summary>
     private async Task<HttpResponseMessage> SendRawAsync(string token, string body, string mediaType, bool fresh = false)

@@ -27,7 +27,7 @@ public sealed class BadInputSuiteTests : IAsyncLifetime
 
     private Platform _platform = null!;
 
-    private CaasCalls Calls => new(_platform);
+    private CaaSCalls Calls => new(_platform);
 
     public async Task InitializeAsync() => _platform = await Platform.StartAsync(settings: new Dictionary<string, string?>
     {
@@ -189,12 +189,12 @@ public sealed class BadInputSuiteTests : IAsyncLifetime
         var timestamp = now.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
         var headers = source switch
         {
-            "stripe" => new Dictionary<string, string> { ["Stripe-Signature"] = CaasCalls.StripeSignature(body, now) },
+            "stripe" => new Dictionary<string, string> { ["Stripe-Signature"] = CaaSCalls.StripeSignature(body, now) },
             _ => new Dictionary<string, string>
             {
                 ["webhook-id"] = id,
                 ["webhook-timestamp"] = timestamp,
-                ["webhook-signature"] = "v1," + CaaS.Hosting.StandardWebhooks.Sign(source == "fleet" ? CaasCalls.FleetSecret : CaasCalls.FactorySecret, id, timestamp, body),
+                ["webhook-signature"] = "v1," + CaaS.Hosting.StandardWebhooks.Sign(source == "fleet" ? CaaSCalls.FleetSecret : CaaSCalls.FactorySecret, id, timestamp, body),
             },
         };
         var path = source switch { "stripe" => "/webhooks/payment/settlement", "fleet" => "/events/fleet", _ => "/webhooks/factory/status" };
@@ -257,11 +257,11 @@ public sealed class BadInputSuiteTests : IAsyncLifetime
         // What the cases aim at: each would change if a bad case got through.
         var startsAt = DateTimeOffset.UtcNow.Date.AddDays(4).AddHours(9);
         var (vehicleId, _) = await Calls.FleetVehicleAsync(2);
-        var reservation = (await CaasCalls.ReadAsync(await _platform.SendAsync(HttpMethod.Post, "/api/reservations", token,
+        var reservation = (await CaaSCalls.ReadAsync(await _platform.SendAsync(HttpMethod.Post, "/api/reservations", token,
             new { vehicleId, startsAt, endsAt = startsAt.AddHours(3), paymentMethodId = "pm_card_visa" }))).GetProperty("id").GetString()!;
         var active = await Calls.ActiveRentalAsync(token, (await Calls.FleetVehicleAsync(5)).VehicleId);
         var (completed, captured) = await Calls.CompletedRentalAsync(token, (await Calls.FleetVehicleAsync(3)).VehicleId);
-        var placed = await CaasCalls.ReadAsync(await _platform.SendAsync(HttpMethod.Post, "/api/orders", token, CaasCalls.Spec("ES")));
+        var placed = await CaaSCalls.ReadAsync(await _platform.SendAsync(HttpMethod.Post, "/api/orders", token, CaaSCalls.Spec("ES")));
         var (order, factoryOrder) = (placed.GetProperty("orderId").GetString()!, placed.GetProperty("factoryOrderId").GetString()!);
         var (delivered, ownVin) = await Calls.DeliveredOrderAsync(token);
         var (fleetVehicle, fleetVin) = await Calls.FleetVehicleAsync(4);
@@ -307,7 +307,7 @@ public sealed class BadInputSuiteTests : IAsyncLifetime
                     Of("a 3000-character URL", new JsonArray("https://photos.example/" + new string('p', 3000)))]),
                 ("latitude", [.. Number(integer: false), Of("91", 91), Of("-90.5", -90.5)]), ("longitude", [.. Number(integer: false), Of("181", 181), Of("-1000", -1000)]),
             ], false),
-            ("POST /api/orders", "/api/orders", token, JsonNode.Parse(JsonSerializer.Serialize(CaasCalls.Spec("ES")))!.AsObject(),
+            ("POST /api/orders", "/api/orders", token, JsonNode.Parse(JsonSerializer.Serialize(CaaSCalls.Spec("ES")))!.AsObject(),
             [
                 ("vehicleSpec", [Missing, Null, Of("text", "ID.4 Pro"), Of("array", new JsonArray()), Of("empty object", new JsonObject())]),
                 ("vehicleSpec.model", Text(100)), ("vehicleSpec.trim", Text(100)), ("vehicleSpec.color", Text(50)),
@@ -383,7 +383,7 @@ public sealed class BadInputSuiteTests : IAsyncLifetime
             ("GET /api/reservations/{id}", HttpMethod.Get, "/api/reservations/{0}", token, null),
             ("POST /api/reservations/{id}/cancel", HttpMethod.Post, "/api/reservations/{0}/cancel", token, null),
             ("POST /api/rentals/{id}/unlock", HttpMethod.Post, "/api/rentals/{0}/unlock", token, null),
-            ("POST /api/rentals/{id}/return", HttpMethod.Post, "/api/rentals/{0}/return", token, CaasCalls.GoodProof),
+            ("POST /api/rentals/{id}/return", HttpMethod.Post, "/api/rentals/{0}/return", token, CaaSCalls.GoodProof),
             ("GET /api/orders/{id}", HttpMethod.Get, "/api/orders/{0}", token, null),
             ("POST /api/orders/{id}/delivery", HttpMethod.Post, "/api/orders/{0}/delivery", ops, null),
             ("GET /api/service-purchases/{id}", HttpMethod.Get, "/api/service-purchases/{0}", token, null),
@@ -494,7 +494,7 @@ public sealed class BadInputSuiteTests : IAsyncLifetime
             [
                 ("from", [.. Time(), Of("after to", startsAt.AddHours(7)), Of("equal to to", startsAt.AddHours(6))]), ("to", [.. Time(), Of("before from", startsAt.AddHours(-1))]),
             ]),
-            ("stripe", JsonNode.Parse(CaasCalls.StripeEvent("evt_fuzz", "payment_intent.payment_failed", captured, new Dictionary<string, string> { ["reservationId"] = completed }, now))!.AsObject(),
+            ("stripe", JsonNode.Parse(CaaSCalls.StripeEvent("evt_fuzz", "payment_intent.payment_failed", captured, new Dictionary<string, string> { ["reservationId"] = completed }, now))!.AsObject(),
             [
                 ("id", [Missing, Null, Of("empty", ""), Of("blank", "   "), Of("300 characters", "evt_" + new string('e', 300))]),
                 ("object", [Of("not an event", "payment_intent")]), ("api_version", [Of("another API version", "2000-01-01")]),

@@ -16,7 +16,7 @@ public sealed class OtaCrashTests
     public async Task A_silo_killed_in_the_middle_of_the_OTA_retries_resumes_the_schedule_and_charges_once()
     {
         await using var database = await PostgresDatabase.CreateAsync();
-        await using var platform = await Platform.StartAsync(database.ConnectionString, silos: 2, settings: new Dictionary<string, string?>(CaasPlatformFixture.ShortTimings)
+        await using var platform = await Platform.StartAsync(database.ConnectionString, silos: 2, settings: new Dictionary<string, string?>(CaaSPlatformFixture.ShortTimings)
         {
             ["Ota__MaxRetries"] = "6",
             ["Ota__RetryInterval"] = "00:00:02",
@@ -28,12 +28,12 @@ public sealed class OtaCrashTests
         });
         using var client = await ClusterClients.ConnectAsync(platform.ClusterId, database.ConnectionString);
         var grains = client.Services.GetRequiredService<IClusterClient>();
-        var calls = new CaasCalls(platform);
+        var calls = new CaaSCalls(platform);
         var (_, token) = await calls.CustomerAsync();
         var vin = await calls.DeliveredVehicleAsync(token);
         await calls.SandboxPostAsync("/sandbox/iot/behavior", new { vin, outcome = "fail", delayMs = 200 });
 
-        var id = (await CaasCalls.ReadAsync(await calls.BuyAsync(token, vin, "ENHANCED_POWER"))).GetProperty("purchaseId").GetString()!;
+        var id = (await CaaSCalls.ReadAsync(await calls.BuyAsync(token, vin, "ENHANCED_POWER"))).GetProperty("purchaseId").GetString()!;
         var ota = grains.GetGrain<IOtaCommandGrain>("ota-" + id);
         await Eventually.Until(async () => (await ota.GetAsync())?.Attempts.Count(attempt => attempt.Outcome is not null) >= 2, "two failed attempts");
         var host = await grains.GetGrain<IManagementGrain>(0).GetActivationAddress(ota);

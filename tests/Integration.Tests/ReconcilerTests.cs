@@ -10,13 +10,13 @@ namespace CaaS.Integration.Tests;
 /// each kind of wrong gives its own stable code on the flow it concerns. A platform of its own: the
 /// money it forges at Stripe would otherwise stand in the revenue report other tests check.
 /// </summary>
-public sealed class ReconcilerTests(CaasPlatformFixture fixture) : IClassFixture<CaasPlatformFixture>
+public sealed class ReconcilerTests(CaaSPlatformFixture fixture) : IClassFixture<CaaSPlatformFixture>
 {
     private const string Query = "query($from: DateTimeOffset) { reconciliation(from: $from) { paymentIntents rentals servicePurchases vehicles mismatches { kind flowKind flowId paymentIntentId detail } } }";
 
     private Platform Platform => fixture.Platform;
 
-    private CaasCalls Calls => new(fixture.Platform);
+    private CaaSCalls Calls => new(fixture.Platform);
 
     [Fact]
     public async Task PAY_9_MOB_6_the_reconciler_names_each_wrong_by_its_code_and_finds_nothing_wrong_in_honest_flows()
@@ -28,9 +28,9 @@ public sealed class ReconcilerTests(CaasPlatformFixture fixture) : IClassFixture
         var (cancelledVehicle, cancelledVin) = await Calls.FleetVehicleAsync(17);
         var active = await Calls.ActiveRentalAsync(token, activeVehicle);
         var startsAt = DateTimeOffset.UtcNow.AddDays(20);
-        var cancelled = (await CaasCalls.ReadAsync(await Platform.SendAsync(HttpMethod.Post, "/api/reservations", token,
+        var cancelled = (await CaaSCalls.ReadAsync(await Platform.SendAsync(HttpMethod.Post, "/api/reservations", token,
             new { vehicleId = cancelledVehicle, startsAt, endsAt = startsAt.AddHours(3), paymentMethodId = "pm_card_visa" }))).GetProperty("id").GetString()!;
-        await CaasCalls.ReadAsync(await Platform.SendAsync(HttpMethod.Post, $"/api/reservations/{cancelled}/cancel", token));
+        await CaaSCalls.ReadAsync(await Platform.SendAsync(HttpMethod.Post, $"/api/reservations/{cancelled}/cancel", token));
 
         var honest = await ReconcileAsync(ops, since);
         Assert.True(honest.GetProperty("paymentIntents").GetInt32() >= 2);
@@ -72,7 +72,7 @@ public sealed class ReconcilerTests(CaasPlatformFixture fixture) : IClassFixture
     }
 
     private async Task<JsonElement> ReconcileAsync(string ops, DateTimeOffset since) =>
-        CaasCalls.Data(await Calls.GraphQLAsync(ops, Query, new { from = since })).GetProperty("reconciliation");
+        CaaSCalls.Data(await Calls.GraphQLAsync(ops, Query, new { from = since })).GetProperty("reconciliation");
 
     private static List<(string Kind, string? PaymentIntentId)> MismatchesOf(JsonElement report, params string[] flowIds) =>
         [.. report.GetProperty("mismatches").EnumerateArray()

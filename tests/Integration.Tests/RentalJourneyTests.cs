@@ -5,7 +5,7 @@ using CaaS.Grains.Abstractions.Analytics;
 using CaaS.Grains.Abstractions.Operations;
 using CaaS.Integration.Tests.Support;
 using CaaS.TestSupport;
-using static CaaS.Integration.Tests.Support.CaasCalls;
+using static CaaS.Integration.Tests.Support.CaaSCalls;
 
 namespace CaaS.Integration.Tests;
 
@@ -17,7 +17,7 @@ namespace CaaS.Integration.Tests;
 [Collection(EmbeddedPlatformCollection.Name)]
 public sealed class RentalJourneyTests(EmbeddedPlatformFixture fixture)
 {
-    private readonly CaasCalls _calls = new(fixture.Platform);
+    private readonly CaaSCalls _calls = new(fixture.Platform);
 
     private Platform Platform => fixture.Platform;
 

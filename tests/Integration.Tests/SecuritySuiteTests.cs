@@ -11,12 +11,12 @@ namespace CaaS.Integration.Tests;
 /// resource is a customer's, with another customer's token. Each is refused with its problem code
 /// and nothing the owner holds changes.
 /// </summary>
-[Collection(CaasPlatformCollection.Name)]
-public sealed class SecuritySuiteTests(CaasPlatformFixture fixture)
+[Collection(CaaSPlatformCollection.Name)]
+public sealed class SecuritySuiteTests(CaaSPlatformFixture fixture)
 {
     private Platform Platform => fixture.Platform;
 
-    private CaasCalls Calls => new(fixture.Platform);
+    private CaaSCalls Calls => new(fixture.Platform);
 
     private const string AnyRole = "any";
 
@@ -28,11 +28,11 @@ public sealed class SecuritySuiteTests(CaasPlatformFixture fixture)
         var (owner, token) = await Calls.CustomerAsync();
         var (stranger, strangerToken) = await Calls.CustomerAsync();
         var startsAt = DateTimeOffset.UtcNow.AddDays(3);
-        var reservation = (await CaasCalls.ReadAsync(await Platform.SendAsync(HttpMethod.Post, "/api/reservations", token,
+        var reservation = (await CaaSCalls.ReadAsync(await Platform.SendAsync(HttpMethod.Post, "/api/reservations", token,
             new { vehicleId = (await Calls.FleetVehicleAsync(15)).VehicleId, startsAt, endsAt = startsAt.AddHours(2), paymentMethodId = "pm_card_visa" })))
             .GetProperty("id").GetString()!;
         var (order, vin) = await Calls.DeliveredOrderAsync(token);
-        var purchase = (await CaasCalls.ReadAsync(await Calls.BuyAsync(token, vin, "HEATED_SEATS"))).GetProperty("purchaseId").GetString()!;
+        var purchase = (await CaaSCalls.ReadAsync(await Calls.BuyAsync(token, vin, "HEATED_SEATS"))).GetProperty("purchaseId").GetString()!;
         await Eventually.Until(() => Calls.PurchaseAsync(token, purchase), view => view.GetProperty("status").GetString() == "Active", "the activation");
         var before = await OwnerViewAsync(token, reservation, order, purchase);
 
@@ -44,8 +44,8 @@ public sealed class SecuritySuiteTests(CaasPlatformFixture fixture)
             new(HttpMethod.Get, $"/api/reservations/{reservation}", "customer", Owned: true),
             new(HttpMethod.Post, $"/api/reservations/{reservation}/cancel", "customer", Owned: true),
             new(HttpMethod.Post, $"/api/rentals/{reservation}/unlock", "customer", Owned: true),
-            new(HttpMethod.Post, $"/api/rentals/{reservation}/return", "customer", CaasCalls.GoodProof, Owned: true),
-            new(HttpMethod.Post, "/api/orders", "customer", CaasCalls.Spec("ES")),
+            new(HttpMethod.Post, $"/api/rentals/{reservation}/return", "customer", CaaSCalls.GoodProof, Owned: true),
+            new(HttpMethod.Post, "/api/orders", "customer", CaaSCalls.Spec("ES")),
             new(HttpMethod.Get, $"/api/orders/{order}", "customer", Owned: true),
             new(HttpMethod.Post, $"/api/vehicles/{vin}/services", "customer", new { serviceCode = "AUTOPARK", paymentMethodId = "pm_card_visa" }, Owned: true),
             new(HttpMethod.Get, $"/api/service-purchases/{purchase}", "customer", Owned: true),

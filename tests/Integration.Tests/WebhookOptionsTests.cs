@@ -69,7 +69,7 @@ public sealed class WebhookOptionsTests
     private static WebhookOptions Bind(Dictionary<string, string?> settings)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
-        var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddCaasWebhooks();
+        var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddCaaSWebhooks();
         using var provider = services.BuildServiceProvider();
         return provider.GetRequiredService<IOptions<WebhookOptions>>().Value;
     }

@@ -14,11 +14,11 @@ namespace CaaS.Integration.Tests;
 /// A platform of its own: the settlement failure it signs is a lie Stripe never told, so the money
 /// it moves would stand in the revenue report the shared platform's ADM-4 test checks against Stripe.
 /// </summary>
-public sealed class WebhookSecuritySuiteTests(CaasPlatformFixture fixture) : IClassFixture<CaasPlatformFixture>
+public sealed class WebhookSecuritySuiteTests(CaaSPlatformFixture fixture) : IClassFixture<CaaSPlatformFixture>
 {
     private Platform Platform => fixture.Platform;
 
-    private CaasCalls Calls => new(fixture.Platform);
+    private CaaSCalls Calls => new(fixture.Platform);
 
     /// <summary>
     /// One source as the suite drives it: Send delivers the message with that id, time and secret;
@@ -32,7 +32,7 @@ public sealed class WebhookSecuritySuiteTests(CaasPlatformFixture fixture) : ICl
     public async Task WH_1_2_3_Factory_status_refused_when_forged_stale_or_ahead_and_a_replayed_id_is_a_duplicate_without_effect()
     {
         var (_, token) = await Calls.CustomerAsync();
-        var placed = await CaasCalls.ReadAsync(await Platform.SendAsync(HttpMethod.Post, "/api/orders", token, CaasCalls.Spec("PT")));
+        var placed = await CaaSCalls.ReadAsync(await Platform.SendAsync(HttpMethod.Post, "/api/orders", token, CaaSCalls.Spec("PT")));
         var (orderId, factoryId) = (placed.GetProperty("orderId").GetString()!, placed.GetProperty("factoryOrderId").GetString()!);
         string Body(string status, DateTimeOffset at) => JsonSerializer.Serialize(new
         {
@@ -40,7 +40,7 @@ public sealed class WebhookSecuritySuiteTests(CaasPlatformFixture fixture) : ICl
         });
 
         await SuiteAsync(new Source("factory", WrongSecret("factory"),
-            (id, at, secret) => Calls.SendFactoryAsync(Body("MANUFACTURING", at), id, at, secret ?? CaasCalls.FactorySecret),
+            (id, at, secret) => Calls.SendFactoryAsync(Body("MANUFACTURING", at), id, at, secret ?? CaaSCalls.FactorySecret),
             id => Calls.SendFactoryAsync(Body("DELAYED", DateTimeOffset.UtcNow.AddSeconds(1)), id, DateTimeOffset.UtcNow),
             async () => History(await Calls.OrderAsync(token, orderId))));
     }
@@ -59,7 +59,7 @@ public sealed class WebhookSecuritySuiteTests(CaasPlatformFixture fixture) : ICl
         try
         {
             await SuiteAsync(new Source("fleet", WrongSecret("fleet"),
-                (id, at, secret) => Calls.SendFleetAsync(Body(id, "OutOfService", sentAt), id, at, secret ?? CaasCalls.FleetSecret),
+                (id, at, secret) => Calls.SendFleetAsync(Body(id, "OutOfService", sentAt), id, at, secret ?? CaaSCalls.FleetSecret),
                 // Newer than the accepted one: it would put the vehicle back if the id were not remembered.
                 id => Calls.SendFleetAsync(Body(id, "Available", sentAt.AddSeconds(1)), id, DateTimeOffset.UtcNow),
                 StatusAsync));
@@ -86,9 +86,9 @@ public sealed class WebhookSecuritySuiteTests(CaasPlatformFixture fixture) : ICl
 
         // A failed settlement of the captured payment: accepted, the platform charges again (PAY-4), a new PaymentIntent.
         await SuiteAsync(new Source("stripe", "whsec_not_the_stripe_secret",
-            (id, at, secret) => Calls.SendStripeAsync(CaasCalls.StripeEvent(id, "payment_intent.payment_failed", captured, metadata, at), at, secret ?? CaasCalls.StripeSecret),
+            (id, at, secret) => Calls.SendStripeAsync(CaaSCalls.StripeEvent(id, "payment_intent.payment_failed", captured, metadata, at), at, secret ?? CaaSCalls.StripeSecret),
             // The same event id about the new charge: it would be charged again if the id were not remembered.
-            async id => await Calls.SendStripeAsync(CaasCalls.StripeEvent(id, "payment_intent.payment_failed",
+            async id => await Calls.SendStripeAsync(CaaSCalls.StripeEvent(id, "payment_intent.payment_failed",
                 (await Calls.StripeIntentsAsync("reservationId", rental)).Last().GetProperty("id").GetString()!, metadata, DateTimeOffset.UtcNow), DateTimeOffset.UtcNow),
             MoneyAsync));
     }
@@ -111,14 +111,14 @@ public sealed class WebhookSecuritySuiteTests(CaasPlatformFixture fixture) : ICl
         var cases = new (string Case, HttpResponseMessage Response)[] { ("bad signature", forged), ("stale timestamp", stale), ("future timestamp", ahead) };
         foreach (var (name, response) in cases)
         {
-            await CaasCalls.AssertProblemAsync(response, HttpStatusCode.Unauthorized, "UNAUTHENTICATED");
+            await CaaSCalls.AssertProblemAsync(response, HttpStatusCode.Unauthorized, "UNAUTHENTICATED");
         }
 
         Assert.Equal(before, afterRefusals);
         // Accepted under the very id the refusals carried: none of them was recorded in the inbox (WH-3 would have called it a duplicate).
-        Assert.Equal("processed", (await CaasCalls.ReadAsync(accepted)).GetProperty("status").GetString());
+        Assert.Equal("processed", (await CaaSCalls.ReadAsync(accepted)).GetProperty("status").GetString());
         Assert.NotEqual(before, afterAccepted);
-        Assert.Equal("duplicate", (await CaasCalls.ReadAsync(replayed)).GetProperty("status").GetString());
+        Assert.Equal("duplicate", (await CaaSCalls.ReadAsync(replayed)).GetProperty("status").GetString());
         Assert.Equal(afterAccepted, afterReplay);
 
         ReliabilityResults.Record("security.json", $"webhooks.{source.Name}", new
@@ -145,7 +145,7 @@ public sealed class WebhookAllowListTests : IAsyncLifetime
 {
     private Platform _platform = null!;
 
-    private CaasCalls Calls => new(_platform);
+    private CaaSCalls Calls => new(_platform);
 
     public async Task InitializeAsync() => _platform = await Platform.StartAsync(settings: new Dictionary<string, string?>
     {
@@ -160,7 +160,7 @@ public sealed class WebhookAllowListTests : IAsyncLifetime
     public async Task WH_4_a_source_outside_its_allow_list_is_FORBIDDEN_and_changes_nothing()
     {
         var (_, token) = await Calls.CustomerAsync();
-        var placed = await CaasCalls.ReadAsync(await _platform.SendAsync(HttpMethod.Post, "/api/orders", token, CaasCalls.Spec("ES")));
+        var placed = await CaaSCalls.ReadAsync(await _platform.SendAsync(HttpMethod.Post, "/api/orders", token, CaaSCalls.Spec("ES")));
         var orderId = placed.GetProperty("orderId").GetString()!;
         var (vehicleId, vin) = await Calls.FleetVehicleAsync(0);
         var (rental, captured) = await Calls.CompletedRentalAsync(token, (await Calls.FleetVehicleAsync(1)).VehicleId);
@@ -178,12 +178,12 @@ public sealed class WebhookAllowListTests : IAsyncLifetime
         }), "msg-allow-list", now);
         using var fleet = await Calls.SendFleetAsync(JsonSerializer.Serialize(new { eventId = "evt-allow-list", type = "VehicleStatusChanged", vin, occurredAt = now, status = "OutOfService" }),
             "evt-allow-list", now);
-        using var stripe = await Calls.SendStripeAsync(CaasCalls.StripeEvent("evt_allow_list", "payment_intent.payment_failed", captured,
+        using var stripe = await Calls.SendStripeAsync(CaaSCalls.StripeEvent("evt_allow_list", "payment_intent.payment_failed", captured,
             new Dictionary<string, string> { ["reservationId"] = rental }, now), now);
 
-        await CaasCalls.AssertProblemAsync(factory, HttpStatusCode.Forbidden, "FORBIDDEN");
-        await CaasCalls.AssertProblemAsync(fleet, HttpStatusCode.Forbidden, "FORBIDDEN");
-        await CaasCalls.AssertProblemAsync(stripe, HttpStatusCode.Forbidden, "FORBIDDEN");
+        await CaaSCalls.AssertProblemAsync(factory, HttpStatusCode.Forbidden, "FORBIDDEN");
+        await CaaSCalls.AssertProblemAsync(fleet, HttpStatusCode.Forbidden, "FORBIDDEN");
+        await CaaSCalls.AssertProblemAsync(stripe, HttpStatusCode.Forbidden, "FORBIDDEN");
         Assert.Equal(before, await StateAsync());
         Assert.Equal("Placed", (await Calls.OrderAsync(token, orderId)).GetProperty("status").GetString());
         ReliabilityResults.Record("security.json", "webhooks.allowList", new

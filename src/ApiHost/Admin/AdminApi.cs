@@ -24,7 +24,7 @@ public static class AdminApi
 
     private static readonly string PageDirectory = Path.Combine(AppContext.BaseDirectory, "Admin", "ops");
 
-    public static IServiceCollection AddCaasAdmin(this IServiceCollection services)
+    public static IServiceCollection AddCaaSAdmin(this IServiceCollection services)
     {
         services.AddGraphQL(graphQL => graphQL
             .AddSchema<AdminSchema>()

@@ -16,7 +16,7 @@ public static class WebhooksApi
 {
     private const string RateLimitPolicy = "webhooks";
 
-    public static IServiceCollection AddCaasWebhooks(this IServiceCollection services)
+    public static IServiceCollection AddCaaSWebhooks(this IServiceCollection services)
     {
         services.AddOptions<WebhookOptions>()
             .BindConfiguration(WebhookOptions.Section)

@@ -21,7 +21,7 @@ public sealed class IntegrationMetrics
     public IntegrationMetrics(IMeterFactory meters, CircuitBreakers breakers, Iot.IotCommandQueue iotQueue)
     {
         // A meter per container (silo), named like every other CaaS meter so the exporters find it.
-        var meter = meters.Create(CaasDiagnostics.SourceName);
+        var meter = meters.Create(CaaSDiagnostics.SourceName);
         _requests = meter.CreateCounter<long>("integration.request.count", description: "Requests sent to an external system, one per attempt.");
         _duration = meter.CreateHistogram<double>("integration.request.duration", unit: "s", description: "Time from sending a request to its answer or failure.");
         _errors = meter.CreateCounter<long>("integration.request.errors", description: "Attempts that failed: 4xx, 5xx, timeout or no connection.");

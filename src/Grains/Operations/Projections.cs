@@ -16,7 +16,7 @@ public static partial class Projections
     {
         try
         {
-            await grain.GetStreamProvider(CaasStreams.Provider).GetStream<T>(StreamId.Create(streamNamespace, key)).OnNextAsync(item);
+            await grain.GetStreamProvider(CaaSStreams.Provider).GetStream<T>(StreamId.Create(streamNamespace, key)).OnNextAsync(item);
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
@@ -38,7 +38,7 @@ public static partial class Projections
 
     /// <summary>Subscribes a projection grain to the implicit stream that carries its own key.</summary>
     public static Task SubscribeOwnStreamAsync<T>(this Grain grain, string streamNamespace, Func<T, Task> onNext) =>
-        grain.GetStreamProvider(CaasStreams.Provider)
+        grain.GetStreamProvider(CaaSStreams.Provider)
             .GetStream<T>(StreamId.Create(streamNamespace, grain.GetPrimaryKeyString()))
             .SubscribeAsync((item, _) => onNext(item));
 

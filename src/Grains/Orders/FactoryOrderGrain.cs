@@ -1,11 +1,8 @@
 using CaaS.Grains.Abstractions;
-using CaaS.Grains.Abstractions.Integration;
 using CaaS.Grains.Abstractions.Flows;
-using CaaS.Grains.Abstractions.Operations;
+using CaaS.Grains.Abstractions.Integration;
 using CaaS.Grains.Abstractions.Orders;
 using CaaS.Grains.Flows;
-using CaaS.Grains.Notifications;
-using CaaS.Grains.Operations;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 

@@ -4,7 +4,6 @@ using CaaS.Grains.Abstractions.Integration;
 using CaaS.Grains.Abstractions.Rentals;
 using CaaS.Grains.Customers;
 using CaaS.Grains.Flows;
-using CaaS.Grains.Integration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 

@@ -26,7 +26,7 @@ public sealed partial class OtaCommandGrain(
 {
     private const string Watchdog = "watchdog";
 
-    private static readonly Histogram<double> AttemptLateness = CaasDiagnostics.Meter.CreateHistogram<double>(
+    private static readonly Histogram<double> AttemptLateness = CaaSDiagnostics.Meter.CreateHistogram<double>(
         "ota.attempt.lateness", "s", "How long after its scheduled time an OTA attempt started.");
 
     private IGrainTimer? _timer;

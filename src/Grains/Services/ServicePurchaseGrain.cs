@@ -5,7 +5,6 @@ using CaaS.Grains.Abstractions.Operations;
 using CaaS.Grains.Abstractions.Rentals;
 using CaaS.Grains.Abstractions.Services;
 using CaaS.Grains.Flows;
-using CaaS.Grains.Integration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 

@@ -20,7 +20,7 @@ public sealed class TelemetryMetrics
 
     public TelemetryMetrics(IMeterFactory meters)
     {
-        var meter = meters.Create(CaasDiagnostics.SourceName);
+        var meter = meters.Create(CaaSDiagnostics.SourceName);
         _lateness = meter.CreateHistogram<double>("iot.poll.lateness", unit: "s", description: "How long after its scheduled time a poll round started.");
         _roundDuration = meter.CreateHistogram<double>("iot.poll.round.duration", unit: "s", description: "Time one partition took to poll all its vehicles.");
         _skippedRounds = meter.CreateCounter<long>("iot.poll.rounds.skipped", description: "Rounds dropped because the previous one overran whole intervals.");

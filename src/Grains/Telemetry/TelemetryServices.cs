@@ -14,7 +14,7 @@ public static class TelemetryServices
     /// polls. Every silo runs the task; it is idempotent, so whichever silo starts first wins and the
     /// others change nothing.
     /// </summary>
-    public static ISiloBuilder AddCaaSTelemetry(this ISiloBuilder silo)
+    public static ISiloBuilder AddTelemetryPolling(this ISiloBuilder silo)
     {
         silo.Services.AddOptions<TelemetryPollerOptions>()
             .BindConfiguration(TelemetryPollerOptions.Section)

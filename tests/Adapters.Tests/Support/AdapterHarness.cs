@@ -29,7 +29,7 @@ public sealed class AdapterHarness : IAsyncDisposable
             values[key] = value;
         }
 
-        var configuration = new ConfigurationBuilder().AddCaasLocalDefaults().AddInMemoryCollection(values).Build();
+        var configuration = new ConfigurationBuilder().AddCaaSLocalDefaults().AddInMemoryCollection(values).Build();
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(configuration);
         services.AddSingleton<TimeProvider>(Time);

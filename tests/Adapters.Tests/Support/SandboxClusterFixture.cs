@@ -31,7 +31,7 @@ public sealed class SandboxClusterFixture : IAsyncLifetime
         var builder = new InProcessTestClusterBuilder(1);
         builder.ConfigureSiloHost((_, host) =>
         {
-            host.Configuration.AddCaasLocalDefaults();
+            host.Configuration.AddCaaSLocalDefaults();
             host.Configuration.AddInMemoryCollection(CaaS.Grains.Abstractions.Integration.ExternalSystem.All
                 .ToDictionary(system => IntegrationOptions.SectionFor(system) + ":BaseUrl", string? (_) => Sandbox.BaseUrl));
             // The adapter tests count IoT requests and breaker failures to the unit: no status polls among them.

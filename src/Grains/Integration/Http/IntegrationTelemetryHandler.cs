@@ -17,7 +17,7 @@ public sealed class IntegrationTelemetryHandler(string system, IntegrationMetric
     {
         // Without a listener the source yields no span; the call still needs trace ids, so a bare
         // activity stands in and the outgoing request is still correlatable in the remote's logs.
-        using var activity = CaasDiagnostics.ActivitySource.StartActivity($"{system} {request.Method}", ActivityKind.Client)
+        using var activity = CaaSDiagnostics.ActivitySource.StartActivity($"{system} {request.Method}", ActivityKind.Client)
             ?? new Activity($"{system} {request.Method}").Start();
         activity.SetTag("caas.system", system);
         request.Headers.Remove(TraceIdHeader);

@@ -6,7 +6,7 @@ using CaaS.TestSupport;
 namespace CaaS.Integration.Tests.Support;
 
 /// <summary>The HTTP calls the CaaS journeys make, as the web platform, ops and the sandbox's control API make them.</summary>
-public sealed class CaasCalls(Platform platform)
+public sealed class CaaSCalls(Platform platform)
 {
     private Platform Platform => platform;
 

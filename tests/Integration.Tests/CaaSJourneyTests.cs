@@ -15,12 +15,12 @@ namespace CaaS.Integration.Tests;
 /// to delivery, and vehicle services to activation, against the API host, a silo and the sandbox,
 /// with money checked where Stripe holds it. Timings are shortened so retries run in seconds.
 /// </summary>
-[Collection(CaasPlatformCollection.Name)]
-public sealed class CaasJourneyTests(CaasPlatformFixture fixture)
+[Collection(CaaSPlatformCollection.Name)]
+public sealed class CaaSJourneyTests(CaaSPlatformFixture fixture)
 {
     private Platform Platform => fixture.Platform;
 
-    private CaasCalls Calls => new(fixture.Platform);
+    private CaaSCalls Calls => new(fixture.Platform);
 
     [Fact]
     public async Task TST_3_an_order_is_built_registered_and_delivered_with_each_status_told_and_late_webhooks_harmless()
@@ -28,8 +28,8 @@ public sealed class CaasJourneyTests(CaasPlatformFixture fixture)
         var (customer, token) = await Calls.CustomerAsync();
         var ops = await Platform.TokenAsync("ops-1", "ops");
 
-        using var placedAnswer = await Platform.SendAsync(HttpMethod.Post, "/api/orders", token, CaasCalls.Spec("ES"));
-        var placed = await CaasCalls.ReadAsync(placedAnswer);
+        using var placedAnswer = await Platform.SendAsync(HttpMethod.Post, "/api/orders", token, CaaSCalls.Spec("ES"));
+        var placed = await CaaSCalls.ReadAsync(placedAnswer);
         var id = placed.GetProperty("orderId").GetString()!;
         var factoryId = placed.GetProperty("factoryOrderId").GetString()!;
         using var tooEarly = await Platform.SendAsync(HttpMethod.Post, $"/api/orders/{id}/delivery", ops);
@@ -45,21 +45,21 @@ public sealed class CaasJourneyTests(CaasPlatformFixture fixture)
         using var byCustomer = await Platform.SendAsync(HttpMethod.Post, $"/api/orders/{id}/delivery", token);
         var (_, stranger) = await Calls.CustomerAsync();
         using var notTheirs = await Platform.SendAsync(HttpMethod.Get, $"/api/orders/{id}", stranger);
-        var vehicle = await CaasCalls.ReadAsync(await Platform.SendAsync(HttpMethod.Get, $"/api/vehicles/{vin}", token));
+        var vehicle = await CaaSCalls.ReadAsync(await Platform.SendAsync(HttpMethod.Get, $"/api/vehicles/{vin}", token));
         var final = await Calls.OrderAsync(token, id);
 
         Assert.Equal(HttpStatusCode.Created, placedAnswer.StatusCode);
         Assert.Equal("Placed", placed.GetProperty("status").GetString());
         Assert.True(placed.TryGetProperty("estimatedCompletionDate", out var eta) && eta.ValueKind == JsonValueKind.String);
-        await CaasCalls.AssertProblemAsync(tooEarly, HttpStatusCode.Conflict, "INVALID_STATE");
+        await CaaSCalls.AssertProblemAsync(tooEarly, HttpStatusCode.Conflict, "INVALID_STATE");
         Assert.Equal([200, 200], ready.GetProperty("deliveries").EnumerateArray().Select(status => status.GetInt32()));
         Assert.Equal([200, 200], late.GetProperty("deliveries").EnumerateArray().Select(status => status.GetInt32()));
         Assert.Equal(vin, registered.GetProperty("vin").GetString());
         Assert.StartsWith("ES-", registered.GetProperty("registration").GetProperty("plateNumber").GetString(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, delivered.StatusCode);
         Assert.Equal(HttpStatusCode.OK, deliveredAgain.StatusCode);
-        await CaasCalls.AssertProblemAsync(byCustomer, HttpStatusCode.Forbidden, "FORBIDDEN");
-        await CaasCalls.AssertProblemAsync(notTheirs, HttpStatusCode.NotFound, "NOT_FOUND");
+        await CaaSCalls.AssertProblemAsync(byCustomer, HttpStatusCode.Forbidden, "FORBIDDEN");
+        await CaaSCalls.AssertProblemAsync(notTheirs, HttpStatusCode.NotFound, "NOT_FOUND");
         Assert.Equal("Delivered", final.GetProperty("status").GetString());
         Assert.Equal(["None>Placing", "Placing>Placed", "Placed>Manufacturing", "Manufacturing>Delayed", "Delayed>Ready", "Ready>Registered", "Registered>Delivered"],
             final.GetProperty("history").EnumerateArray().Select(move => $"{move.GetProperty("from").GetString()}>{move.GetProperty("to").GetString()}"));
@@ -78,7 +78,7 @@ public sealed class CaasJourneyTests(CaasPlatformFixture fixture)
         int placementsWhileDown;
         try
         {
-            failed = await CaasCalls.ReadAsync(await Platform.SendAsync(HttpMethod.Post, "/api/orders", token, CaasCalls.Spec("DE")));
+            failed = await CaaSCalls.ReadAsync(await Platform.SendAsync(HttpMethod.Post, "/api/orders", token, CaaSCalls.Spec("DE")));
             placementsWhileDown = (await Calls.SandboxRequestsAsync("factory")).Count(request => request.GetProperty("method").GetString() == "POST"
                 && request.GetProperty("status").GetInt32() == 503);
         }
@@ -104,21 +104,21 @@ public sealed class CaasJourneyTests(CaasPlatformFixture fixture)
     public async Task FAC_2_and_WH_1_2_factory_webhooks_with_a_bad_signature_a_stale_timestamp_or_a_bad_body_are_refused_and_change_nothing()
     {
         var (_, token) = await Calls.CustomerAsync();
-        var placed = await CaasCalls.ReadAsync(await Platform.SendAsync(HttpMethod.Post, "/api/orders", token, CaasCalls.Spec("IT")));
+        var placed = await CaaSCalls.ReadAsync(await Platform.SendAsync(HttpMethod.Post, "/api/orders", token, CaaSCalls.Spec("IT")));
         var id = placed.GetProperty("orderId").GetString()!;
         var body = JsonSerializer.Serialize(new { orderId = placed.GetProperty("factoryOrderId").GetString(), reference = id, status = "MANUFACTURING", occurredAt = DateTimeOffset.UtcNow });
 
         using var forged = await Calls.SendFactoryAsync(body, "msg-forged", DateTimeOffset.UtcNow, "whsec_" + Convert.ToBase64String("not-the-factory-secret"u8.ToArray()));
-        using var stale = await Calls.SendFactoryAsync(body, "msg-stale", DateTimeOffset.UtcNow.AddMinutes(-6), CaasCalls.FactorySecret);
-        using var future = await Calls.SendFactoryAsync(body, "msg-future", DateTimeOffset.UtcNow.AddMinutes(6), CaasCalls.FactorySecret);
-        using var readyWithoutVin = await Calls.SendFactoryAsync(body.Replace("MANUFACTURING", "READY", StringComparison.Ordinal), "msg-novin", DateTimeOffset.UtcNow, CaasCalls.FactorySecret);
-        using var accepted = await Calls.SendFactoryAsync(body, "msg-ok", DateTimeOffset.UtcNow, CaasCalls.FactorySecret);
-        using var duplicate = await Calls.SendFactoryAsync(body, "msg-ok", DateTimeOffset.UtcNow, CaasCalls.FactorySecret);
+        using var stale = await Calls.SendFactoryAsync(body, "msg-stale", DateTimeOffset.UtcNow.AddMinutes(-6), CaaSCalls.FactorySecret);
+        using var future = await Calls.SendFactoryAsync(body, "msg-future", DateTimeOffset.UtcNow.AddMinutes(6), CaaSCalls.FactorySecret);
+        using var readyWithoutVin = await Calls.SendFactoryAsync(body.Replace("MANUFACTURING", "READY", StringComparison.Ordinal), "msg-novin", DateTimeOffset.UtcNow, CaaSCalls.FactorySecret);
+        using var accepted = await Calls.SendFactoryAsync(body, "msg-ok", DateTimeOffset.UtcNow, CaaSCalls.FactorySecret);
+        using var duplicate = await Calls.SendFactoryAsync(body, "msg-ok", DateTimeOffset.UtcNow, CaaSCalls.FactorySecret);
 
-        await CaasCalls.AssertProblemAsync(forged, HttpStatusCode.Unauthorized, "UNAUTHENTICATED");
-        await CaasCalls.AssertProblemAsync(stale, HttpStatusCode.Unauthorized, "UNAUTHENTICATED");
-        await CaasCalls.AssertProblemAsync(future, HttpStatusCode.Unauthorized, "UNAUTHENTICATED");
-        await CaasCalls.AssertProblemAsync(readyWithoutVin, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
+        await CaaSCalls.AssertProblemAsync(forged, HttpStatusCode.Unauthorized, "UNAUTHENTICATED");
+        await CaaSCalls.AssertProblemAsync(stale, HttpStatusCode.Unauthorized, "UNAUTHENTICATED");
+        await CaaSCalls.AssertProblemAsync(future, HttpStatusCode.Unauthorized, "UNAUTHENTICATED");
+        await CaaSCalls.AssertProblemAsync(readyWithoutVin, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
         Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (accepted.StatusCode, duplicate.StatusCode));
         Assert.Contains("duplicate", await duplicate.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         var order = await Calls.OrderAsync(token, id);
@@ -131,7 +131,7 @@ public sealed class CaasJourneyTests(CaasPlatformFixture fixture)
     public async Task FAC_4_an_order_whose_webhook_was_lost_is_polled_after_the_silence()
     {
         var (_, token) = await Calls.CustomerAsync();
-        var placed = await CaasCalls.ReadAsync(await Platform.SendAsync(HttpMethod.Post, "/api/orders", token, CaasCalls.Spec("FR")));
+        var placed = await CaaSCalls.ReadAsync(await Platform.SendAsync(HttpMethod.Post, "/api/orders", token, CaaSCalls.Spec("FR")));
 
         var lost = await Calls.AdvanceAsync(placed.GetProperty("factoryOrderId").GetString()!, new { status = "MANUFACTURING", deliver = false });
         var polled = await Eventually.Until(() => Calls.OrderAsync(token, placed.GetProperty("orderId").GetString()!),
@@ -149,17 +149,17 @@ public sealed class CaasJourneyTests(CaasPlatformFixture fixture)
         var (_, token) = await Calls.CustomerAsync();
         var ops = await Platform.TokenAsync("ops-1", "ops");
         // No registration body serves GB in the sandbox: the registration is refused.
-        var placed = await CaasCalls.ReadAsync(await Platform.SendAsync(HttpMethod.Post, "/api/orders", token, CaasCalls.Spec("GB")));
+        var placed = await CaaSCalls.ReadAsync(await Platform.SendAsync(HttpMethod.Post, "/api/orders", token, CaaSCalls.Spec("GB")));
         var id = placed.GetProperty("orderId").GetString()!;
 
         await Calls.AdvanceAsync(placed.GetProperty("factoryOrderId").GetString()!, new { status = "READY" });
         var failed = await Eventually.Until(() => Calls.OrderAsync(token, id), order => order.GetProperty("status").GetString() == "RegistrationFailed", "the registration to fail");
         using var delivery = await Platform.SendAsync(HttpMethod.Post, $"/api/orders/{id}/delivery", ops);
 
-        await CaasCalls.AssertProblemAsync(delivery, HttpStatusCode.Conflict, "INVALID_STATE");
+        await CaaSCalls.AssertProblemAsync(delivery, HttpStatusCode.Conflict, "INVALID_STATE");
         Assert.False(string.IsNullOrEmpty(failed.GetProperty("lastError").GetString()));
         Assert.Contains(await fixture.Grains.GetGrain<IOpsGrain>(0).ListAsync(OpsItemKind.Alert), alert => alert.Id == $"registration/{id}");
-        var vehicle = await CaasCalls.ReadAsync(await Platform.SendAsync(HttpMethod.Get, $"/api/vehicles/{failed.GetProperty("vin").GetString()}", token), allowFailure: true);
+        var vehicle = await CaaSCalls.ReadAsync(await Platform.SendAsync(HttpMethod.Get, $"/api/vehicles/{failed.GetProperty("vin").GetString()}", token), allowFailure: true);
         Assert.False(vehicle.ValueKind == JsonValueKind.Object && vehicle.TryGetProperty("ownerId", out var owner) && owner.ValueKind == JsonValueKind.String);
     }
 
@@ -170,7 +170,7 @@ public sealed class CaasJourneyTests(CaasPlatformFixture fixture)
         var vin = await Calls.DeliveredVehicleAsync(token);
 
         using var started = await Calls.BuyAsync(token, vin, "ENHANCED_POWER");
-        var purchase = await CaasCalls.ReadAsync(started);
+        var purchase = await CaaSCalls.ReadAsync(started);
         var id = purchase.GetProperty("purchaseId").GetString()!;
         var active = await Eventually.Until(() => Calls.PurchaseAsync(token, id), view => view.GetProperty("status").GetString() == "Active"
             && view.GetProperty("settlement").GetString() == "confirmed", "the activation and its settlement");
@@ -186,8 +186,8 @@ public sealed class CaasJourneyTests(CaasPlatformFixture fixture)
         Assert.Equal(1, active.GetProperty("attempts").GetInt32());
         Assert.Equal(("succeeded", 4_900L), (intent.GetProperty("status").GetString(), intent.GetProperty("amount_received").GetInt64()));
         Assert.Contains(await Calls.SandboxRequestsAsync("iot"), request => request.GetProperty("path").GetString() == $"/api/iot/vehicles/{vin}/configure");
-        await CaasCalls.AssertProblemAsync(notTheirs, HttpStatusCode.NotFound, "NOT_FOUND");
-        await CaasCalls.AssertProblemAsync(notTheirVehicle, HttpStatusCode.NotFound, "NOT_FOUND");
+        await CaaSCalls.AssertProblemAsync(notTheirs, HttpStatusCode.NotFound, "NOT_FOUND");
+        await CaaSCalls.AssertProblemAsync(notTheirVehicle, HttpStatusCode.NotFound, "NOT_FOUND");
 
         // A late or repeated verdict from the OTA grain changes nothing (IOT-4, PAY-9).
         await fixture.Grains.GetGrain<IServicePurchaseGrain>(id).OnActivationFinishedAsync(new OtaOutcome("ota-" + id, Activated: false, 9, "late duplicate"));
@@ -211,7 +211,7 @@ public sealed class CaasJourneyTests(CaasPlatformFixture fixture)
         var vin = await Calls.DeliveredVehicleAsync(token);
         await Calls.SandboxPostAsync("/sandbox/iot/behavior", new { vin, outcome = "fail", delayMs = 200 });
 
-        var id = (await CaasCalls.ReadAsync(await Calls.BuyAsync(token, vin, "HEATED_SEATS"))).GetProperty("purchaseId").GetString()!;
+        var id = (await CaaSCalls.ReadAsync(await Calls.BuyAsync(token, vin, "HEATED_SEATS"))).GetProperty("purchaseId").GetString()!;
         var failed = await Eventually.Until(() => Calls.PurchaseAsync(token, id), view => view.GetProperty("status").GetString() == "Failed", "the retries to run out");
         var intents = await Eventually.Until(() => Calls.IntentsAsync(id), found => found.EnumerateArray().All(intent => intent.GetProperty("status").GetString() == "canceled"),
             "the authorisation to be voided");
@@ -235,7 +235,7 @@ public sealed class CaasJourneyTests(CaasPlatformFixture fixture)
         await Calls.DeliveredVehicleAsync(token, overdue);
         var cached = await Calls.DeliveredVehicleAsync(token);
         var uncached = await Calls.DeliveredVehicleAsync(token);
-        var first = (await CaasCalls.ReadAsync(await Calls.BuyAsync(token, cached, "AUTOPARK"))).GetProperty("purchaseId").GetString()!;
+        var first = (await CaaSCalls.ReadAsync(await Calls.BuyAsync(token, cached, "AUTOPARK"))).GetProperty("purchaseId").GetString()!;
 
         using var blocked = await Calls.BuyAsync(token, overdue, "AUTOPARK");
         await Calls.FaultAsync(new { system = "vss", mode = "down", vin = cached });
@@ -252,10 +252,10 @@ public sealed class CaasJourneyTests(CaasPlatformFixture fixture)
             await Calls.FaultAsync(new { system = "vss", mode = "ok", vin = uncached });
         }
 
-        await CaasCalls.AssertProblemAsync(blocked, HttpStatusCode.UnprocessableEntity, "MAINTENANCE_REQUIRED");
+        await CaaSCalls.AssertProblemAsync(blocked, HttpStatusCode.UnprocessableEntity, "MAINTENANCE_REQUIRED");
         Assert.Equal(HttpStatusCode.Accepted, whileDown[0].StatusCode);
-        await CaasCalls.AssertProblemAsync(whileDown[1], HttpStatusCode.ServiceUnavailable, "DEPENDENCY_UNAVAILABLE");
-        var fromCache = await CaasCalls.ReadAsync(whileDown[0]);
+        await CaaSCalls.AssertProblemAsync(whileDown[1], HttpStatusCode.ServiceUnavailable, "DEPENDENCY_UNAVAILABLE");
+        var fromCache = await CaaSCalls.ReadAsync(whileDown[0]);
         Assert.Contains("VSS cache", fromCache.GetProperty("history").EnumerateArray().Last().GetProperty("cause").GetString(), StringComparison.Ordinal);
         Assert.Empty((await Platform.Http.GetFromJsonAsync<JsonElement>(new Uri($"{Platform.Sandbox.BaseUrl}/sandbox/stripe/payment_intents?metadata[vin]={overdue}"))).EnumerateArray());
         Assert.Empty((await Platform.Http.GetFromJsonAsync<JsonElement>(new Uri($"{Platform.Sandbox.BaseUrl}/sandbox/stripe/payment_intents?metadata[vin]={uncached}"))).EnumerateArray());
@@ -270,25 +270,25 @@ public sealed class CaasJourneyTests(CaasPlatformFixture fixture)
         var vin = await Calls.DeliveredVehicleAsync(token);
 
         using var noSpec = await Platform.SendAsync(HttpMethod.Post, "/api/orders", token, new { });
-        using var badCountry = await Platform.SendAsync(HttpMethod.Post, "/api/orders", token, CaasCalls.Spec("Spain"));
+        using var badCountry = await Platform.SendAsync(HttpMethod.Post, "/api/orders", token, CaaSCalls.Spec("Spain"));
         using var unknownService = await Calls.BuyAsync(token, vin, "TIME_TRAVEL");
         using var badVin = await Calls.BuyAsync(token, "NOT-A-VIN", "AUTOPARK");
         using var declined = await Calls.BuyAsync(token, vin, "AUTOPARK", "pm_card_chargeDeclined");
-        using var anonymous = await Platform.SendAsync(HttpMethod.Post, "/api/orders", null, CaasCalls.Spec("ES"));
+        using var anonymous = await Platform.SendAsync(HttpMethod.Post, "/api/orders", null, CaaSCalls.Spec("ES"));
 
-        await CaasCalls.AssertProblemAsync(noSpec, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
-        await CaasCalls.AssertProblemAsync(badCountry, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
-        await CaasCalls.AssertProblemAsync(unknownService, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
-        await CaasCalls.AssertProblemAsync(badVin, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
-        await CaasCalls.AssertProblemAsync(declined, (HttpStatusCode)402, "PAYMENT_DECLINED");
-        await CaasCalls.AssertProblemAsync(anonymous, HttpStatusCode.Unauthorized, "UNAUTHENTICATED");
+        await CaaSCalls.AssertProblemAsync(noSpec, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
+        await CaaSCalls.AssertProblemAsync(badCountry, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
+        await CaaSCalls.AssertProblemAsync(unknownService, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
+        await CaaSCalls.AssertProblemAsync(badVin, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
+        await CaaSCalls.AssertProblemAsync(declined, (HttpStatusCode)402, "PAYMENT_DECLINED");
+        await CaaSCalls.AssertProblemAsync(anonymous, HttpStatusCode.Unauthorized, "UNAUTHENTICATED");
         Assert.DoesNotContain(await Calls.SandboxRequestsAsync("iot"), request => request.GetProperty("path").GetString() == $"/api/iot/vehicles/{vin}/configure");
     }
 
 }
 
 /// <summary>The embedded platform with the CaaS journeys' timings shortened, and a cluster client for what ops do.</summary>
-public sealed class CaasPlatformFixture : EmbeddedPlatformFixture
+public sealed class CaaSPlatformFixture : EmbeddedPlatformFixture
 {
     public static readonly IReadOnlyDictionary<string, string?> ShortTimings = new Dictionary<string, string?>
     {
@@ -307,7 +307,7 @@ public sealed class CaasPlatformFixture : EmbeddedPlatformFixture
 }
 
 [CollectionDefinition(Name)]
-public sealed class CaasPlatformCollection : ICollectionFixture<CaasPlatformFixture>
+public sealed class CaaSPlatformCollection : ICollectionFixture<CaaSPlatformFixture>
 {
     public const string Name = "caas platform";
 }
