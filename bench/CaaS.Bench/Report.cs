@@ -101,7 +101,7 @@ public sealed class Report
     private string Markdown(string directory)
     {
         var md = new StringBuilder();
-        md.AppendLine("# Benchmark results (issue 8)").AppendLine();
+        md.AppendLine("# Benchmark results").AppendLine();
         md.AppendLine("Written by the load runner (`bench/CaaS.Bench`); every figure is a ratio against baselines measured in the same run on the same machine.").AppendLine();
         md.AppendLine($"- date: {Machine.Date:yyyy-MM-dd HH:mm} UTC");
         md.AppendLine($"- commit: `{Machine.Commit}`");

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json.Serialization;
 
 namespace CaaS.Grains.Abstractions;
 
@@ -21,6 +22,7 @@ public sealed record TransitionRecord(
 
 /// <summary>What a history entry records. The names are the contract's (GraphQL `kind`): never renamed.</summary>
 [GenerateSerializer, Alias("caas.flow-entry-kind")]
+[JsonConverter(typeof(JsonStringEnumConverter<FlowEntryKind>))]
 public enum FlowEntryKind
 {
     Moved = 0,
