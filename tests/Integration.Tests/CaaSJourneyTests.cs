@@ -63,6 +63,8 @@ public sealed class CaaSJourneyTests(CaaSPlatformFixture fixture)
         Assert.Equal("Delivered", final.GetProperty("status").GetString());
         Assert.Equal(["None>Placing", "Placing>Placed", "Placed>Manufacturing", "Manufacturing>Delayed", "Delayed>Ready", "Ready>Registered", "Registered>Delivered"],
             final.GetProperty("history").EnumerateArray().Select(move => $"{move.GetProperty("from").GetString()}>{move.GetProperty("to").GetString()}"));
+        Assert.All(final.GetProperty("history").EnumerateArray().Select((move, index) => (move, index)), entry =>
+            Assert.Equal(("Moved", entry.index + 1L), (entry.move.GetProperty("kind").GetString(), entry.move.GetProperty("sequence").GetInt64())));
         Assert.Equal(customer, vehicle.GetProperty("ownerId").GetString());
         var told = await Eventually.Until(() => Calls.NotificationsAsync(customer), sent => sent.Length >= 5, "every notification to be sent");
         Assert.Equal(["STATUS_UPDATE/email", "DELAY_ALERT/email", "VEHICLE_READY/email", "VEHICLE_READY/push", "VEHICLE_DELIVERED/email"],
