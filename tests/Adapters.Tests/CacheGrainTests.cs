@@ -97,9 +97,34 @@ public sealed class CacheGrainTests(SandboxClusterFixture fixture) : IAsyncLifet
         Assert.Equal(fresh.Report, cached.Report);
         Assert.Equal(before, (await Sandbox.RequestsAsync("vss")).Count);
 
-        fixture.Time.Advance(breaker.Policy.BreakDuration);
+        // Past the cache's hour (longer than the break) VSS is asked again, through the half-open probe.
+        fixture.Time.Advance(CaaS.Grains.Maintenance.MaintenanceGrain.CacheLifetime);
         Assert.False((await maintenance.CheckAsync()).FromCache);
         Assert.Equal(CaaS.Grains.Integration.CircuitState.Closed, breaker.State);
+    }
+
+    [Fact]
+    public async Task VSS_2_a_result_younger_than_an_hour_answers_without_asking_VSS_and_an_older_one_is_asked_for_again()
+    {
+        var vin = (await Sandbox.FleetAsync())[4].Vin;
+        var maintenance = fixture.Grains.GetGrain<IMaintenanceGrain>(vin);
+        var fresh = await maintenance.CheckAsync();
+        var asked = (await Sandbox.RequestsAsync("vss")).Count(request => request.Path.Contains(vin, StringComparison.Ordinal));
+
+        fixture.Time.Advance(TimeSpan.FromMinutes(59));
+        var withinTheHour = await maintenance.CheckAsync();
+        var askedWithinTheHour = (await Sandbox.RequestsAsync("vss")).Count(request => request.Path.Contains(vin, StringComparison.Ordinal));
+        fixture.Time.Advance(TimeSpan.FromMinutes(1));
+        var afterTheHour = await maintenance.CheckAsync();
+        var askedAfterTheHour = (await Sandbox.RequestsAsync("vss")).Count(request => request.Path.Contains(vin, StringComparison.Ordinal));
+
+        Assert.False(fresh.FromCache);
+        Assert.Equal(1, asked);
+        Assert.True(withinTheHour.FromCache);
+        Assert.Equal(fresh.CheckedAt, withinTheHour.CheckedAt);
+        Assert.Equal(asked, askedWithinTheHour);
+        Assert.False(afterTheHour.FromCache);
+        Assert.Equal(asked + 1, askedAfterTheHour);
     }
 
     [Fact]

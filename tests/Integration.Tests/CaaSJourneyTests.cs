@@ -245,7 +245,7 @@ public sealed class CaaSJourneyTests(CaaSPlatformFixture fixture)
         HttpResponseMessage[] whileDown;
         try
         {
-            // Both wait out VSS's retries (5, 10 and 20 s), side by side.
+            // The uncached one waits out VSS's retries (5, 10 and 20 s); the cached one answers from the cache at once.
             whileDown = await Task.WhenAll(Calls.BuyAsync(token, cached, "HEATED_SEATS"), Calls.BuyAsync(token, uncached, "HEATED_SEATS"));
         }
         finally

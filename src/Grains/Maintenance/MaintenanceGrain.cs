@@ -12,9 +12,18 @@ public sealed partial class MaintenanceGrain(
     /// <summary>VSS-2: a result answers for VSS for one hour.</summary>
     public static readonly TimeSpan CacheLifetime = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// VSS-2: a result younger than an hour answers without asking VSS; an older one is asked for
+    /// again, and when VSS cannot answer then, the purchase waits (VSS-5) rather than trust it.
+    /// </summary>
     public async Task<MaintenanceCheck> CheckAsync()
     {
         var vin = this.GetPrimaryKeyString();
+        if (Fresh() is { } cached)
+        {
+            return cached;
+        }
+
         try
         {
             var report = await GrainFactory.GetGrain<IVssAdapterGrain>(0).GetMaintenanceAsync(vin);
@@ -26,20 +35,16 @@ public sealed partial class MaintenanceGrain(
         }
         catch (IntegrationException failure)
         {
-            if (state.State is { Report: { } cached, CheckedAt: { } checkedAt } && time.GetUtcNow() - checkedAt < CacheLifetime)
-            {
-                LogAnsweredFromCache(vin, failure.Message, checkedAt);
-                return new MaintenanceCheck(cached, checkedAt, FromCache: true);
-            }
-
             LogUnavailable(failure, vin);
             throw new DomainException(ErrorCodes.DependencyUnavailable,
                 "The workshop system cannot confirm this vehicle's maintenance right now; the purchase is on hold until it can.");
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "VSS failed for {Vin} ({Reason}); answered from the cache of {CheckedAt}")]
-    private partial void LogAnsweredFromCache(string vin, string reason, DateTimeOffset checkedAt);
+    private MaintenanceCheck? Fresh() =>
+        state.State is { Report: { } cached, CheckedAt: { } checkedAt } && time.GetUtcNow() - checkedAt < CacheLifetime
+            ? new MaintenanceCheck(cached, checkedAt, FromCache: true)
+            : null;
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "VSS failed for {Vin} and no result younger than 1 h is cached")]
     private partial void LogUnavailable(Exception exception, string vin);
