@@ -346,6 +346,31 @@ public sealed class RentalJourneyTests(EmbeddedPlatformFixture fixture)
     }
 
     [Fact]
+    public async Task FLT_2_maintenance_scheduled_over_a_rental_under_way_alerts_ops_and_tells_the_renter_once()
+    {
+        // FLT_1_to_3 books this vehicle only days ahead: the next hours are free for a rental under way.
+        var vehicle = await _calls.FleetVehicleAsync(9);
+        var (customer, token) = await _calls.CustomerAsync();
+        var startsAt = DateTimeOffset.UtcNow.AddMinutes(2);
+        var id = (await ReadAsync(await ReserveAsync(token, vehicle.VehicleId, startsAt, startsAt.AddHours(3)))).GetProperty("id").GetString()!;
+        (await Platform.SendAsync(HttpMethod.Post, $"/api/rentals/{id}/unlock", token)).Dispose();
+
+        var maintenance = await _calls.SandboxPostAsync("/sandbox/fleet/events",
+            new { type = "MaintenanceScheduled", vin = vehicle.Vin, from = startsAt.AddHours(1), to = startsAt.AddHours(4), duplicate = true });
+        var told = await Eventually.Until(() => _calls.NotificationsAsync(customer),
+            sent => sent.Any(message => message.GetProperty("template").GetString() == "RENTAL_AFFECTED_BY_MAINTENANCE"), "the renter to be told");
+        var alerts = await fixture.Grains.GetGrain<IOpsGrain>(0).ListAsync(OpsItemKind.Alert);
+        var rental = await _calls.ReservationAsync(token, id);
+
+        Assert.Equal([200, 200], maintenance.GetProperty("deliveries").EnumerateArray().Select(status => status.GetInt32()));
+        Assert.Single(told, message => message.GetProperty("template").GetString() == "RENTAL_AFFECTED_BY_MAINTENANCE"
+            && message.GetProperty("data").GetProperty("reservationId").GetString() == id);
+        Assert.Contains(alerts, alert => alert.Id == $"maintenance-conflict/{id}" && alert.Subject == "Maintenance overlaps a rental under way");
+        Assert.Equal("Active", rental.GetProperty("status").GetString());
+        Assert.Single(rental.GetProperty("history").EnumerateArray(), entry => entry.GetProperty("kind").GetString() == "MaintenanceFlagged");
+    }
+
+    [Fact]
     public async Task WH_1_and_2_fleet_events_with_a_bad_signature_or_a_stale_timestamp_are_refused()
     {
         var vehicle = await _calls.FleetVehicleAsync(10);

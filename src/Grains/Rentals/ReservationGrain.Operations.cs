@@ -86,18 +86,33 @@ public sealed partial class ReservationGrain
         }
     }
 
+    /// <summary>
+    /// FLT-2: maintenance over a booking that has not started, or over a rental under way, is an
+    /// alert for ops and news for the customer; flagged once, whatever the fleet sends again.
+    /// </summary>
     public async Task OnMaintenanceScheduledAsync(DateTimeOffset from, DateTimeOffset to)
     {
-        if (ReservationFlow.MaintenanceFlagged(S) || S.Status is not (ReservationStatus.Pending or ReservationStatus.Confirmed))
+        if (ReservationFlow.MaintenanceFlagged(S) || S.Status is not (ReservationStatus.Pending or ReservationStatus.Confirmed or ReservationStatus.Active))
         {
             return;
         }
 
+        var underWay = S.Status == ReservationStatus.Active;
         await GrainFactory.GetGrain<IOpsGrain>(0).RaiseAsync(new OpsItem($"maintenance-conflict/{Id}", OpsItemKind.Alert,
-            "Maintenance overlaps a reservation", $"{S.Vin} is in maintenance from {from:u} to {to:u}", FlowKinds.Rental, Id, time.GetUtcNow(),
+            underWay ? "Maintenance overlaps a rental under way" : "Maintenance overlaps a reservation",
+            $"{S.Vin} is in maintenance from {from:u} to {to:u}" + (underWay ? "; the renter has the vehicle now" : ""), FlowKinds.Rental, Id, time.GetUtcNow(),
             new Dictionary<string, string> { ["vin"] = S.Vin, ["customerId"] = S.Request!.CustomerId }));
-        Notify("maintenance-conflict", "RESERVATION_AFFECTED_BY_MAINTENANCE", "Your reserved vehicle needs maintenance");
-        await RecordAsync(FlowEntryKind.MaintenanceFlagged, TransitionCause.Automatic("maintenance scheduled over the reservation; flagged to ops"));
+        if (underWay)
+        {
+            Notify("maintenance-conflict", "RENTAL_AFFECTED_BY_MAINTENANCE", "The vehicle you are driving needs maintenance");
+        }
+        else
+        {
+            Notify("maintenance-conflict", "RESERVATION_AFFECTED_BY_MAINTENANCE", "Your reserved vehicle needs maintenance");
+        }
+
+        await RecordAsync(FlowEntryKind.MaintenanceFlagged, TransitionCause.Automatic(
+            underWay ? "maintenance scheduled during the rental; flagged to ops" : "maintenance scheduled over the reservation; flagged to ops"));
         await SettleAsync();
     }
 }
