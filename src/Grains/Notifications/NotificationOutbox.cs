@@ -1,6 +1,7 @@
 using CaaS.Grains.Abstractions.Flows;
 using CaaS.Grains.Abstractions.Integration;
 using CaaS.Grains.Abstractions.Notifications;
+using CaaS.Grains.Abstractions.Operations;
 using CaaS.Grains.Flows;
 using Microsoft.Extensions.Logging;
 
@@ -23,10 +24,15 @@ public static partial class NotificationOutbox
         }
     }
 
+    /// <summary>
+    /// Delivers what the flow owes, oldest first. A message refused for good is handed to ops as a
+    /// dead letter and stops being owed, so it never holds back the messages after it nor keeps the
+    /// flow's guard alive; a provider that cannot be reached keeps every message owed for the next try.
+    /// </summary>
     /// <returns>true when the journal changed and the owner should persist it.</returns>
-    public static async Task<bool> DeliverAsync(FlowJournal journal, IGrainFactory grains, ILogger logger)
+    public static async Task<bool> DeliverAsync(FlowJournal journal, IGrainFactory grains, ILogger logger, string flowKind, string flowId, DateTimeOffset now)
     {
-        var delivered = 0;
+        var changed = false;
         foreach (var owed in journal.OfKind(ObligationKind.Notify).ToArray())
         {
             var message = owed.Notification!;
@@ -35,7 +41,14 @@ public static partial class NotificationOutbox
                 await grains.GetGrain<INotificationAdapterGrain>(0).SendAsync(
                     new NotificationMessage(message.To, message.Channel, message.Template, message.Subject, message.Data), message.Id);
                 journal.Discharge(ObligationKind.Notify, owed.Key);
-                delivered++;
+                changed = true;
+            }
+            catch (DependencyRejectedException refused) when (NotificationDeadLetters.RefusedForGood(refused))
+            {
+                LogRefused(logger, refused, message.Id, message.Template);
+                await grains.GetGrain<IOpsGrain>(0).RaiseAsync(NotificationDeadLetters.Of(message, refused, flowKind, flowId, now));
+                journal.Discharge(ObligationKind.Notify, owed.Key);
+                changed = true;
             }
             catch (IntegrationException failure)
             {
@@ -44,8 +57,11 @@ public static partial class NotificationOutbox
             }
         }
 
-        return delivered > 0;
+        return changed;
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Notification {MessageId} ({Template}) refused for good by the provider; handed to ops as a dead letter")]
+    private static partial void LogRefused(ILogger logger, Exception exception, string messageId, string template);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Notification {MessageId} ({Template}) not delivered yet; it stays owed")]
     private static partial void LogUndelivered(ILogger logger, Exception exception, string messageId, string template);

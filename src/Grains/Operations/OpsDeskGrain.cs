@@ -1,6 +1,7 @@
 using CaaS.Grains.Abstractions;
 using CaaS.Grains.Abstractions.Operations;
 using CaaS.Grains.Abstractions.Rentals;
+using CaaS.Grains.Notifications;
 using Orleans.Concurrency;
 
 namespace CaaS.Grains.Operations;
@@ -25,12 +26,14 @@ public sealed class OpsDeskGrain(TimeProvider time) : Grain, IOpsDeskGrain
     {
         var ops = GrainFactory.GetGrain<IOpsGrain>(0);
         // The ops item is looked up first, so an id that names no dead letter never activates an inbox.
-        if (DeadLetterData.InboxKeyOf(id) is not { } inboxKey || await ops.GetAsync(id) is not { Kind: OpsItemKind.DeadLetter })
+        if (DeadLetterData.InboxKeyOf(id) is not { } inboxKey || await ops.GetAsync(id) is not { Kind: OpsItemKind.DeadLetter } letter)
         {
             throw new DomainException(ErrorCodes.NotFound, $"Dead letter {id} was not found.");
         }
 
-        var outcome = await GrainFactory.GetGrain<IWebhookInboxGrain>(inboxKey).ReplayAsync();
+        var outcome = NotificationDeadLetters.Holds(letter)
+            ? await NotificationDeadLetters.ReplayAsync(GrainFactory, letter)
+            : await GrainFactory.GetGrain<IWebhookInboxGrain>(inboxKey).ReplayAsync();
         var item = outcome == InboxOutcome.Failed
             ? (await ops.GetAsync(id))!
             : await ops.ResolveAsync(id, actor, outcome == InboxOutcome.Processed ? "replayed and processed" : "found processed already");

@@ -96,7 +96,7 @@ public sealed partial class FactoryOrderGrain
             await RegisterAsync();
         }
 
-        if (Journal.Owes(ObligationKind.Notify) && await NotificationOutbox.DeliverAsync(Journal, GrainFactory, logger))
+        if (Journal.Owes(ObligationKind.Notify) && await NotificationOutbox.DeliverAsync(Journal, GrainFactory, logger, FlowKinds.FactoryOrder, Id, time.GetUtcNow()))
         {
             await state.WriteStateAsync();
         }

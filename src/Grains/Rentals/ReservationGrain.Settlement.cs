@@ -82,7 +82,7 @@ public sealed partial class ReservationGrain
             await state.WriteStateAsync();
         }
 
-        if (Journal.Owes(ObligationKind.Notify) && await NotificationOutbox.DeliverAsync(Journal, GrainFactory, logger))
+        if (Journal.Owes(ObligationKind.Notify) && await NotificationOutbox.DeliverAsync(Journal, GrainFactory, logger, FlowKinds.Rental, Id, time.GetUtcNow()))
         {
             await state.WriteStateAsync();
         }

@@ -79,7 +79,7 @@ public sealed partial class ServicePurchaseGrain
             }
         }
 
-        if (Journal.Owes(ObligationKind.Notify) && await NotificationOutbox.DeliverAsync(Journal, GrainFactory, logger))
+        if (Journal.Owes(ObligationKind.Notify) && await NotificationOutbox.DeliverAsync(Journal, GrainFactory, logger, FlowKinds.ServicePurchase, Id, time.GetUtcNow()))
         {
             await state.WriteStateAsync();
         }
