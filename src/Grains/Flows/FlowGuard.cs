@@ -4,8 +4,8 @@ namespace CaaS.Grains.Flows;
 
 /// <summary>
 /// A flow's guard reminder follows its obligations and nothing else: it runs while the flow owes
-/// something, comes back no later than the earliest obligation's due time, and is gone once nothing
-/// is owed, so a flow that has ended leaves nothing firing.
+/// something, comes back at its period (sooner for an obligation due sooner, later when the flow only
+/// waits for a deadline), and is gone once nothing is owed, so a flow that has ended leaves nothing firing.
 /// </summary>
 public static class FlowGuard
 {
@@ -23,18 +23,28 @@ public static class FlowGuard
         return grain.RegisterOrUpdateReminder(reminder, DueIn(journal, period, now), period);
     }
 
-    /// <summary>When the guard must come back: at the period, or sooner for an obligation that falls due before it.</summary>
+    /// <summary>
+    /// When the guard must come back: at the period while anything is owed now, or at the earliest
+    /// due time when everything owed falls due later (a creation's abandonment deadline), so a flow
+    /// that is only waiting is not woken for nothing.
+    /// </summary>
     public static TimeSpan DueIn(FlowJournal journal, TimeSpan period, DateTimeOffset now)
     {
-        var due = period;
+        TimeSpan? earliest = null;
+        var owedNow = false;
         foreach (var owed in journal.Obligations)
         {
-            if (owed.DueAt is { } at && at - now < due)
+            if (owed.DueAt is not { } at)
             {
-                due = at - now;
+                owedNow = true;
+            }
+            else if (earliest is null || at - now < earliest)
+            {
+                earliest = at - now;
             }
         }
 
+        var due = earliest is { } soonest && (!owedNow || soonest < period) ? soonest : period;
         return due < Soonest ? Soonest : due;
     }
 }

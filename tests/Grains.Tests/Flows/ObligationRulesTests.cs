@@ -16,6 +16,15 @@ public sealed class ObligationRulesTests
     private static readonly TimeSpan Period = TimeSpan.FromMinutes(1);
 
     [Fact]
+    public void A_flow_that_only_waits_for_a_deadline_is_woken_at_the_deadline()
+    {
+        var journal = new FlowJournal();
+        journal.Owe(ObligationKind.FinishOrAbandon, Now.AddMinutes(2));
+
+        Assert.Equal(TimeSpan.FromMinutes(2), FlowGuard.DueIn(journal, Period, Now));
+    }
+
+    [Fact]
     public void The_guard_comes_back_at_its_period_or_sooner_for_an_obligation_due_before_it_but_never_at_once()
     {
         var journal = new FlowJournal();
