@@ -49,8 +49,9 @@ public sealed partial class IotDispatcher(
 
     /// <summary>
     /// A direct send leaves failures to its caller, except an open breaker, which queues. A send from
-    /// the queue keeps the command waiting while the system is still unwell, and gives it up only when
-    /// API IoT refuses it outright.
+    /// the queue keeps the command waiting while the system is still unwell, and gives it up when API
+    /// IoT refuses it outright or cannot reach its vehicle (a car that cannot be reached must not hold
+    /// up the line behind it; its owner's schedule decides what comes next).
     /// </summary>
     private async Task<IotDispatch> TrySendAsync(IotCommandRequest request, bool fromQueue)
     {
@@ -70,6 +71,10 @@ public sealed partial class IotDispatcher(
         catch (DependencyRejectedException rejected) when (fromQueue)
         {
             return new IotDispatch(IotDispatchStatus.Failed, null, rejected.Message);
+        }
+        catch (VehicleUnreachableException unreachable) when (fromQueue)
+        {
+            return new IotDispatch(IotDispatchStatus.Failed, null, unreachable.Message);
         }
     }
 
