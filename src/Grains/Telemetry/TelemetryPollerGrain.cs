@@ -194,7 +194,7 @@ public sealed partial class TelemetryPollerGrain(
             }
         }
 
-        await Task.WhenAll(Enumerable.Range(0, Math.Min(settings.MaxConcurrency, vehicles)).Select(_ => WorkAsync()));
+        await Task.WhenAll(Enumerable.Range(0, Math.Min(settings.MaxConcurrency, pending.Count)).Select(_ => WorkAsync()));
         if (failures > 0)
         {
             LogRoundFailures(Partition, failures, vehicles, firstFailure);
