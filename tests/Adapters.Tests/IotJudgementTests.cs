@@ -201,7 +201,8 @@ public sealed class IotJudgementTests
         Assert.False(new IotResilienceOptions { SystemFailureShare = 1.5 }.IsValid());
         Assert.False(new IotResilienceOptions { DrainRatePerSecond = 0 }.IsValid());
         Assert.False(new IotResilienceOptions { EvidenceWindow = TimeSpan.Zero }.IsValid());
-        Assert.False(new TelemetryPollerOptions { MaxBackoff = TimeSpan.FromSeconds(1) }.IsValid());
+        Assert.False(new TelemetryPollerOptions { MaxBackoff = TimeSpan.Zero }.IsValid());
+        Assert.False(new TelemetryPollerOptions { StaleContactAfter = TimeSpan.Zero }.IsValid());
     }
 
     private static void Fail(CircuitBreaker breaker)

@@ -40,11 +40,14 @@ public sealed class TelemetryPollerOptions
     /// </summary>
     public TimeSpan StaleContactAfter { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>The longest a car that stays unreachable goes unpolled: its wait doubles per miss up to this.</summary>
+    /// <summary>
+    /// The longest a car that stays unreachable goes unpolled: its wait doubles per miss up to this.
+    /// Under Interval it means no backoff at all: such a car is still asked every round.
+    /// </summary>
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromMinutes(15);
 
     public TelemetryThresholds Thresholds => new(EnergyThresholdPoints, DistanceThresholdMeters, OdometerThresholdKm, WriteBehind);
 
-    public bool IsValid() => Interval > TimeSpan.Zero && WatchdogPeriod > TimeSpan.Zero && StaleContactAfter > TimeSpan.Zero && MaxBackoff >= Interval && Partitions >= 1 && MaxConcurrency >= 1 && WriteBehind >= TimeSpan.Zero
+    public bool IsValid() => Interval > TimeSpan.Zero && WatchdogPeriod > TimeSpan.Zero && StaleContactAfter > TimeSpan.Zero && MaxBackoff > TimeSpan.Zero && Partitions >= 1 && MaxConcurrency >= 1 && WriteBehind >= TimeSpan.Zero
         && EnergyThresholdPoints >= 0 && DistanceThresholdMeters >= 0 && OdometerThresholdKm >= 0;
 }

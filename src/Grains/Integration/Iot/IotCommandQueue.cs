@@ -15,14 +15,19 @@ namespace CaaS.Grains.Integration.Iot;
 public sealed partial class IotCommandQueue(IOptionsMonitor<IotResilienceOptions> options, TimeProvider time, ILogger<IotCommandQueue> logger)
 {
     private readonly ConcurrentQueue<IotCommandRequest> _waiting = new();
+    private readonly ConcurrentDictionary<string, int> _waitingByVin = new(StringComparer.OrdinalIgnoreCase);
     private readonly SemaphoreSlim _draining = new(1, 1);
     private double _tokens;
     private DateTimeOffset? _refilledAt;
 
     public int Depth => _waiting.Count;
 
+    /// <summary>Whether a command for this vehicle waits: a later one for it must not overtake it.</summary>
+    public bool HasWaitingFor(string vin) => _waitingByVin.TryGetValue(vin, out var count) && count > 0;
+
     public void Enqueue(IotCommandRequest request)
     {
+        _waitingByVin.AddOrUpdate(request.Vin, 1, (_, count) => count + 1);
         _waiting.Enqueue(request);
         LogQueued(request.Vin, request.Command, request.CorrelationId, _waiting.Count);
     }
@@ -48,7 +53,12 @@ public sealed partial class IotCommandQueue(IOptionsMonitor<IotResilienceOptions
                     break;
                 }
 
-                _waiting.TryDequeue(out _);
+                if (_waiting.TryDequeue(out var gone)
+                    && _waitingByVin.AddOrUpdate(gone.Vin, 0, (_, count) => count - 1) <= 0)
+                {
+                    _waitingByVin.TryRemove(KeyValuePair.Create(gone.Vin, 0));
+                }
+
                 sent++;
             }
 

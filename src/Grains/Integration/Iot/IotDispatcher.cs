@@ -20,9 +20,11 @@ public sealed partial class IotDispatcher(
 
     public async Task<IotDispatch> SendAsync(IotCommandRequest request)
     {
-        if (queue.Depth > 0 || Breaker.State == CircuitState.Open)
+        if (Breaker.State == CircuitState.Open || queue.HasWaitingFor(request.Vin))
         {
-            // Keep the order: nothing overtakes commands already waiting.
+            // Keep each vehicle's order: nothing overtakes a command already waiting for the same car.
+            // Commands for other cars go at once: the backlog drains at its own bounded rate and must
+            // not hold up a healthy API IoT's new work (an unlock waiting behind it is a customer waiting).
             queue.Enqueue(request);
             return new IotDispatch(IotDispatchStatus.Queued, null);
         }
