@@ -134,6 +134,26 @@ public sealed class IotFleetScaleTests(SandboxFixture sandbox) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task No_connection_to_API_IoT_is_API_IoTs_failure_whatever_it_answered_for_other_cars_before()
+    {
+        await using var unreachable = new AdapterHarness(sandbox, new Dictionary<string, string?>
+        {
+            ["Integrations:Iot:BaseUrl"] = $"http://127.0.0.1:{Repository.FreePort()}",
+        });
+        var judge = unreachable.Get<IotFailureJudge>();
+        foreach (var vin in Fleet[..50])
+        {
+            judge.RecordAnswer(vin);
+        }
+
+        var failure = await Assert.ThrowsAsync<DependencyUnavailableException>(() => unreachable.Get<IotClient>().PollStatusAsync(Fleet[60]));
+
+        Assert.False(failure.CircuitOpen);
+        Assert.Equal((1, 50), judge.Evidence);
+        Assert.Equal(CircuitState.Closed, unreachable.Get<CircuitBreakers>().For(ExternalSystem.Iot)!.State);
+    }
+
+    [Fact]
     public async Task The_sandbox_reports_a_car_out_of_reach_with_a_stale_last_contact_and_commands_that_never_complete_until_it_is_back()
     {
         var client = _harness.Get<IotClient>();
