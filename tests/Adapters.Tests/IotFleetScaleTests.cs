@@ -134,6 +134,33 @@ public sealed class IotFleetScaleTests(SandboxFixture sandbox) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_queued_command_for_a_car_out_of_reach_leaves_the_queue_as_failed_and_its_probe_shows_API_IoT_well()
+    {
+        var dispatcher = _harness.Get<IotDispatcher>();
+        var queue = _harness.Get<IotCommandQueue>();
+        await sandbox.FaultAsync("iot", "down");
+        for (var i = 0; i < 5; i++)
+        {
+            await Assert.ThrowsAsync<DependencyUnavailableException>(() => dispatcher.SendAsync(Command(Reachable[0], IotCommands.Lock, $"open-{i}")));
+        }
+
+        var owner = GrainId.Create("otacommand", "purchase-unreachable");
+        var queued = await dispatcher.SendAsync(Command(Refused[0], IotCommands.ActivateService, "for-the-refused-car") with { Owner = owner });
+        Assert.Equal(IotDispatchStatus.Queued, queued.Status);
+        await sandbox.FaultAsync("iot", "ok");
+        await sandbox.FaultAsync("iot", "down", vin: Refused[0]);
+        _harness.Time.Advance(TimeSpan.FromSeconds(60));
+        // Meanwhile the poller, on its own budget, heard from the rest of the fleet.
+        await PollRoundAsync();
+
+        Assert.Equal(1, await dispatcher.DrainAsync());
+
+        Assert.Equal(0, queue.Depth);
+        Assert.False(queue.HasWaitingFor(Refused[0]));
+        Assert.Equal(CircuitState.Closed, Commands.State);
+    }
+
+    [Fact]
     public async Task No_connection_to_API_IoT_is_API_IoTs_failure_whatever_it_answered_for_other_cars_before()
     {
         await using var unreachable = new AdapterHarness(sandbox, new Dictionary<string, string?>
