@@ -21,6 +21,8 @@ public static class GrainServices
     public static ISiloBuilder AddCaaSGrains(this ISiloBuilder silo)
     {
         silo.Services.TryAddSingleton(TimeProvider.System);
+        // RES-2's thresholds are the cluster's: each silo's breakers take their share by the silo count.
+        silo.Services.TryAddSingleton<IClusterSize, ClusterMembershipSize>();
         silo.Services.AddCaaSIntegrations();
         silo.Services.AddOptions<RentalOptions>().BindConfiguration(RentalOptions.Section);
         silo.Services.AddOptions<AnalyticsOptions>().BindConfiguration(AnalyticsOptions.Section);

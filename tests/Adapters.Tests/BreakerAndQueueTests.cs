@@ -101,6 +101,38 @@ public sealed class BreakerAndQueueTests(SandboxFixture sandbox) : SandboxTest<S
     }
 
     [Fact]
+    public async Task IOT_5_once_the_breaker_closes_a_command_waits_only_behind_commands_for_its_own_car()
+    {
+        var dispatcher = _harness.Get<IotDispatcher>();
+        var fleet = await sandbox.FleetAsync();
+        var (waiting, other, third) = (fleet[0].Vin, fleet[1].Vin, fleet[2].Vin);
+        await sandbox.FaultAsync("iot", "down");
+        for (var i = 0; i < 5; i++)
+        {
+            await Assert.ThrowsAsync<DependencyUnavailableException>(() =>
+                dispatcher.SendAsync(new IotCommandRequest(waiting, IotCommands.Lock, new Dictionary<string, string>(), $"o-{i}", null)));
+        }
+
+        await dispatcher.SendAsync(new IotCommandRequest(waiting, IotCommands.Lock, new Dictionary<string, string>(), "waiting-lock", null));
+        await sandbox.FaultAsync("iot", "ok");
+        _harness.Time.Advance(TimeSpan.FromSeconds(60));
+
+        // The half-open probe is another car's command; it closes the breaker.
+        var probe = await dispatcher.SendAsync(new IotCommandRequest(other, IotCommands.Unlock, new Dictionary<string, string>(), "probe", null));
+        var behind = await dispatcher.SendAsync(new IotCommandRequest(waiting, IotCommands.Unlock, new Dictionary<string, string>(), "waiting-unlock", null));
+        var ahead = await dispatcher.SendAsync(new IotCommandRequest(third, IotCommands.Unlock, new Dictionary<string, string>(), "third", null));
+
+        Assert.Equal(IotDispatchStatus.Accepted, probe.Status);
+        Assert.Equal(CircuitState.Closed, Breaker("iot").State);
+        Assert.Equal(IotDispatchStatus.Queued, behind.Status);
+        Assert.Equal(IotDispatchStatus.Accepted, ahead.Status);
+        Assert.Equal(2, await dispatcher.DrainAsync());
+        var toWaiting = (await sandbox.RequestsAsync("iot")).Where(request => request.Path.Contains(waiting, StringComparison.Ordinal) && request.Status == 202).ToArray();
+        Assert.Equal(2, toWaiting.Length);
+        Assert.False(_harness.Get<IotCommandQueue>().HasWaitingFor(waiting));
+    }
+
+    [Fact]
     public async Task IOT_5_a_failed_probe_keeps_the_queue_waiting()
     {
         var dispatcher = Harness.Get<IotDispatcher>();

@@ -14,7 +14,8 @@ namespace CaaS.Integration.Tests;
 
 /// <summary>
 /// IOT-7 (with IOT-2): the status poller feeds every fleet vehicle's grain, and keeps doing so for a
-/// partition whose silo is killed.
+/// partition whose silo is killed; cars out of reach are a result for their own flows, never a reason
+/// to stop commands to the others (issue 19 point 1, IOT-5, RES-2).
 /// </summary>
 public sealed class IotPollerTests
 {
@@ -93,6 +94,102 @@ public sealed class IotPollerTests
 
         Assert.Equal(survivor.SiloPort, (await management.GetActivationAddress(poller))?.Endpoint.Port);
         Assert.True((await poller.GetStatusAsync()).Polling);
+    }
+
+    [Fact]
+    public async Task With_2_percent_of_a_200_car_fleet_out_of_reach_unlocks_and_activations_of_reachable_cars_go_at_once_and_the_breaker_opens_only_when_API_IoT_is_down()
+    {
+        // Three minutes of a one-minute poller, shortened: the poller asks every car every second, so
+        // the twenty seconds below are twenty rounds; RES-2's 5 failures in 60 s are not shortened.
+        var settings = new Dictionary<string, string?>(CaasPlatformFixture.ShortTimings)
+        {
+            ["Sandbox__FleetSize"] = "200",
+            ["Iot__Poller__Interval"] = "00:00:01",
+            ["Iot__Poller__StaleContactAfter"] = "00:01:00",
+            ["Iot__Poller__MaxBackoff"] = "00:00:08",
+        };
+        await using var platform = await Platform.StartAsync(settings: settings);
+        var calls = new CaasCalls(platform);
+        var fleet = await FleetVinsAsync(platform);
+        Assert.Equal(200, fleet.Length);
+        var (renting, rentedVin) = await calls.FleetVehicleAsync(0);
+        var others = fleet.Where(vin => vin != Vin.Normalize(rentedVin)).ToArray();
+        // 2 %: two cars API IoT answers 503 for (issue 19's run), two whose last contact stopped ten minutes ago.
+        string[] refused = [others[^1], others[^3]];
+        string[] offline = [others[^2], others[^4]];
+        foreach (var vin in refused)
+        {
+            await calls.FaultAsync(new { system = "iot", mode = "down", vin });
+        }
+
+        foreach (var vin in offline)
+        {
+            await calls.SandboxPostAsync("/sandbox/iot/connectivity", new { vin, online = false, offlineForSeconds = 600, commands = "fail" });
+        }
+
+        var (_, token) = await calls.CustomerAsync();
+        var owned = await calls.DeliveredVehicleAsync(token);
+        var rental = await calls.ActiveRentalAsync(token, renting);
+        var outageEnds = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        var unlocks = 0;
+        while (DateTime.UtcNow < outageEnds)
+        {
+            var unlock = await CaasCalls.ReadAsync(await platform.SendAsync(HttpMethod.Post, $"/api/rentals/{rental}/unlock", token));
+            Assert.Equal("Accepted", unlock.GetProperty("status").GetString());
+            Assert.False(string.IsNullOrEmpty(unlock.GetProperty("commandId").GetString()), "the unlock was sent to the car at once");
+            unlocks++;
+            Assert.Equal(0, await GaugeAsync(platform, "integration_circuit_state", "iot"));
+            Assert.Equal(0, await GaugeAsync(platform, "iot_poll_circuit_state", "iot"));
+            if (unlocks == 3)
+            {
+                var purchase = await CaasCalls.ReadAsync(await calls.BuyAsync(token, owned, "ENHANCED_POWER"));
+                var id = purchase.GetProperty("purchaseId").GetString()!;
+                var active = await Eventually.Until(() => calls.PurchaseAsync(token, id), view => view.GetProperty("status").GetString() == "Active",
+                    "the OTA activation of a reachable car", Deadline);
+                Assert.Equal(1, active.GetProperty("attempts").GetInt32());
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(1));
+        }
+
+        // The poller backed off the cars it could not reach (polls after 2, 4, 8, 8 ... s) and kept asking the others every second.
+        var statusPolls = (await calls.SandboxRequestsAsync("iot")).Where(request => request.GetProperty("method").GetString() == "GET")
+            .GroupBy(request => request.GetProperty("path").GetString()!.Split('/')[4]).ToDictionary(group => group.Key, group => group.Count());
+        var reachablePolls = statusPolls.GetValueOrDefault(others[0]);
+        Assert.True(reachablePolls >= 15, $"a reachable car was polled {reachablePolls} times in 20 s");
+        Assert.All(refused.Concat(offline), vin => Assert.True(statusPolls.GetValueOrDefault(vin) <= reachablePolls / 2,
+            $"{vin} out of reach was polled {statusPolls.GetValueOrDefault(vin)} times, a reachable car {reachablePolls}"));
+        using var client = await ConnectEmbeddedClientAsync(platform);
+        var backedOff = 0;
+        for (var partition = 0; partition < new TelemetryPollerOptions().Partitions; partition++)
+        {
+            backedOff += (await client.Services.GetRequiredService<IClusterClient>().GetGrain<ITelemetryPollerGrain>(partition).GetStatusAsync()).BackedOff;
+        }
+
+        Assert.Equal(4, backedOff);
+
+        // API IoT itself down: unlocks fail (503), and the command breaker opens as RES-2 says.
+        await calls.FaultAsync(new { system = "iot", mode = "down" });
+        var refusedUnlocks = 0;
+        await Eventually.Until(async () =>
+        {
+            using var answer = await platform.SendAsync(HttpMethod.Post, $"/api/rentals/{rental}/unlock", token);
+            refusedUnlocks += answer.StatusCode == HttpStatusCode.ServiceUnavailable ? 1 : 0;
+            return await GaugeAsync(platform, "integration_circuit_state", "iot") == 1;
+        }, "the IoT command breaker to open", Deadline);
+        Assert.InRange(refusedUnlocks, 5, 30);
+        Assert.Equal(1, await GaugeAsync(platform, "iot_poll_circuit_state", "iot"));
+    }
+
+    /// <summary>A gauge of the silo's Prometheus text for one system, or null when the silo does not export it.</summary>
+    private static async Task<double?> GaugeAsync(Platform platform, string name, string system)
+    {
+        var text = await platform.Http.GetStringAsync(new Uri(platform.Silos[0].HttpUrl + "/metrics"));
+        var line = text.Split('\n').FirstOrDefault(candidate => candidate.StartsWith(name + "{", StringComparison.Ordinal)
+            && candidate.Contains($"system=\"{system}\"", StringComparison.Ordinal));
+        // "name{labels} value [timestamp]"
+        return line is null ? null
+            : double.Parse(line[(line.LastIndexOf('}') + 1)..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private static async Task<VehicleView?> ViewAsync(Platform platform, string token, string vin)

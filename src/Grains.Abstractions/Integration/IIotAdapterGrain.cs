@@ -9,7 +9,15 @@ public interface IIotAdapterGrain : IGrainWithIntegerKey
 {
     Task<IotDispatch> SendCommandAsync(IotCommandRequest request);
 
+    /// <summary>A vehicle's status for the owner of a command: spends the commands' breaker budget.</summary>
     Task<IotVehicleStatus> GetStatusAsync(string vin);
+
+    /// <summary>
+    /// A vehicle's status for the fleet poller (IOT-7): spends the poller's own budget, so polling never
+    /// opens the command breaker. Throws <see cref="VehicleUnreachableException"/> for a car API IoT
+    /// cannot reach while it answers for others.
+    /// </summary>
+    Task<IotVehicleStatus> PollStatusAsync(string vin);
 }
 
 /// <summary>Implemented by the grains that send IoT commands, to learn the fate of a queued one.</summary>

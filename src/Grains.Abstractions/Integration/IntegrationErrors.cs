@@ -26,6 +26,21 @@ public sealed class DependencyUnavailableException : IntegrationException
     public bool CircuitOpen { get; private set; }
 }
 
+/// <summary>
+/// API IoT could not reach one vehicle while it answers for others (issue 19 point 1): a result for
+/// that vehicle's flow, not a failure of API IoT, so no breaker counted it. Retrying soon rarely
+/// helps; the car answers again once it is back in coverage.
+/// </summary>
+[GenerateSerializer, Alias("caas.vehicle-unreachable")]
+public sealed class VehicleUnreachableException : IntegrationException
+{
+    public VehicleUnreachableException(string system, string vin, string message)
+        : base(system, message) => Vin = vin;
+
+    [Id(0)]
+    public string Vin { get; private set; }
+}
+
 /// <summary>The system did not answer within its timeout (RES).</summary>
 [GenerateSerializer, Alias("caas.dependency-timeout")]
 public sealed class DependencyTimeoutException : IntegrationException

@@ -30,4 +30,5 @@ public sealed record TelemetryPollerStatus(
     [property: Id(4)] DateTimeOffset? LastRoundStartedAt,
     [property: Id(5)] int LastRoundVehicles,
     [property: Id(6)] int LastRoundFailures,
-    [property: Id(7)] DateTimeOffset? NextRoundAt);
+    [property: Id(7)] DateTimeOffset? NextRoundAt,
+    [property: Id(8)] int BackedOff = 0);

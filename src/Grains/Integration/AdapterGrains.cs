@@ -67,6 +67,8 @@ public sealed class IotAdapterGrain(IotDispatcher dispatcher, IotClient client) 
     public Task<IotDispatch> SendCommandAsync(IotCommandRequest request) => dispatcher.SendAsync(request);
 
     public Task<IotVehicleStatus> GetStatusAsync(string vin) => client.GetStatusAsync(vin);
+
+    public Task<IotVehicleStatus> PollStatusAsync(string vin) => client.PollStatusAsync(vin);
 }
 
 [StatelessWorker]

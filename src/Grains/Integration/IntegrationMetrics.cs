@@ -30,6 +30,12 @@ public sealed class IntegrationMetrics
             () => breakers.All.Select(breaker => new Measurement<int>(
                 breaker.State == CircuitState.Closed ? 0 : 1, new KeyValuePair<string, object?>(SystemTag, breaker.System))),
             description: "0 closed, 1 open (or half-open, waiting for its probe).");
+        // The status poller's own budget, apart from the command breaker above so that a dashboard
+        // reading integration.circuit.state{system="iot"} sees whether commands can go.
+        meter.CreateObservableGauge("iot.poll.circuit.state",
+            () => new Measurement<int>(breakers.IotPolling.State == CircuitState.Closed ? 0 : 1,
+                new KeyValuePair<string, object?>(SystemTag, Abstractions.Integration.ExternalSystem.Iot)),
+            description: "The IoT status poller's failure budget: 0 closed, 1 open (or half-open).");
         meter.CreateObservableGauge("integration.queue.depth",
             () => new Measurement<int>(iotQueue.Depth, new KeyValuePair<string, object?>(SystemTag, Abstractions.Integration.ExternalSystem.Iot)),
             description: "IoT commands waiting for the breaker to close.");

@@ -27,7 +27,14 @@ public static class IntegrationServices
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();
-        services.TryAddSingleton<CircuitBreakers>();
+        services.TryAddSingleton<IClusterSize, SingleProcess>();
+        services.AddOptions<IotResilienceOptions>().BindConfiguration(IotResilienceOptions.Section)
+            .Validate(settings => settings.IsValid(),
+                $"{IotResilienceOptions.Section}: windows and durations must be positive, SystemFailureShare in (0, 1], PollFailureThreshold and DrainRatePerSecond at least 1.")
+            .ValidateOnStart();
+        services.TryAddSingleton(provider => new CircuitBreakers(provider.GetRequiredService<TimeProvider>(),
+            provider.GetRequiredService<IOptions<IotResilienceOptions>>().Value.PollBreaker, provider.GetRequiredService<IClusterSize>()));
+        services.TryAddSingleton<IotFailureJudge>();
         services.TryAddSingleton<IotCommandQueue>();
         services.TryAddSingleton<IntegrationMetrics>();
         services.TryAddSingleton<VssTokenProvider>();
@@ -46,7 +53,8 @@ public static class IntegrationServices
         services.AddHttpClient<RegistrationClient>(ExternalSystem.Registration).AddIntegrationPipeline(ExternalSystem.Registration).WithApiKey();
         services.AddHttpClient<NotificationClient>(ExternalSystem.Notifications).AddIntegrationPipeline(ExternalSystem.Notifications).WithApiKey();
         services.AddHttpClient<IotClient>(ExternalSystem.Iot).AddIntegrationPipeline(ExternalSystem.Iot, provider =>
-            new IotSigningHandler(provider.GetRequiredService<IOptionsMonitor<IntegrationOptions>>(), provider.GetRequiredService<TimeProvider>()));
+            new IotSigningHandler(provider.GetRequiredService<IOptionsMonitor<IntegrationOptions>>(), provider.GetRequiredService<TimeProvider>()),
+            breaker: provider => new IotBreakerHandler(provider.GetRequiredService<CircuitBreakers>(), provider.GetRequiredService<IotFailureJudge>()));
         services.AddHttpClient<VssClient>(ExternalSystem.Vss).AddIntegrationPipeline(ExternalSystem.Vss, provider =>
             new VssBearerHandler(provider.GetRequiredService<VssTokenProvider>()));
         // The token request runs inside a VSS attempt that already holds the breaker (maybe as its
@@ -57,7 +65,8 @@ public static class IntegrationServices
     }
 
     private static IHttpClientBuilder AddIntegrationPipeline(this IHttpClientBuilder builder, string system,
-        Func<IServiceProvider, DelegatingHandler>? credentials = null, bool withBreaker = true)
+        Func<IServiceProvider, DelegatingHandler>? credentials = null, bool withBreaker = true,
+        Func<IServiceProvider, DelegatingHandler>? breaker = null)
     {
         var policy = ResilienceMatrix.For(system);
         builder.ConfigureHttpClient((provider, client) =>
@@ -92,7 +101,7 @@ public static class IntegrationServices
         });
         if (withBreaker && policy.Breaker is not null)
         {
-            builder.AddHttpMessageHandler(provider => new CircuitBreakerHandler(provider.GetRequiredService<CircuitBreakers>().For(system)!));
+            builder.AddHttpMessageHandler(breaker ?? (provider => new CircuitBreakerHandler(provider.GetRequiredService<CircuitBreakers>().For(system)!)));
         }
 
         if (credentials is not null)

@@ -24,7 +24,7 @@ public sealed class TelemetryMetrics
         _lateness = meter.CreateHistogram<double>("iot.poll.lateness", unit: "s", description: "How long after its scheduled time a poll round started.");
         _roundDuration = meter.CreateHistogram<double>("iot.poll.round.duration", unit: "s", description: "Time one partition took to poll all its vehicles.");
         _skippedRounds = meter.CreateCounter<long>("iot.poll.rounds.skipped", description: "Rounds dropped because the previous one overran whole intervals.");
-        _polls = meter.CreateCounter<long>("iot.poll.vehicles", description: "Vehicle status polls, tagged outcome ok or failed.");
+        _polls = meter.CreateCounter<long>("iot.poll.vehicles", description: "Vehicle status polls, tagged outcome ok or failed; backedoff counts cars not asked this round because they stay unreachable.");
     }
 
     public void RecordRoundStarted(int partition, TimeSpan lateness) =>
@@ -38,8 +38,13 @@ public sealed class TelemetryMetrics
         }
     }
 
-    public void RecordRoundEnded(int partition, TimeSpan duration, int polled, int failed)
+    public void RecordRoundEnded(int partition, TimeSpan duration, int polled, int failed, int backedOff)
     {
+        if (backedOff > 0)
+        {
+            _polls.Add(backedOff, new TagList { { PartitionTag, partition }, { "outcome", "backedoff" } });
+        }
+
         _roundDuration.Record(duration.TotalSeconds, new TagList { { PartitionTag, partition } });
         _polls.Add(polled - failed, new TagList { { PartitionTag, partition }, { "outcome", "ok" } });
         if (failed > 0)

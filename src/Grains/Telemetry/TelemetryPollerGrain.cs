@@ -26,6 +26,13 @@ namespace CaaS.Grains.Telemetry;
 /// a grain timer while the partition is active, kept on a fixed grid so that a slow round shows as
 /// lateness of the next one (the iot.poll.lateness histogram).
 /// </para>
+/// <para>
+/// Polls spend the poller's own failure budget (issue 19 point 1), never the command breaker's. A car
+/// API IoT cannot reach, or whose last contact is stale, is backed off (<see cref="PollBackoff"/>);
+/// the backoffs are the activation's memory only: after a failover every car is asked once more,
+/// which costs one round's worth of polls. When the budget is spent (API IoT itself is failing) the
+/// rest of the round is dropped rather than refused one car at a time.
+/// </para>
 /// </summary>
 public sealed partial class TelemetryPollerGrain(
     IOptionsMonitor<TelemetryPollerOptions> options,
@@ -42,6 +49,7 @@ public sealed partial class TelemetryPollerGrain(
     private DateTimeOffset? _lastRoundStartedAt;
     private int _lastRoundVehicles;
     private int _lastRoundFailures;
+    private readonly Dictionary<string, VehicleBackoff> _backoff = new(StringComparer.Ordinal);
 
     private int Partition => (int)this.GetPrimaryKeyLong();
 
@@ -79,7 +87,7 @@ public sealed partial class TelemetryPollerGrain(
 
     public Task<TelemetryPollerStatus> GetStatusAsync() =>
         Task.FromResult(new TelemetryPollerStatus(Partition, Settings.Partitions, _timer is not null, _roundsCompleted,
-            _lastRoundStartedAt, _lastRoundVehicles, _lastRoundFailures, _timer is null ? null : _nextRoundAt));
+            _lastRoundStartedAt, _lastRoundVehicles, _lastRoundFailures, _timer is null ? null : _nextRoundAt, _backoff.Count));
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
@@ -123,11 +131,11 @@ public sealed partial class TelemetryPollerGrain(
         _lastRoundStartedAt = startedAt;
         try
         {
-            if (await PollPartitionAsync(settings, cancellation) is { } round)
+            if (await PollPartitionAsync(settings, startedAt, cancellation) is { } round)
             {
-                (_lastRoundVehicles, _lastRoundFailures) = round;
+                (_lastRoundVehicles, _lastRoundFailures, _) = round;
                 _roundsCompleted++;
-                metrics.RecordRoundEnded(Partition, time.GetUtcNow() - startedAt, round.Vehicles, round.Failures);
+                metrics.RecordRoundEnded(Partition, time.GetUtcNow() - startedAt, round.Vehicles - round.BackedOff, round.Failures, round.BackedOff);
             }
         }
         finally
@@ -142,8 +150,8 @@ public sealed partial class TelemetryPollerGrain(
         }
     }
 
-    /// <returns>How many vehicles the partition has and how many of them could not be polled; null when the fleet could not be listed.</returns>
-    private async Task<(int Vehicles, int Failures)?> PollPartitionAsync(TelemetryPollerOptions settings, CancellationToken cancellation)
+    /// <returns>How many vehicles the partition has, how many of them could not be polled and how many were backed off; null when the fleet could not be listed.</returns>
+    private async Task<(int Vehicles, int Failures, int BackedOff)?> PollPartitionAsync(TelemetryPollerOptions settings, DateTimeOffset startedAt, CancellationToken cancellation)
     {
         IReadOnlyList<FleetVehicle> fleet;
         try
@@ -156,8 +164,11 @@ public sealed partial class TelemetryPollerGrain(
             return null;
         }
 
-        var pending = new Queue<string>(FleetPartition.VinsOf(fleet.Select(vehicle => vehicle.Vin), Partition, settings.Partitions));
-        var vehicles = pending.Count;
+        var partitionVins = FleetPartition.VinsOf(fleet.Select(vehicle => vehicle.Vin), Partition, settings.Partitions);
+        ForgetLeftVehicles(partitionVins);
+        var pending = new Queue<string>(partitionVins.Where(vin => PollBackoff.IsDue(Backoff(vin), startedAt)));
+        var vehicles = partitionVins.Count;
+        var backedOff = vehicles - pending.Count;
         var failures = 0;
         string? firstFailure = null;
 
@@ -167,43 +178,86 @@ public sealed partial class TelemetryPollerGrain(
         {
             while (!cancellation.IsCancellationRequested && pending.TryDequeue(out var vin))
             {
-                if (await PollVehicleAsync(vin) is { } failure)
+                var outcome = await PollVehicleAsync(vin, settings, startedAt);
+                if (outcome.Failure is { } failure)
                 {
                     failures++;
                     firstFailure ??= failure;
                 }
+
+                if (outcome.BudgetSpent)
+                {
+                    // The poller's budget is spent: API IoT is failing, so the rest waits for the next round.
+                    failures += pending.Count;
+                    pending.Clear();
+                }
             }
         }
 
-        await Task.WhenAll(Enumerable.Range(0, Math.Min(settings.MaxConcurrency, vehicles)).Select(_ => WorkAsync()));
+        await Task.WhenAll(Enumerable.Range(0, Math.Min(settings.MaxConcurrency, pending.Count)).Select(_ => WorkAsync()));
         if (failures > 0)
         {
             LogRoundFailures(Partition, failures, vehicles, firstFailure);
         }
 
-        return (vehicles, failures);
+        return (vehicles, failures, backedOff);
     }
 
-    /// <returns>Why the vehicle could not be polled, or null when it was.</returns>
-    private async Task<string?> PollVehicleAsync(string vin)
+    /// <returns>Why the vehicle could not be polled (null when it was), and whether the poller's budget is spent.</returns>
+    private async Task<(string? Failure, bool BudgetSpent)> PollVehicleAsync(string vin, TelemetryPollerOptions settings, DateTimeOffset roundStartedAt)
     {
         try
         {
-            var status = await GrainFactory.GetGrain<IIotAdapterGrain>(0).GetStatusAsync(vin);
+            var status = await GrainFactory.GetGrain<IIotAdapterGrain>(0).PollStatusAsync(vin);
             // The vehicle keeps telemetry only; command progress is read by the grains that sent the commands.
             await GrainFactory.GetGrain<IVehicleGrain>(vin).RecordTelemetryAsync(status with { Commands = [] });
-            return null;
+            if (PollBackoff.IsStale(status.LastContact, time.GetUtcNow(), settings.StaleContactAfter))
+            {
+                Miss(vin, settings, roundStartedAt);
+            }
+            else
+            {
+                _backoff.Remove(vin);
+            }
+
+            return (null, false);
+        }
+        catch (VehicleUnreachableException unreachable)
+        {
+            Miss(vin, settings, roundStartedAt);
+            LogVehicleSkipped(Partition, vin, unreachable.Message);
+            return (unreachable.Message, false);
         }
         catch (IntegrationException failure)
         {
-            // Expected while API IoT is down or its breaker is open: skipped, and asked again next round.
+            // Expected while API IoT is down or the poller's budget is spent: asked again next round.
             LogVehicleSkipped(Partition, vin, failure.Message);
-            return failure.Message;
+            return (failure.Message, failure is DependencyUnavailableException { CircuitOpen: true });
         }
         catch (Exception failure) when (failure is not OutOfMemoryException)
         {
             LogVehicleFailed(failure, Partition, vin);
-            return failure.Message;
+            return (failure.Message, false);
+        }
+    }
+
+    private VehicleBackoff? Backoff(string vin) => _backoff.TryGetValue(vin, out var backoff) ? backoff : null;
+
+    private void Miss(string vin, TelemetryPollerOptions settings, DateTimeOffset roundStartedAt) =>
+        _backoff[vin] = PollBackoff.Missed(Backoff(vin), roundStartedAt, settings.Interval, settings.MaxBackoff);
+
+    /// <summary>A car that left the partition (the fleet changed, or Partitions did) takes its backoff with it.</summary>
+    private void ForgetLeftVehicles(IReadOnlyList<string> partitionVins)
+    {
+        if (_backoff.Count == 0)
+        {
+            return;
+        }
+
+        var current = partitionVins.ToHashSet(StringComparer.Ordinal);
+        foreach (var vin in _backoff.Keys.Where(vin => !current.Contains(vin)).ToArray())
+        {
+            _backoff.Remove(vin);
         }
     }
 

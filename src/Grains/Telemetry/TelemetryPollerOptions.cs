@@ -34,8 +34,20 @@ public sealed class TelemetryPollerOptions
     /// <summary>An odometer that moved by at least this much is written at once.</summary>
     public double OdometerThresholdKm { get; set; } = 1;
 
+    /// <summary>
+    /// A car whose last contact with API IoT is older than this is out of reach (asleep, in a garage,
+    /// out of coverage) even though API IoT answers for it, and is backed off like one it cannot reach.
+    /// </summary>
+    public TimeSpan StaleContactAfter { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// The longest a car that stays unreachable goes unpolled: its wait doubles per miss up to this.
+    /// Under Interval it means no backoff at all: such a car is still asked every round.
+    /// </summary>
+    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromMinutes(15);
+
     public TelemetryThresholds Thresholds => new(EnergyThresholdPoints, DistanceThresholdMeters, OdometerThresholdKm, WriteBehind);
 
-    public bool IsValid() => Interval > TimeSpan.Zero && WatchdogPeriod > TimeSpan.Zero && Partitions >= 1 && MaxConcurrency >= 1 && WriteBehind >= TimeSpan.Zero
+    public bool IsValid() => Interval > TimeSpan.Zero && WatchdogPeriod > TimeSpan.Zero && StaleContactAfter > TimeSpan.Zero && MaxBackoff > TimeSpan.Zero && Partitions >= 1 && MaxConcurrency >= 1 && WriteBehind >= TimeSpan.Zero
         && EnergyThresholdPoints >= 0 && DistanceThresholdMeters >= 0 && OdometerThresholdKm >= 0;
 }

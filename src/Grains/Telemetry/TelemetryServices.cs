@@ -19,7 +19,7 @@ public static class TelemetryServices
         silo.Services.AddOptions<TelemetryPollerOptions>()
             .BindConfiguration(TelemetryPollerOptions.Section)
             .Validate(settings => settings.IsValid(),
-                $"{TelemetryPollerOptions.Section}: Interval must be positive, Partitions and MaxConcurrency at least 1, thresholds and WriteBehind not negative.")
+                $"{TelemetryPollerOptions.Section}: Interval, StaleContactAfter and MaxBackoff must be positive, Partitions and MaxConcurrency at least 1, thresholds and WriteBehind not negative.")
             .ValidateOnStart();
         silo.Services.AddMetrics();
         silo.Services.TryAddSingleton<TelemetryMetrics>();

@@ -11,6 +11,12 @@ namespace CaaS.Sandbox.Systems;
 /// API IoT (IOT-1, IOT-2, IOT-6): signed requests only; a configure command is acknowledged at once and
 /// completes later, as the behaviour in force when it arrived says. Progress is computed from the clock
 /// when asked, so a hundred thousand pending commands cost no timers.
+/// <para>
+/// A car can be out of reach (in a garage, asleep, out of coverage) while API IoT itself is well, as
+/// connected-car APIs report it (docs/external-systems.md): its status still answers 200 with the
+/// telemetry of its last contact and a <c>lastContact</c> that stops moving, and a command is still
+/// acknowledged (202) but then reported FAILED, or never delivered (ACCEPTED for good).
+/// </para>
 /// </summary>
 public sealed class ApiIot(TimeProvider time)
 {
@@ -23,9 +29,17 @@ public sealed class ApiIot(TimeProvider time)
 
     public sealed record BehaviorRequest(string? Vin, string? Outcome, int? DelayMs);
 
+    /// <summary>The outcomes of commands sent to a car that is out of reach.</summary>
+    public static readonly string[] OfflineOutcomes = ["fail", "never"];
+
+    public sealed record ConnectivityRequest(string? Vin, bool? Online, int? OfflineForSeconds, string? Commands);
+
+    private sealed record Offline(DateTimeOffset LastContact, string Commands);
+
     public sealed record ConfigureRequest(string? Command, Dictionary<string, string>? Parameters);
 
-    private sealed record Command(string CommandId, string Name, DateTimeOffset AcceptedAt, Behavior Behavior);
+    /// <param name="Undelivered">Sent while the car was out of reach and never delivered: ACCEPTED for good.</param>
+    private sealed record Command(string CommandId, string Name, DateTimeOffset AcceptedAt, Behavior Behavior, bool Undelivered = false);
 
     public sealed record CommandView(string CommandId, string Command, string Status, DateTimeOffset UpdatedAt);
 
@@ -35,6 +49,7 @@ public sealed class ApiIot(TimeProvider time)
 
     private readonly ConcurrentDictionary<string, Behavior> _behaviors = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, List<Command>> _commands = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, Offline> _offline = new(StringComparer.OrdinalIgnoreCase);
     private Behavior _default = new("complete", 1000);
 
     public void SetBehavior(string? vin, Behavior behavior)
@@ -43,6 +58,7 @@ public sealed class ApiIot(TimeProvider time)
         {
             _default = behavior;
             _behaviors.Clear();
+            _offline.Clear();
         }
         else
         {
@@ -50,9 +66,18 @@ public sealed class ApiIot(TimeProvider time)
         }
     }
 
+    /// <summary>Takes a car out of reach: its last contact is <paramref name="offlineFor"/> ago and stays there until it is back.</summary>
+    public void SetOffline(string vin, TimeSpan offlineFor, string commands) =>
+        _offline[vin] = new Offline(time.GetUtcNow() - offlineFor, commands);
+
+    public void SetOnline(string vin) => _offline.TryRemove(vin, out _);
+
     public string Accept(string vin, string command)
     {
-        var accepted = new Command("cmd-" + Guid.NewGuid().ToString("N")[..16], command, time.GetUtcNow(), _behaviors.GetValueOrDefault(vin) ?? _default);
+        var behavior = _behaviors.GetValueOrDefault(vin) ?? _default;
+        var offline = _offline.GetValueOrDefault(vin);
+        var accepted = new Command("cmd-" + Guid.NewGuid().ToString("N")[..16], command, time.GetUtcNow(),
+            offline is null ? behavior : behavior with { Outcome = offline.Commands }, Undelivered: offline?.Commands == "never");
         var list = _commands.GetOrAdd(vin, _ => []);
         lock (list)
         {
@@ -92,11 +117,17 @@ public sealed class ApiIot(TimeProvider time)
             Latitude: Math.Round(40.38 + ((seed >> 8) % 600) / 10_000.0, 5),
             Longitude: Math.Round(-3.75 + ((seed >> 16) % 900) / 10_000.0, 5),
             Locked: lastLock?.Command != "UNLOCK");
-        return new VehicleStatus(vin.ToUpperInvariant(), now.AddSeconds(-(seed % 30)), telemetry, views);
+        var lastContact = _offline.GetValueOrDefault(vin)?.LastContact ?? now.AddSeconds(-(seed % 30));
+        return new VehicleStatus(vin.ToUpperInvariant(), lastContact, telemetry, views);
     }
 
     private static CommandView View(Command command, DateTimeOffset now)
     {
+        if (command.Undelivered)
+        {
+            return new CommandView(command.CommandId, command.Name, "ACCEPTED", command.AcceptedAt);
+        }
+
         var elapsed = now - command.AcceptedAt;
         var delay = TimeSpan.FromMilliseconds(command.Behavior.DelayMs);
         if (command.Behavior.Outcome != "never" && elapsed >= delay)
@@ -175,6 +206,25 @@ public static class ApiIotEndpoints
             }
 
             iot.SetBehavior(request.Vin, new ApiIot.Behavior(request.Outcome, request.DelayMs ?? 1000));
+            return Results.NoContent();
+        });
+        endpoints.MapPost("/sandbox/iot/connectivity", (ApiIot.ConnectivityRequest request, ApiIot iot) =>
+        {
+            if (request.Vin is null || !Vins.IsWellFormed(request.Vin) || request.Online is null || request.OfflineForSeconds is < 0
+                || (request.Commands is not null && !ApiIot.OfflineOutcomes.Contains(request.Commands)))
+            {
+                return Problem.Invalid($"vin is a well-formed VIN, online is true or false, offlineForSeconds is not negative and commands is one of {string.Join(", ", ApiIot.OfflineOutcomes)}.");
+            }
+
+            if (request.Online.Value)
+            {
+                iot.SetOnline(request.Vin);
+            }
+            else
+            {
+                iot.SetOffline(request.Vin, TimeSpan.FromSeconds(request.OfflineForSeconds ?? 0), request.Commands ?? "fail");
+            }
+
             return Results.NoContent();
         });
         return endpoints;

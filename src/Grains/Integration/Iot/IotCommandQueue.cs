@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using CaaS.Grains.Abstractions.Integration;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace CaaS.Grains.Integration.Iot;
 
@@ -8,23 +9,33 @@ namespace CaaS.Grains.Integration.Iot;
 /// IOT-5: while the IoT breaker is open, commands wait here instead of failing, and go out when it
 /// closes. The queue is the silo's memory, not a promise of durability: the grain that sent the
 /// command keeps its own persisted schedule, so a command lost with a silo is retried by its owner.
+/// It drains at Iot:Resilience:DrainRatePerSecond (a token bucket holding one second's worth), so a
+/// recovering API IoT meets a steady stream rather than everything that waited at once.
 /// </summary>
-public sealed partial class IotCommandQueue(ILogger<IotCommandQueue> logger)
+public sealed partial class IotCommandQueue(IOptionsMonitor<IotResilienceOptions> options, TimeProvider time, ILogger<IotCommandQueue> logger)
 {
     private readonly ConcurrentQueue<IotCommandRequest> _waiting = new();
+    private readonly ConcurrentDictionary<string, int> _waitingByVin = new(StringComparer.OrdinalIgnoreCase);
     private readonly SemaphoreSlim _draining = new(1, 1);
+    private double _tokens;
+    private DateTimeOffset? _refilledAt;
 
     public int Depth => _waiting.Count;
 
+    /// <summary>Whether a command for this vehicle waits: a later one for it must not overtake it.</summary>
+    public bool HasWaitingFor(string vin) => _waitingByVin.TryGetValue(vin, out var count) && count > 0;
+
     public void Enqueue(IotCommandRequest request)
     {
+        _waitingByVin.AddOrUpdate(request.Vin, 1, (_, count) => count + 1);
         _waiting.Enqueue(request);
         LogQueued(request.Vin, request.Command, request.CorrelationId, _waiting.Count);
     }
 
     /// <summary>
-    /// Sends what waits, oldest first, while the breaker lets requests through. The first send after
-    /// the break is the breaker's half-open probe; if it fails the rest keep waiting.
+    /// Sends what waits, oldest first, while the breaker lets requests through and the drain rate
+    /// allows. The first send after the break is the breaker's half-open probe; if it fails the rest
+    /// keep waiting. What the rate holds back goes at the next drain.
     /// </summary>
     public async Task<int> DrainAsync(CircuitBreaker breaker, Func<IotCommandRequest, Task<IotDispatch>> send)
     {
@@ -33,7 +44,7 @@ public sealed partial class IotCommandQueue(ILogger<IotCommandQueue> logger)
         try
         {
             var sent = 0;
-            while (breaker.State != CircuitState.Open && _waiting.TryPeek(out var next))
+            while (breaker.State != CircuitState.Open && _waiting.TryPeek(out var next) && TryTakeToken())
             {
                 var dispatch = await send(next);
                 if (dispatch.Status == IotDispatchStatus.Queued)
@@ -42,7 +53,12 @@ public sealed partial class IotCommandQueue(ILogger<IotCommandQueue> logger)
                     break;
                 }
 
-                _waiting.TryDequeue(out _);
+                if (_waiting.TryDequeue(out var gone)
+                    && _waitingByVin.AddOrUpdate(gone.Vin, 0, (_, count) => count - 1) <= 0)
+                {
+                    _waitingByVin.TryRemove(KeyValuePair.Create(gone.Vin, 0));
+                }
+
                 sent++;
             }
 
@@ -52,6 +68,22 @@ public sealed partial class IotCommandQueue(ILogger<IotCommandQueue> logger)
         {
             _draining.Release();
         }
+    }
+
+    /// <summary>Called under the drain lock only, so the bucket needs no lock of its own.</summary>
+    private bool TryTakeToken()
+    {
+        var rate = options.CurrentValue.DrainRatePerSecond;
+        var now = time.GetUtcNow();
+        _tokens = _refilledAt is { } last ? Math.Min(rate, _tokens + ((now - last).TotalSeconds * rate)) : rate;
+        _refilledAt = now;
+        if (_tokens < 1)
+        {
+            return false;
+        }
+
+        _tokens--;
+        return true;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "IoT breaker open: queued {Command} for {Vin} ({CorrelationId}); {Depth} waiting")]

@@ -20,9 +20,11 @@ public sealed partial class IotDispatcher(
 
     public async Task<IotDispatch> SendAsync(IotCommandRequest request)
     {
-        if (queue.Depth > 0 || Breaker.State == CircuitState.Open)
+        if (Breaker.State == CircuitState.Open || queue.HasWaitingFor(request.Vin))
         {
-            // Keep the order: nothing overtakes commands already waiting.
+            // Keep each vehicle's order: nothing overtakes a command already waiting for the same car.
+            // Commands for other cars go at once: the backlog drains at its own bounded rate and must
+            // not hold up a healthy API IoT's new work (an unlock waiting behind it is a customer waiting).
             queue.Enqueue(request);
             return new IotDispatch(IotDispatchStatus.Queued, null);
         }
@@ -49,8 +51,9 @@ public sealed partial class IotDispatcher(
 
     /// <summary>
     /// A direct send leaves failures to its caller, except an open breaker, which queues. A send from
-    /// the queue keeps the command waiting while the system is still unwell, and gives it up only when
-    /// API IoT refuses it outright.
+    /// the queue keeps the command waiting while the system is still unwell, and gives it up when API
+    /// IoT refuses it outright or cannot reach its vehicle (a car that cannot be reached must not hold
+    /// up the line behind it; its owner's schedule decides what comes next).
     /// </summary>
     private async Task<IotDispatch> TrySendAsync(IotCommandRequest request, bool fromQueue)
     {
@@ -70,6 +73,10 @@ public sealed partial class IotDispatcher(
         catch (DependencyRejectedException rejected) when (fromQueue)
         {
             return new IotDispatch(IotDispatchStatus.Failed, null, rejected.Message);
+        }
+        catch (VehicleUnreachableException unreachable) when (fromQueue)
+        {
+            return new IotDispatch(IotDispatchStatus.Failed, null, unreachable.Message);
         }
     }
 
