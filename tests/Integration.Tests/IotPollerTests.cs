@@ -101,7 +101,7 @@ public sealed class IotPollerTests
     {
         // Three minutes of a one-minute poller, shortened: the poller asks every car every second, so
         // the twenty seconds below are twenty rounds; RES-2's 5 failures in 60 s are not shortened.
-        var settings = new Dictionary<string, string?>(CaasPlatformFixture.ShortTimings)
+        var settings = new Dictionary<string, string?>(CaaSPlatformFixture.ShortTimings)
         {
             ["Sandbox__FleetSize"] = "200",
             ["Iot__Poller__Interval"] = "00:00:01",
@@ -109,7 +109,7 @@ public sealed class IotPollerTests
             ["Iot__Poller__MaxBackoff"] = "00:00:08",
         };
         await using var platform = await Platform.StartAsync(settings: settings);
-        var calls = new CaasCalls(platform);
+        var calls = new CaaSCalls(platform);
         var fleet = await FleetVinsAsync(platform);
         Assert.Equal(200, fleet.Length);
         var (renting, rentedVin) = await calls.FleetVehicleAsync(0);
@@ -134,7 +134,7 @@ public sealed class IotPollerTests
         var unlocks = 0;
         while (DateTime.UtcNow < outageEnds)
         {
-            var unlock = await CaasCalls.ReadAsync(await platform.SendAsync(HttpMethod.Post, $"/api/rentals/{rental}/unlock", token));
+            var unlock = await CaaSCalls.ReadAsync(await platform.SendAsync(HttpMethod.Post, $"/api/rentals/{rental}/unlock", token));
             Assert.Equal("Accepted", unlock.GetProperty("status").GetString());
             Assert.False(string.IsNullOrEmpty(unlock.GetProperty("commandId").GetString()), "the unlock was sent to the car at once");
             unlocks++;
@@ -142,7 +142,7 @@ public sealed class IotPollerTests
             Assert.Equal(0, await GaugeAsync(platform, "iot_poll_circuit_state", "iot"));
             if (unlocks == 3)
             {
-                var purchase = await CaasCalls.ReadAsync(await calls.BuyAsync(token, owned, "ENHANCED_POWER"));
+                var purchase = await CaaSCalls.ReadAsync(await calls.BuyAsync(token, owned, "ENHANCED_POWER"));
                 var id = purchase.GetProperty("purchaseId").GetString()!;
                 var active = await Eventually.Until(() => calls.PurchaseAsync(token, id), view => view.GetProperty("status").GetString() == "Active",
                     "the OTA activation of a reachable car", Deadline);
