@@ -5,7 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace CaaS.Adapters.Tests;
 
-/// <summary>RES-2 for the cluster (issue 19 point 1): a silo's breakers take their share by the silos its membership sees.</summary>
+/// <summary>RES-2 for the cluster: a silo's breakers take their share by the silos its membership sees.</summary>
 [Collection(SandboxClusterCollection.Name)]
 public sealed class ClusterSizeTests(SandboxClusterFixture fixture)
 {

@@ -8,7 +8,7 @@ using CaaS.TestSupport;
 namespace CaaS.Adapters.Tests;
 
 /// <summary>
-/// Issue 19 point 1 against the sandbox's API IoT: a fleet of 200 cars polled round after round, 2 %
+/// RES-2 and IOT-5 at fleet scale against the sandbox's API IoT: a fleet of 200 cars polled round after round, 2 %
 /// of them out of reach for three minutes, the way the sandbox can make a car unreachable (API IoT
 /// answering 503 for that VIN only, and a car whose last contact stops while commands to it fail),
 /// while commands to reachable cars must go at once; then API IoT itself down.

@@ -9,7 +9,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace CaaS.Adapters.Tests;
 
 /// <summary>
-/// Issue 19 point 1 as plain code: whose failure a failed IoT request is, RES-2's thresholds shared by
+/// RES-2 and IOT-5 as plain code: whose failure a failed IoT request is, RES-2's thresholds shared by
 /// the silos, the queue's drain rate and the poller's backoff of cars that stay unreachable.
 /// </summary>
 public sealed class IotJudgementTests
@@ -39,7 +39,7 @@ public sealed class IotJudgementTests
             judge.RecordAnswer(Vin(i));
         }
 
-        // Six of twenty cars unreachable (issue 19's run): 30 % of the vehicles asked about.
+        // Six of twenty cars unreachable: 30 % of the vehicles asked about.
         for (var i = 0; i < 6; i++)
         {
             Assert.Equal(FailureScope.Vehicle, judge.RecordFailure(Vin(i)));

@@ -15,7 +15,7 @@ namespace CaaS.Integration.Tests;
 /// <summary>
 /// IOT-7 (with IOT-2): the status poller feeds every fleet vehicle's grain, and keeps doing so for a
 /// partition whose silo is killed; cars out of reach are a result for their own flows, never a reason
-/// to stop commands to the others (issue 19 point 1, IOT-5, RES-2).
+/// to stop commands to the others (IOT-5, RES-2).
 /// </summary>
 public sealed class IotPollerTests
 {
@@ -114,7 +114,7 @@ public sealed class IotPollerTests
         Assert.Equal(200, fleet.Length);
         var (renting, rentedVin) = await calls.FleetVehicleAsync(0);
         var others = fleet.Where(vin => vin != Vin.Normalize(rentedVin)).ToArray();
-        // 2 %: two cars API IoT answers 503 for (issue 19's run), two whose last contact stopped ten minutes ago.
+        // 2 %: two cars API IoT answers 503 for, two whose last contact stopped ten minutes ago.
         string[] refused = [others[^1], others[^3]];
         string[] offline = [others[^2], others[^4]];
         foreach (var vin in refused)

@@ -27,7 +27,7 @@ public sealed class DependencyUnavailableException : IntegrationException
 }
 
 /// <summary>
-/// API IoT could not reach one vehicle while it answers for others (issue 19 point 1): a result for
+/// API IoT could not reach one vehicle while it answers for others: a result for
 /// that vehicle's flow, not a failure of API IoT, so no breaker counted it. Retrying soon rarely
 /// helps; the car answers again once it is back in coverage.
 /// </summary>

@@ -15,7 +15,7 @@ public enum CircuitState
 /// (Polly's breaker counts a failure ratio over a minimum throughput, which cannot say "5 failures
 /// in 60 s".) One instance per system per silo, shared by every adapter activation.
 /// <para>
-/// RES-2's numbers are the cluster's (issue 19 point 1): with S silos each breaker opens at
+/// RES-2's numbers are the cluster's: with S silos each breaker opens at
 /// ceil(N / S) failures of its own, so the silos together take about N failures (at most N + S - 1)
 /// before all of them stop calling, instead of N per silo. The silo count is read at each failure,
 /// so a silo joining or leaving changes the share at once. A shared count would be exact but would

@@ -4,7 +4,7 @@ namespace CaaS.Grains.Telemetry;
 public readonly record struct VehicleBackoff(int Misses, DateTimeOffset NextPollAt);
 
 /// <summary>
-/// Issue 19 point 1: the poller backs off cars that stay unreachable, so a fleet where some cars are
+/// The poller backs off cars that stay unreachable, so a fleet where some cars are
 /// always underground spends its polls (and API IoT's capacity) on the cars that answer. Plain code,
 /// so the schedule is tested without timers.
 /// </summary>

@@ -27,7 +27,7 @@ namespace CaaS.Grains.Telemetry;
 /// lateness of the next one (the iot.poll.lateness histogram).
 /// </para>
 /// <para>
-/// Polls spend the poller's own failure budget (issue 19 point 1), never the command breaker's. A car
+/// Polls spend the poller's own failure budget, never the command breaker's. A car
 /// API IoT cannot reach, or whose last contact is stale, is backed off (<see cref="PollBackoff"/>);
 /// the backoffs are the activation's memory only: after a failover every car is asked once more,
 /// which costs one round's worth of polls. When the budget is spent (API IoT itself is failing) the

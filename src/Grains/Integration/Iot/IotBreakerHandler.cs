@@ -22,7 +22,7 @@ public static class IotRequest
 }
 
 /// <summary>
-/// The IoT pipeline's breaker step (issue 19 point 1): asks the breaker of the request's path, and
+/// The IoT pipeline's breaker step: asks the breaker of the request's path, and
 /// tells it only of failures the <see cref="IotFailureJudge"/> finds to be API IoT's. A failure that
 /// concerns one vehicle is marked on the request (the client turns it into a
 /// <see cref="VehicleUnreachableException"/>) and counts as API IoT having answered, so a half-open

@@ -13,7 +13,7 @@ public enum FailureScope
 }
 
 /// <summary>
-/// A breaker judges the system, not a car (issue 19 point 1). API IoT fronts a fleet in which some
+/// A breaker judges the system, not a car. API IoT fronts a fleet in which some
 /// cars are always out of reach, so a failed request about one VIN says little about API IoT; what
 /// does is how it answered about the other vehicles just now. The judge keeps, per VIN, the latest
 /// outcome within <see cref="IotResilienceOptions.EvidenceWindow"/> (commands and status polls alike:

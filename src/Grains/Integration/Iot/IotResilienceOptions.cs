@@ -2,7 +2,7 @@ namespace CaaS.Grains.Integration.Iot;
 
 /// <summary>
 /// How the IoT adapter tells one unreachable car from API IoT being down, the status poller's own
-/// failure budget, and how fast the command queue drains (issue 19 point 1; configuration section
+/// failure budget, and how fast the command queue drains (configuration section
 /// "Iot:Resilience"). The command breaker's own numbers are RES-2's and stay in the matrix.
 /// </summary>
 public sealed class IotResilienceOptions
