@@ -103,10 +103,10 @@ public sealed class BreakerAndQueueTests(SandboxFixture sandbox) : SandboxTest<S
     [Fact]
     public async Task IOT_5_once_the_breaker_closes_a_command_waits_only_behind_commands_for_its_own_car()
     {
-        var dispatcher = _harness.Get<IotDispatcher>();
-        var fleet = await sandbox.FleetAsync();
+        var dispatcher = Harness.Get<IotDispatcher>();
+        var fleet = await Sandbox.FleetAsync();
         var (waiting, other, third) = (fleet[0].Vin, fleet[1].Vin, fleet[2].Vin);
-        await sandbox.FaultAsync("iot", "down");
+        await Sandbox.FaultAsync("iot", "down");
         for (var i = 0; i < 5; i++)
         {
             await Assert.ThrowsAsync<DependencyUnavailableException>(() =>
@@ -114,8 +114,8 @@ public sealed class BreakerAndQueueTests(SandboxFixture sandbox) : SandboxTest<S
         }
 
         await dispatcher.SendAsync(new IotCommandRequest(waiting, IotCommands.Lock, new Dictionary<string, string>(), "waiting-lock", null));
-        await sandbox.FaultAsync("iot", "ok");
-        _harness.Time.Advance(TimeSpan.FromSeconds(60));
+        await Sandbox.FaultAsync("iot", "ok");
+        Harness.Time.Advance(TimeSpan.FromSeconds(60));
 
         // The half-open probe is another car's command; it closes the breaker.
         var probe = await dispatcher.SendAsync(new IotCommandRequest(other, IotCommands.Unlock, new Dictionary<string, string>(), "probe", null));
@@ -127,9 +127,9 @@ public sealed class BreakerAndQueueTests(SandboxFixture sandbox) : SandboxTest<S
         Assert.Equal(IotDispatchStatus.Queued, behind.Status);
         Assert.Equal(IotDispatchStatus.Accepted, ahead.Status);
         Assert.Equal(2, await dispatcher.DrainAsync());
-        var toWaiting = (await sandbox.RequestsAsync("iot")).Where(request => request.Path.Contains(waiting, StringComparison.Ordinal) && request.Status == 202).ToArray();
+        var toWaiting = (await Sandbox.RequestsAsync("iot")).Where(request => request.Path.Contains(waiting, StringComparison.Ordinal) && request.Status == 202).ToArray();
         Assert.Equal(2, toWaiting.Length);
-        Assert.False(_harness.Get<IotCommandQueue>().HasWaitingFor(waiting));
+        Assert.False(Harness.Get<IotCommandQueue>().HasWaitingFor(waiting));
     }
 
     [Fact]

@@ -159,7 +159,7 @@ public sealed class IotPollerTests
         Assert.True(reachablePolls >= 15, $"a reachable car was polled {reachablePolls} times in 20 s");
         Assert.All(refused.Concat(offline), vin => Assert.True(statusPolls.GetValueOrDefault(vin) <= reachablePolls / 2,
             $"{vin} out of reach was polled {statusPolls.GetValueOrDefault(vin)} times, a reachable car {reachablePolls}"));
-        using var client = await ConnectEmbeddedClientAsync(platform);
+        using var client = await ClusterClients.ConnectEmbeddedAsync(platform.ClusterId, platform.Silos[0].GatewayPort);
         var backedOff = 0;
         for (var partition = 0; partition < new TelemetryPollerOptions().Partitions; partition++)
         {
