@@ -18,10 +18,10 @@ public sealed partial class ReservationGrain
             return View();
         }
 
-        ReservationFlow.Table.EnsureAllows(S.Status, ReservationStatus.Cancelled);
+        // Only a confirmed booking is the customer's to cancel: Pending → Cancelled is the guard's, for
+        // a creation that never finished; the move itself is checked against the table by MoveAsync.
         if (S.Status != ReservationStatus.Confirmed)
         {
-            // Pending → Cancelled is the guard's, for a creation that never finished.
             throw new DomainException(ErrorCodes.InvalidState, $"A reservation that is {S.Status} cannot be cancelled.");
         }
 
