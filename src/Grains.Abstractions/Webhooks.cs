@@ -1,3 +1,4 @@
+using Orleans.Concurrency;
 using CaaS.Grains.Abstractions.Rentals;
 
 namespace CaaS.Grains.Abstractions;
@@ -31,7 +32,66 @@ public sealed record InboundWebhook(
     [property: Id(2)] string Body,
     [property: Id(3)] IReadOnlyDictionary<string, string> Headers,
     [property: Id(4)] DateTimeOffset ReceivedAt,
-    [property: Id(5)] WebhookMessage Message);
+    [property: Id(5)] WebhookMessage Message,
+    [property: Id(6)] InboundVia Via = InboundVia.Webhook)
+{
+    /// <summary>The longest message id a source may send: it is part of the inbox's grain key (WH-3).</summary>
+    public const int MaxMessageIdLength = 200;
+}
+
+/// <summary>How a message reached the inbox: pushed by its source, or fetched from its API because no webhook came (WH-6).</summary>
+[GenerateSerializer, Alias("caas.inbound-via")]
+public enum InboundVia
+{
+    Webhook = 0,
+    Fetched = 1,
+}
+
+/// <summary>
+/// WH-6 for Stripe: its events are fetched from <c>GET /v1/events</c> when no webhook came for a while
+/// and on a schedule, and go through the same inbox as webhooks, so whichever comes second is a duplicate.
+/// </summary>
+public interface IStripeEventRecoveryGrain : IGrainWithIntegerKey
+{
+    /// <summary>Registers the reminder that keeps the recovery running (a silo's startup task).</summary>
+    Task EnsureScheduledAsync();
+
+    /// <summary>A Stripe webhook arrived: the quiet period starts again. One-way, so the intake never waits on it.</summary>
+    [OneWay]
+    Task WebhookArrivedAsync(DateTimeOffset at);
+
+    /// <summary>Fetches now whatever is due or not (ops, tests); the events go through their inboxes.</summary>
+    [ResponseTimeout("00:05:00")]
+    Task<StripeRecoveryRun> FetchAsync();
+
+    Task<StripeRecoveryStatus> GetStatusAsync();
+}
+
+/// <summary>One fetch: how many events Stripe listed, how many of them no webhook had brought, how many failed processing.</summary>
+[GenerateSerializer, Immutable, Alias("caas.stripe-recovery-run")]
+public sealed record StripeRecoveryRun(
+    [property: Id(0)] DateTimeOffset At,
+    [property: Id(1)] int Listed,
+    [property: Id(2)] int Recovered,
+    [property: Id(3)] int Failed);
+
+[GenerateSerializer, Immutable, Alias("caas.stripe-recovery-status")]
+public sealed record StripeRecoveryStatus(
+    [property: Id(0)] string? Cursor,
+    [property: Id(1)] DateTimeOffset? LastFetchAt,
+    [property: Id(2)] DateTimeOffset? LastWebhookAt,
+    [property: Id(3)] long RecoveredTotal,
+    [property: Id(4)] StripeRecoveryRun? LastRun);
+
+[GenerateSerializer, Alias("caas.stripe-recovery-state")]
+public sealed class StripeRecoveryState
+{
+    /// <summary>The newest event a fetch has seen: the next fetch asks for what came after it.</summary>
+    [Id(0)] public string? Cursor { get; set; }
+    [Id(1)] public DateTimeOffset? LastFetchAt { get; set; }
+    [Id(2)] public long RecoveredTotal { get; set; }
+    [Id(3)] public StripeRecoveryRun? LastRun { get; set; }
+}
 
 /// <summary>What a webhook says, already verified and parsed at the edge.</summary>
 [GenerateSerializer, Alias("caas.webhook-message")]

@@ -8,6 +8,7 @@ using CaaS.Grains.Operations;
 using CaaS.Grains.Orders;
 using CaaS.Grains.Rentals;
 using CaaS.Grains.Services;
+using CaaS.Grains.Webhooks;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace CaaS.Grains;
@@ -37,6 +38,8 @@ public static class GrainServices
         silo.AddMemoryStreams(CaaSStreams.Provider);
         silo.AddMemoryGrainStorage("PubSubStore");
         silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<IBookingExportGrain>(0).EnsureScheduledAsync());
+        silo.Services.AddOptions<StripeRecoveryOptions>().BindConfiguration(StripeRecoveryOptions.Section);
+        silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<IStripeEventRecoveryGrain>(0).EnsureScheduledAsync());
         silo.AddTelemetryPolling();
         return silo;
     }

@@ -1,6 +1,7 @@
 using CaaS.Adapters.Tests.Support;
 using CaaS.Grains.Abstractions;
 using CaaS.Grains.Abstractions.Integration;
+using CaaS.Grains.Abstractions.Rentals;
 using CaaS.Grains.Integration.Customer;
 using CaaS.Grains.Integration.Factory;
 using CaaS.Grains.Integration.Fleet;
@@ -64,6 +65,38 @@ public sealed class ContractTests(SandboxFixture sandbox) : IAsyncLifetime
         Assert.Equal(PaymentStatus.Succeeded, read.Status);
         var held2 = await stripe.AuthorizeAsync(authorize with { IdempotencyKey = $"{reservation}-2/authorize" });
         Assert.Equal(PaymentStatus.Canceled, (await stripe.CancelAsync(held2.PaymentIntentId, $"{reservation}-2/cancel")).Status);
+    }
+
+    [Fact]
+    public async Task WH_6_Stripe_events_are_listed_oldest_first_after_a_cursor_and_read_whatever_API_version_rendered_them()
+    {
+        var stripe = _harness.Get<StripePaymentClient>();
+        var reservation = "res-" + Guid.NewGuid().ToString("N")[..8];
+        var since = DateTimeOffset.UtcNow.AddMinutes(-1);
+        var intents = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            var held = await stripe.AuthorizeAsync(new AuthorizePayment($"{reservation}-{i}/authorize", Money.Eur(1_000 + i), "pm_card_visa", "cust-1",
+                "Rental " + reservation, new Dictionary<string, string> { ["reservationId"] = $"{reservation}-{i}" }));
+            await stripe.CaptureAsync(held.PaymentIntentId, Money.Eur(1_000 + i), $"{reservation}-{i}/capture");
+            intents.Add(held.PaymentIntentId);
+        }
+
+        var types = new[] { StripeEventTypes.PaymentSucceeded };
+        var all = await stripe.ListEventsAsync(new StripeEventQuery(null, since, types));
+        var ours = all.Events.Select(StripeEventReader.Read).OfType<StripeEventReading.Accepted>()
+            .Where(reading => intents.Contains(reading.Message.Event.PaymentIntentId)).ToArray();
+        var after = await stripe.ListEventsAsync(new StripeEventQuery(ours[0].EventId, since, types));
+        var afterOurs = after.Events.Select(StripeEventReader.Read).OfType<StripeEventReading.Accepted>()
+            .Where(reading => intents.Contains(reading.Message.Event.PaymentIntentId)).ToArray();
+        var forgotten = await Assert.ThrowsAsync<DependencyRejectedException>(() => stripe.ListEventsAsync(new StripeEventQuery("evt_never_sent", since, types)));
+
+        Assert.False(all.HasMore);
+        Assert.Equal(intents, ours.Select(reading => reading.Message.Event.PaymentIntentId));
+        Assert.All(ours, reading => Assert.Equal((PaymentEventKind.Succeeded, StripeEventTypes.PaymentSucceeded), (reading.Message.Event.Kind, reading.Message.Event.SourceType)));
+        Assert.Equal(intents.Select((_, i) => $"{reservation}-{i}"), ours.Select(reading => reading.Message.ReservationId));
+        Assert.Equal(intents.Skip(1), afterOurs.Select(reading => reading.Message.Event.PaymentIntentId));
+        Assert.Equal(400, forgotten.StatusCode);
     }
 
     [Fact]

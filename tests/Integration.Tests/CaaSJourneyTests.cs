@@ -303,6 +303,11 @@ public sealed class CaaSPlatformFixture : EmbeddedPlatformFixture
         ["Orders__GuardPeriod"] = "00:00:02",
         ["Services__GuardPeriod"] = "00:00:02",
         ["Reminders__MinimumReminderPeriod"] = "00:00:01",
+        // WH-6: a lost Stripe webhook is fetched within seconds (StripeEventRecoveryTests).
+        ["Payments__EventRecovery__CheckEvery"] = "00:00:01",
+        ["Payments__EventRecovery__QuietAfter"] = "00:00:03",
+        // Stripe renders events in the account's API version, which need not be Stripe.net's.
+        ["Sandbox__Stripe__AccountApiVersion"] = "2024-06-20",
     };
 
     protected override IReadOnlyDictionary<string, string?> Settings => ShortTimings;

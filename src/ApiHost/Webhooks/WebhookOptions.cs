@@ -1,4 +1,5 @@
 using System.Net;
+using CaaS.Grains.Abstractions;
 using CaaS.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -15,7 +16,7 @@ public sealed class WebhookOptions
     public const string Section = "Webhooks";
 
     /// <summary>The message id is the inbox key (WH-3): bounded, so a sender cannot make it endless.</summary>
-    public const int MaxMessageIdLength = 200;
+    public const int MaxMessageIdLength = InboundWebhook.MaxMessageIdLength;
 
     /// <summary>WH-4 when a source names no networks: only this machine may send.</summary>
     public static readonly IReadOnlyList<string> Loopback = ["127.0.0.0/8", "::1/128"];

@@ -36,7 +36,27 @@ public interface IPaymentAdapterGrain : IGrainWithIntegerKey
     /// <summary>The refunds of one PaymentIntent.</summary>
     [ResponseTimeout(AdapterTimeouts.Payment)]
     Task<IReadOnlyList<RefundRecord>> ListRefundsAsync(string paymentIntentId);
+
+    /// <summary>WH-6: Stripe's events as it keeps them (30 days), for the ones no webhook brought.</summary>
+    [ResponseTimeout(AdapterTimeouts.Payment)]
+    Task<StripeEventPage> ListEventsAsync(StripeEventQuery query);
 }
+
+/// <summary>
+/// Events of <paramref name="Types"/> created after the event <paramref name="After"/>, one page; or,
+/// with no such event yet, every event created since <paramref name="CreatedFrom"/>.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("caas.stripe-event-query")]
+public sealed record StripeEventQuery(
+    [property: Id(0)] string? After,
+    [property: Id(1)] DateTimeOffset CreatedFrom,
+    [property: Id(2)] IReadOnlyList<string> Types);
+
+/// <summary>Each event as Stripe rendered it (JSON), oldest first; more follow the last one when <paramref name="HasMore"/>.</summary>
+[GenerateSerializer, Immutable, Alias("caas.stripe-event-page")]
+public sealed record StripeEventPage(
+    [property: Id(0)] IReadOnlyList<string> Events,
+    [property: Id(1)] bool HasMore);
 
 /// <summary>
 /// The metadata keys under which a flow's PaymentIntents name it: the flows write them, Stripe's

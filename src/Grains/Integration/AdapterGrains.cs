@@ -43,6 +43,8 @@ public sealed class PaymentAdapterGrain(StripePaymentClient client) : Grain, IPa
     public Task<IReadOnlyList<PaymentRecord>> ListAsync(DateTimeOffset? from, DateTimeOffset? before) => client.ListAsync(from, before);
 
     public Task<IReadOnlyList<RefundRecord>> ListRefundsAsync(string paymentIntentId) => client.ListRefundsAsync(paymentIntentId);
+
+    public Task<StripeEventPage> ListEventsAsync(StripeEventQuery query) => client.ListEventsAsync(query);
 }
 
 [StatelessWorker]

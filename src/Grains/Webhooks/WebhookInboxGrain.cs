@@ -26,6 +26,11 @@ public sealed partial class WebhookInboxGrain(
         }
 
         state.State.Webhook ??= webhook;
+        if (webhook is { Source: ExternalSystem.Stripe, Via: InboundVia.Webhook })
+        {
+            await GrainFactory.GetGrain<IStripeEventRecoveryGrain>(0).WebhookArrivedAsync(webhook.ReceivedAt);
+        }
+
         return await ApplyAsync();
     }
 

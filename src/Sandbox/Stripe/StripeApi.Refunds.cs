@@ -37,11 +37,16 @@ public static partial class StripeApi
     {
         var paymentIntent = query["payment_intent"].ToString();
         var refunds = ledger.All.Where(intent => paymentIntent.Length == 0 || intent.Id == paymentIntent).SelectMany(intent => intent.Refunds);
-        return List(query, "/v1/refunds", refunds, refund => refund.Id, refund => refund.Created);
+        return List(query, "/v1/refunds", refunds, refund => refund.Id, refund => refund.Created, refund => refund, "refund");
     }
 
-    /// <summary>Stripe's list shape: newest first (the ledger keeps creation order), created[gte|gt|lte|lt] filters, limit 1..100.</summary>
-    private static Outcome List<T>(IQueryCollection query, string url, IEnumerable<T> items, Func<T, string> idOf, Func<T, long> createdOf)
+    /// <summary>
+    /// Stripe's list shape: newest first (the items come in creation order), created[gte|gt|lte|lt] filters, limit 1..100,
+    /// starting_after (the next older page) or ending_before (the page just newer than the cursor, still newest first);
+    /// a cursor that names nothing in the list is refused as Stripe refuses an unknown id.
+    /// </summary>
+    private static Outcome List<T>(IQueryCollection query, string url, IEnumerable<T> items, Func<T, string> idOf, Func<T, long> createdOf,
+        Func<T, object> wire, string objectName)
     {
         var limit = 10;
         if (query.TryGetValue("limit", out var requested)
@@ -70,13 +75,39 @@ public static partial class StripeApi
             bounds.Add(created => test(created, bound));
         }
 
-        var newestFirst = items.Reverse().Where(item => bounds.All(bound => bound(createdOf(item))));
-        if (query["starting_after"].ToString() is { Length: > 0 } after)
+        var all = items.Reverse().ToList();
+        var newestFirst = all.Where(item => bounds.All(bound => bound(createdOf(item)))).ToList();
+        T[] page;
+        bool hasMore;
+        if (query["ending_before"].ToString() is { Length: > 0 } before)
         {
-            newestFirst = newestFirst.SkipWhile(item => idOf(item) != after).Skip(1);
+            if (!all.Any(item => idOf(item) == before))
+            {
+                return Error(400, "invalid_request_error", "resource_missing", $"No such {objectName}: '{before}'", "ending_before");
+            }
+
+            var newer = newestFirst.TakeWhile(item => idOf(item) != before).ToList();
+            page = [.. newer.Skip(Math.Max(0, newer.Count - limit))];
+            hasMore = newer.Count > limit;
+        }
+        else
+        {
+            IEnumerable<T> older = newestFirst;
+            if (query["starting_after"].ToString() is { Length: > 0 } after)
+            {
+                if (!all.Any(item => idOf(item) == after))
+                {
+                    return Error(400, "invalid_request_error", "resource_missing", $"No such {objectName}: '{after}'", "starting_after");
+                }
+
+                older = newestFirst.SkipWhile(item => idOf(item) != after).Skip(1);
+            }
+
+            var taken = older.Take(limit + 1).ToArray();
+            page = [.. taken.Take(limit)];
+            hasMore = taken.Length > limit;
         }
 
-        var page = newestFirst.Take(limit + 1).ToArray();
-        return new Outcome(200, new { @object = "list", data = page.Take(limit).ToArray(), has_more = page.Length > limit, url }, []);
+        return new Outcome(200, new { @object = "list", data = page.Select(wire).ToArray(), has_more = hasMore, url }, []);
     }
 }

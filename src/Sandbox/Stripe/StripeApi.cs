@@ -32,9 +32,10 @@ public static partial class StripeApi
             ledger.Find(id) is { } intent ? new Outcome(200, intent, []) : Missing(id)));
         // Stripe's list endpoints, newest first, paged by starting_after: what a reconciliation reads.
         endpoints.MapGet("/v1/payment_intents", (HttpContext http, StripeLedger ledger) => Get(http, ledger, () =>
-            List(http.Request.Query, "/v1/payment_intents", ledger.All, intent => intent.Id, intent => intent.Created)));
+            List(http.Request.Query, "/v1/payment_intents", ledger.All, intent => intent.Id, intent => intent.Created, intent => intent, "payment_intent")));
         endpoints.MapGet("/v1/refunds", (HttpContext http, StripeLedger ledger) => Get(http, ledger, () => ListRefunds(ledger, http.Request.Query)));
 
+        MapEvents(endpoints);
         MapInspection(endpoints);
         return endpoints;
     }

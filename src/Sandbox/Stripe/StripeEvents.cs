@@ -6,12 +6,23 @@ using StripeConfiguration = Stripe.StripeConfiguration;
 namespace CaaS.Sandbox.Stripe;
 
 /// <summary>
-/// Stripe's events to the platform: stamped with Stripe.net's API version (so EventUtility accepts
-/// them), signed with the webhook secret, delivered at least once: a non-2xx answer is retried
-/// three times in all, 1 s then 5 s apart, in the background as Stripe does.
+/// Stripe's events to the platform: stamped with the account's API version (Stripe.net's own unless
+/// Sandbox:Stripe:AccountApiVersion says otherwise, as a real account pinned to an older version would),
+/// signed with the webhook secret, delivered at least once: a non-2xx answer is retried three times in
+/// all, 1 s then 5 s apart, in the background as Stripe does. Every event is also kept for
+/// <c>GET /v1/events</c>, 30 days, whether its webhook reached the platform or was lost.
 /// </summary>
-public sealed class StripeEvents(WebhookDispatcher webhooks, TimeProvider time, IHostApplicationLifetime lifetime, ILogger<StripeEvents> logger)
+public sealed class StripeEvents(WebhookDispatcher webhooks, TimeProvider time, IHostApplicationLifetime lifetime, IConfiguration configuration,
+    ILogger<StripeEvents> logger)
 {
+    /// <summary>How long Stripe lists an event (docs.stripe.com/api/events/list: "going back up to 30 days").</summary>
+    public static readonly TimeSpan Retention = TimeSpan.FromDays(30);
+
+    private readonly ConcurrentDictionary<string, bool> _delivered = new(StringComparer.Ordinal);
+
+    /// <summary>False while the sandbox plays webhooks that never arrive (an endpoint disabled, a network cut): events are still listed.</summary>
+    public bool WebhooksDelivered { get; set; } = true;
+
     private static readonly TimeSpan[] RetryDelays = [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5)];
 
     private readonly ConcurrentDictionary<string, Sent> _events = new(StringComparer.Ordinal);
@@ -38,11 +49,20 @@ public sealed class StripeEvents(WebhookDispatcher webhooks, TimeProvider time, 
         };
         var id = "evt_" + StripeLedger.NewId();
         var created = time.GetUtcNow().ToUnixTimeSeconds();
-        var json = JsonSerializer.Serialize(new EventWire(id, "event", StripeConfiguration.ApiVersion, created, false, 1, type,
+        var apiVersion = configuration["Sandbox:Stripe:AccountApiVersion"] is { Length: > 0 } pinned ? pinned : StripeConfiguration.ApiVersion;
+        var json = JsonSerializer.Serialize(new EventWire(id, "event", apiVersion, created, false, 1, type,
             new EventData(dataObject), new EventRequest("req_" + StripeLedger.NewId()[..14], idempotencyKey)), StripeLedger.Json);
         _events[id] = new Sent(Interlocked.Increment(ref _sequence), id, type, paymentIntent, created, json);
         Deliver(id, json);
         return id;
+    }
+
+    /// <summary>What <c>GET /v1/events</c> lists: kept no longer than Stripe keeps them, oldest first.</summary>
+    public IReadOnlyList<(Sent Event, bool Delivered)> Listable()
+    {
+        var oldest = (time.GetUtcNow() - Retention).ToUnixTimeSeconds();
+        return [.. _events.Values.Where(sent => sent.Created >= oldest).OrderBy(sent => sent.Sequence)
+            .Select(sent => (sent, _delivered.GetValueOrDefault(sent.Id)))];
     }
 
     /// <summary>Oldest first, optionally only those about one PaymentIntent.</summary>
@@ -67,12 +87,22 @@ public sealed class StripeEvents(WebhookDispatcher webhooks, TimeProvider time, 
             return;
         }
 
+        if (!WebhooksDelivered)
+        {
+            logger.LogInformation("Stripe event {EventId} is not delivered: the sandbox loses webhooks now", id);
+            return;
+        }
+
         _ = Task.Run(async () =>
         {
             var stopping = lifetime.ApplicationStopping;
             for (var attempt = 0; ; attempt++)
             {
                 var status = await webhooks.SendStripeAsync(id, json, stopping);
+                if (status is >= 200 and < 300)
+                {
+                    _delivered[id] = true;
+                }
                 if (status is >= 200 and < 300 || attempt == RetryDelays.Length || stopping.IsCancellationRequested)
                 {
                     if (status is < 200 or >= 300)
