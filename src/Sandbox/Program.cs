@@ -8,6 +8,7 @@ using CaaS.Sandbox.Webhooks;
 // Content root is the build output, so appsettings.json is found whatever directory the host starts from.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.Configuration.AddCaaSLocalDefaults();
+builder.AddFactoryTls();
 builder.Services.AddProblemDetails();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<TokenIssuer>();

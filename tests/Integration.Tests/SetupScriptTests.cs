@@ -70,13 +70,30 @@ public sealed class SetupScriptTests(ITestOutputHelper output)
         var withoutSecrets = await ComposeAsync(["config", "-q"], secrets: false);
 
         Assert.True(valid.ExitCode == 0, valid.Output);
-        Assert.Equal(
-            new[] { "api", "migrate", "postgres", "sandbox", "silo1", "silo2" },
-            services.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Order());
+        Assert.Equal(new[] { "api", "migrate", "postgres", "silo1", "silo2" }, Lines(services.Output).Order());
         Assert.NotEqual(0, withoutSecrets.ExitCode);
     }
 
-    private static async Task<(int ExitCode, string Output)> ComposeAsync(string[] arguments, bool secrets)
+    [Fact]
+    public async Task Compose_production_shape_reaches_every_integration_over_https_and_the_sandbox_overlay_adds_the_sandbox()
+    {
+        var production = await ComposeAsync(["config"], secrets: true);
+        var overlay = await ComposeAsync(["config"], secrets: true, "docker-compose.sandbox.yml");
+        var overlayServices = await ComposeAsync(["config", "--services"], secrets: true, "docker-compose.sandbox.yml");
+
+        Assert.True(production.ExitCode == 0, production.Output);
+        var urls = Lines(production.Output).Where(line => line.StartsWith("Integrations__", StringComparison.Ordinal) && line.Contains("__BaseUrl:", StringComparison.Ordinal)).ToList();
+        // Eight systems, each named by both silos.
+        Assert.Equal(16, urls.Count);
+        Assert.All(urls, line => Assert.StartsWith("https://", line[(line.IndexOf(':', StringComparison.Ordinal) + 1)..].Trim(), StringComparison.Ordinal));
+        Assert.True(overlay.ExitCode == 0, overlay.Output);
+        Assert.Contains("sandbox", Lines(overlayServices.Output));
+        Assert.Contains(Lines(overlay.Output), line => line == "Integrations__Factory__BaseUrl: http://sandbox:5090");
+    }
+
+    private static string[] Lines(string output) => output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    private static async Task<(int ExitCode, string Output)> ComposeAsync(string[] arguments, bool secrets, params string[] overlays)
     {
         var start = new ProcessStartInfo("docker-compose")
         {
@@ -86,6 +103,12 @@ public sealed class SetupScriptTests(ITestOutputHelper output)
         };
         start.ArgumentList.Add("-f");
         start.ArgumentList.Add("docker-compose.yml");
+        foreach (var overlay in overlays)
+        {
+            start.ArgumentList.Add("-f");
+            start.ArgumentList.Add(overlay);
+        }
+
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);

@@ -29,6 +29,12 @@ public sealed class IntegrationOptions
 
     public string? ClientCertificatePassword { get; set; }
 
+    /// <summary>
+    /// PEM with the CA (or CAs) the system's server certificate must chain to, instead of the machine's
+    /// store: a system with a private CA (FAC-6). Validation is never switched off, only re-rooted.
+    /// </summary>
+    public string? ServerCaPath { get; set; }
+
     /// <summary>Registration only (REG-2): each country's authority, by ISO code.</summary>
     public Dictionary<string, CountryEndpoint> Countries { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 

@@ -1,3 +1,4 @@
+using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using CaaS.Grains.Abstractions.Integration;
 using CaaS.Grains.Integration.Customer;
@@ -41,9 +42,10 @@ public static class IntegrationServices
         services.TryAddSingleton<StripePaymentClient>();
         services.TryAddSingleton<IotDispatcher>();
         services.AddHostedService<IotQueueDrainer>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IntegrationOptions>, IntegrationUrlValidator>());
         foreach (var system in ExternalSystem.All)
         {
-            services.AddOptions<IntegrationOptions>(system).BindConfiguration(IntegrationOptions.SectionFor(system));
+            services.AddOptions<IntegrationOptions>(system).BindConfiguration(IntegrationOptions.SectionFor(system)).ValidateOnStart();
         }
 
         services.AddHttpClient<CustomerClient>(ExternalSystem.Customer).AddIntegrationPipeline(ExternalSystem.Customer).WithApiKey();
@@ -144,14 +146,40 @@ public static class IntegrationServices
     private static bool IsSafeToRepeat(HttpRequestMessage request) =>
         request.Method == HttpMethod.Get || request.Method == HttpMethod.Head || request.Headers.Contains(IntegrationHeaders.IdempotencyKey);
 
-    /// <summary>FAC-6: mutual TLS when a client certificate is configured; the API key is always sent.</summary>
+    /// <summary>
+    /// FAC-6: mutual TLS when a client certificate is configured; the API key is always sent. The
+    /// certificate is handed to TLS as a context, not offered for selection, so it is presented even
+    /// when the server names no acceptable issuers; a private server CA replaces the machine's store
+    /// for this one system, with the host name still checked.
+    /// </summary>
     private static HttpMessageHandler FactoryHandler(IOptionsMonitor<IntegrationOptions> options)
     {
         var handler = new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
         var settings = options.Get(ExternalSystem.Factory);
         if (!string.IsNullOrWhiteSpace(settings.ClientCertificatePath))
         {
-            handler.SslOptions.ClientCertificates = [X509CertificateLoader.LoadPkcs12FromFile(settings.ClientCertificatePath, settings.ClientCertificatePassword)];
+            var certificate = X509CertificateLoader.LoadPkcs12FromFile(settings.ClientCertificatePath, settings.ClientCertificatePassword);
+            if (!certificate.HasPrivateKey)
+            {
+                throw new InvalidOperationException(
+                    $"{IntegrationOptions.SectionFor(ExternalSystem.Factory)}:ClientCertificatePath holds no private key: TLS cannot present it.");
+            }
+
+            handler.SslOptions.ClientCertificateContext = SslStreamCertificateContext.Create(certificate, additionalCertificates: null, offline: true);
+        }
+
+        if (!string.IsNullOrWhiteSpace(settings.ServerCaPath))
+        {
+            var roots = new X509Certificate2Collection();
+            roots.ImportFromPemFile(settings.ServerCaPath);
+            var policy = new X509ChainPolicy
+            {
+                TrustMode = X509ChainTrustMode.CustomRootTrust,
+                // As SslStream does without a policy: a private CA rarely publishes a revocation list.
+                RevocationMode = X509RevocationMode.NoCheck,
+            };
+            policy.CustomTrustStore.AddRange(roots);
+            handler.SslOptions.CertificateChainPolicy = policy;
         }
 
         return handler;

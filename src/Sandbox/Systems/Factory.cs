@@ -68,7 +68,7 @@ public static class FactoryEndpoints
 {
     public static IEndpointRouteBuilder MapFactory(this IEndpointRouteBuilder endpoints)
     {
-        var api = endpoints.MapGroup("/api/v1/orders").RequireApiKey("Factory");
+        var api = endpoints.MapGroup("/api/v1/orders").RequireClientCertificate().RequireApiKey("Factory");
         api.MapPost("", (Factory.PlaceOrder request, Factory factory) =>
         {
             if (string.IsNullOrWhiteSpace(request.Reference) || request.VehicleSpec is not { Model: { Length: > 0 }, Country: { Length: > 0 } } spec)

@@ -13,9 +13,23 @@ namespace CaaS.Adapters.Tests.Support;
 /// An in-process cluster wired as the silo is (AddCaaSGrains), its adapters pointed at the sandbox
 /// process, state in memory and a clock the tests move.
 /// </summary>
-public sealed class SandboxClusterFixture : IAsyncLifetime
+public class SandboxClusterFixture : IAsyncLifetime
 {
-    public SandboxFixture Sandbox { get; } = new();
+    private readonly Func<SandboxFixture, IDictionary<string, string?>> _settings;
+
+    public SandboxClusterFixture()
+        : this(new SandboxFixture(), _ => new Dictionary<string, string?>())
+    {
+    }
+
+    /// <param name="settings">The silo's settings beyond the sandbox's address, read once the sandbox runs.</param>
+    protected SandboxClusterFixture(SandboxFixture sandbox, Func<SandboxFixture, IDictionary<string, string?>> settings)
+    {
+        Sandbox = sandbox;
+        _settings = settings;
+    }
+
+    public SandboxFixture Sandbox { get; }
 
     public FakeTimeProvider Time { get; } = new(DateTimeOffset.UtcNow);
 
@@ -36,6 +50,7 @@ public sealed class SandboxClusterFixture : IAsyncLifetime
                 .ToDictionary(system => IntegrationOptions.SectionFor(system) + ":BaseUrl", string? (_) => Sandbox.BaseUrl));
             // The adapter tests count IoT requests and breaker failures to the unit: no status polls among them.
             host.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Iot:Poller:Enabled"] = "false" });
+            host.Configuration.AddInMemoryCollection(_settings(Sandbox));
         });
         builder.ConfigureSilo((_, silo) =>
         {

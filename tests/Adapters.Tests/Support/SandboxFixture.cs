@@ -124,3 +124,23 @@ public sealed class SandboxCollection : ICollectionFixture<SandboxFixture>
 {
     public const string Name = "sandbox";
 }
+
+/// <summary>A sandbox whose Factory also listens on https and requires a client certificate from its private CA (FAC-6).</summary>
+public sealed class FactoryTlsSandboxFixture : SandboxFixture
+{
+    public FactoryTlsSandboxFixture()
+        : this(new FactoryTlsMaterial())
+    {
+    }
+
+    private FactoryTlsSandboxFixture(FactoryTlsMaterial tls)
+        : base(tls.SandboxSettings) => Tls = tls;
+
+    public FactoryTlsMaterial Tls { get; }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        Tls.Dispose();
+    }
+}
