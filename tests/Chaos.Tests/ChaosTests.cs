@@ -66,6 +66,11 @@ public sealed class ChaosTests(ITestOutputHelper output)
                 .GetProperty("reconciliation"),
             found => found.GetProperty("mismatches").GetArrayLength() == 0, "the reconciler to find nothing wrong", TimeSpan.FromSeconds(120));
         var stuck = await StuckWithoutOpsItemAsync(calls, ops);
+        // NOT-1: whatever the notification provider's outages, every message a flow owed went out (once: the
+        // provider dedupes by message id), and none was dead-lettered, since an outage is no refusal.
+        var owedNotifications = await Eventually.Until(async () => await OwedNotificationsAsync(calls, ops, run.Accepted), left => left.Count == 0,
+            "every notification the flows owed to be delivered", TimeSpan.FromSeconds(90));
+        var notificationDeadLetters = await NotificationDeadLettersAsync(calls, ops);
 
         var figures = new
         {
@@ -85,6 +90,8 @@ public sealed class ChaosTests(ITestOutputHelper output)
             paymentIntentsReconciled = report.GetProperty("paymentIntents").GetInt32(),
             mismatches = report.GetProperty("mismatches").GetArrayLength(),
             stuckFlows = stuck.Count,
+            notificationsOwed = owedNotifications.Count,
+            notificationDeadLetters = notificationDeadLetters.Count,
             runSeconds = (int)(DateTimeOffset.UtcNow - started).TotalSeconds,
         };
         output.WriteLine(JsonSerializer.Serialize(figures, new JsonSerializerOptions { WriteIndented = true }));
@@ -103,6 +110,43 @@ public sealed class ChaosTests(ITestOutputHelper output)
         Assert.Empty(unsettled);
         Assert.Equal(0, report.GetProperty("mismatches").GetArrayLength());
         Assert.Empty(stuck);
+        Assert.Empty(owedNotifications);
+        Assert.Empty(notificationDeadLetters);
+    }
+
+    /// <summary>Each accepted flow's notifications not yet delivered, as "kind id: key", asked of the flows through the admin API in batches.</summary>
+    private static async Task<List<string>> OwedNotificationsAsync(CaaSCalls calls, string ops, IReadOnlyCollection<AcceptedFlow> accepted)
+    {
+        var owed = new List<string>();
+        foreach (var batch in accepted.Chunk(40))
+        {
+            var fields = batch.Select((flow, i) => flow.Kind switch
+            {
+                "rental" => $"f{i}: rental(id: \"{flow.Id}\") {{ owed {{ kind key }} }}",
+                "servicePurchase" => $"f{i}: servicePurchase(id: \"{flow.Id}\") {{ owed {{ kind key }} }}",
+                _ => $"f{i}: factoryOrder(id: \"{flow.Id}\") {{ owed {{ kind key }} }}",
+            });
+            var data = CaaSCalls.Data(await calls.GraphQLAsync(ops, "{ " + string.Join(" ", fields) + " }"));
+            for (var i = 0; i < batch.Length; i++)
+            {
+                if (data.GetProperty($"f{i}") is { ValueKind: JsonValueKind.Object } flow)
+                {
+                    owed.AddRange(flow.GetProperty("owed").EnumerateArray()
+                        .Where(obligation => obligation.GetProperty("kind").GetString() == "Notify")
+                        .Select(obligation => $"{batch[i].Kind} {batch[i].Id}: {obligation.GetProperty("key").GetString()}"));
+                }
+            }
+        }
+
+        return owed;
+    }
+
+    private static async Task<List<string>> NotificationDeadLettersAsync(CaaSCalls calls, string ops)
+    {
+        var letters = CaaSCalls.Data(await calls.GraphQLAsync(ops, "{ deadLetters(first: 200) { items { id source } } }"));
+        return [.. letters.GetProperty("deadLetters").GetProperty("items").EnumerateArray()
+            .Where(letter => letter.GetProperty("source").GetString() == "notifications")
+            .Select(letter => letter.GetProperty("id").GetString()!)];
     }
 
     private static async Task FinishRentalAsync(ChaosRun run, CaaSCalls calls, AcceptedFlow flow)

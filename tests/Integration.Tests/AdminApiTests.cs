@@ -17,7 +17,7 @@ namespace CaaS.Integration.Tests;
 public sealed class AdminApiTests(CaaSPlatformFixture fixture)
 {
     private const string RentalFields = "id customerId vehicleId vin status startsAt endsAt capturedAmount { amount currency } refundedAmount { amount } "
-        + "authorizedAmount { amount } fines { reason amount { amount currency } } verificationIssues history { at from to cause traceId actor kind sequence }";
+        + "authorizedAmount { amount } fines { reason amount { amount currency } } verificationIssues history { at from to cause traceId actor kind sequence } owed { kind key dueAt }";
 
     private Platform Platform => fixture.Platform;
 
@@ -167,6 +167,8 @@ public sealed class AdminApiTests(CaaSPlatformFixture fixture)
             && alert.GetProperty("resolvedBy").GetString() == "ops-ann");
         Assert.NotNull(stillActive);
         Assert.Contains(await Calls.NotificationsAsync(customer), sent => sent.ToString().Contains("RENTAL_COMPLETED", StringComparison.Ordinal));
+        // Its money settled and its customer told, the rental owes nothing more: its guard has stopped.
+        await Eventually.Until(() => RentalAsync(ops, id), rental => rental.GetProperty("owed").GetArrayLength() == 0, "the rental to owe nothing");
     }
 
     [Fact]

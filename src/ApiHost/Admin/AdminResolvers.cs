@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using CaaS.ApiHost.Endpoints;
 using CaaS.Grains.Abstractions;
+using CaaS.Grains.Abstractions.Flows;
+using CaaS.Grains.Abstractions.Operations;
 using GraphQL;
 using GraphQL.Builders;
 using GraphQL.Types;
@@ -84,6 +86,28 @@ public sealed class TransitionType : ObjectGraphType<TransitionRecord>
         Field<NonNullGraphType<LongGraphType>>("sequence").Description("The entry's number within its flow, from 1 (0 for entries recorded before numbering).")
             .Resolve(context => context.Source.Sequence);
     }
+}
+
+public sealed class ObligationType : ObjectGraphType<Obligation>
+{
+    public ObligationType()
+    {
+        Name = "Obligation";
+        Description = "Something a flow still owes the world; the flow's guard works on it until it is done. A notification's content is not shown.";
+        Field<NonNullGraphType<StringGraphType>>("kind")
+            .Description("Void, Capture, Refund, Notify, Register, FinishOrAbandon, StartActivation, FollowFactory, Attempt or TellOwner.")
+            .Resolve(context => context.Source.Kind.ToString());
+        Field(obligation => obligation.Key);
+        Field(obligation => obligation.DueAt, nullable: true);
+        Field<MoneyType>("amount").Resolve(context => context.Source.Amount);
+    }
+
+    /// <summary>The field every flow type has: asked of the flow's grain only when a query selects it.</summary>
+    public static void AddTo<TSource, TGrain>(ObjectGraphType<TSource> type, Func<TSource, string> idOf)
+        where TGrain : IFlowGrain =>
+        type.Field<NonNullGraphType<ListGraphType<NonNullGraphType<ObligationType>>>>("owed")
+            .Description("What the flow still owes (empty once it has nothing left to do).")
+            .ResolveAsync(async context => await context.Grains().GetGrain<TGrain>(idOf(context.Source)).OwedAsync());
 }
 
 public sealed class KeyValueType : ObjectGraphType<KeyValuePair<string, string>>

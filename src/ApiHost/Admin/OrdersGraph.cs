@@ -57,6 +57,7 @@ public sealed class FactoryOrderType : ObjectGraphType<FactoryOrderView>
         Field(order => order.LastError, nullable: true);
         Field(order => order.CreatedAt);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<TransitionType>>>>("history").Resolve(context => context.Source.History);
+        ObligationType.AddTo<FactoryOrderView, IFactoryOrderGrain>(this, order => order.OrderId);
     }
 }
 
@@ -79,6 +80,7 @@ public sealed class ServicePurchaseType : ObjectGraphType<ServicePurchaseView>
         Field(purchase => purchase.CreatedAt);
         Field<NonNullGraphType<StringGraphType>>("otaCommandId").Resolve(context => ServicePurchases.OtaCommandIdOf(context.Source.PurchaseId));
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<TransitionType>>>>("history").Resolve(context => context.Source.History);
+        ObligationType.AddTo<ServicePurchaseView, IServicePurchaseGrain>(this, purchase => purchase.PurchaseId);
     }
 }
 

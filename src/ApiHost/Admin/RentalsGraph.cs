@@ -84,6 +84,7 @@ public sealed class RentalType : ObjectGraphType<ReservationView>
         Field(rental => rental.ErrorCode, nullable: true);
         Field(rental => rental.ErrorMessage, nullable: true);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<TransitionType>>>>("history").Resolve(context => context.Source.History);
+        ObligationType.AddTo<ReservationView, IReservationGrain>(this, rental => rental.Id);
     }
 }
 

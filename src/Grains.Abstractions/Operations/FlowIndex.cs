@@ -42,6 +42,9 @@ public interface IFlowGrain : IGrainWithStringKey
 {
     /// <summary>Null when the grain holds no flow.</summary>
     Task<FlowMoved?> DescribeFlowAsync();
+
+    /// <summary>What the flow still owes the world (a void, a capture, a notification...): empty once it has nothing left to do.</summary>
+    Task<IReadOnlyList<Flows.Obligation>> OwedAsync();
 }
 
 /// <summary>

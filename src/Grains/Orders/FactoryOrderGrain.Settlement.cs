@@ -165,6 +165,8 @@ public sealed partial class FactoryOrderGrain
 
     public Task<FlowMoved?> DescribeFlowAsync() => Task.FromResult(S.Request is null ? null : Moved());
 
+    public Task<IReadOnlyList<Obligation>> OwedAsync() => Task.FromResult<IReadOnlyList<Obligation>>([.. S.Journal.Obligations]);
+
     private FlowMoved Moved() => new(FlowKinds.FactoryOrder, Id, S.Status.ToString(), FactoryOrderFlow.IsFinished(S.Status),
         S.UpdatedAt ?? S.CreatedAt, FactoryOrderRules.AtTheFactory(S.Status) ? S.EstimatedCompletionDate : null, S.Request!.CustomerId, S.Vin);
 

@@ -130,6 +130,8 @@ public sealed partial class ReservationGrain
 
     public Task<FlowMoved?> DescribeFlowAsync() => Task.FromResult(S.Request is null ? null : Moved());
 
+    public Task<IReadOnlyList<Obligation>> OwedAsync() => Task.FromResult<IReadOnlyList<Obligation>>([.. S.Journal.Obligations]);
+
     private FlowMoved Moved() => new(FlowKinds.Rental, Id, S.Status.ToString(), ReservationFlow.IsFinished(S.Status),
         S.UpdatedAt ?? S.CreatedAt, ReservationFlow.HoldsTheVehicle(S.Status) ? S.Request!.EndsAt : null,
         S.Request!.CustomerId, S.Vin, S.Request.VehicleId, S.Request.StartsAt, S.Request.EndsAt);

@@ -261,6 +261,8 @@ public sealed partial class OtaCommandGrain(
 
     public Task<FlowMoved?> DescribeFlowAsync() => Task.FromResult(S.Request is null || S.History.Count == 0 ? null : Moved());
 
+    public Task<IReadOnlyList<Obligation>> OwedAsync() => Task.FromResult<IReadOnlyList<Obligation>>([.. S.Journal.Obligations]);
+
     private FlowMoved Moved()
     {
         var movedAt = S.History[^1].At;

@@ -123,6 +123,8 @@ public sealed partial class ServicePurchaseGrain
 
     public Task<FlowMoved?> DescribeFlowAsync() => Task.FromResult(S.Request is null ? null : Moved());
 
+    public Task<IReadOnlyList<Obligation>> OwedAsync() => Task.FromResult<IReadOnlyList<Obligation>>([.. S.Journal.Obligations]);
+
     private FlowMoved Moved() => new(FlowKinds.ServicePurchase, Id, S.Status.ToString(), ServicePurchaseFlow.IsFinished(S),
         S.UpdatedAt ?? S.CreatedAt, CustomerId: S.Request!.CustomerId, Vin: S.Request.Vin);
 
