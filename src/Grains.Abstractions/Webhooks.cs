@@ -15,6 +15,13 @@ public interface IWebhookInboxGrain : IGrainWithStringKey
     /// <summary>Processes a dead letter again through the same path; still once at most.</summary>
     [ResponseTimeout("00:03:00")]
     Task<InboxOutcome> ReplayAsync();
+
+    /// <summary>
+    /// The raw body as it arrived, null when none was recorded: where a dead letter's body is kept, once.
+    /// It only reads what was recorded, so it interleaves instead of waiting for a replay in flight.
+    /// </summary>
+    [Orleans.Concurrency.AlwaysInterleave]
+    Task<string?> BodyAsync();
 }
 
 [GenerateSerializer, Alias("caas.inbox-outcome")]

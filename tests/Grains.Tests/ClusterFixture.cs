@@ -1,6 +1,7 @@
 using CaaS.Grains.Abstractions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using Orleans.Storage;
 using Orleans.TestingHost;
 
 namespace CaaS.Grains.Tests;
@@ -19,6 +20,9 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public IGrainFactory Grains => Cluster.Client;
 
+    /// <summary>The grains' storage, which records what every call read and wrote.</summary>
+    public CountingGrainStorage Storage { get; } = new();
+
     public async Task InitializeAsync()
     {
         var builder = new InProcessTestClusterBuilder(1);
@@ -28,6 +32,8 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.AddCaaSGrains();
             silo.Services.Configure<CaaS.Grains.Analytics.AnalyticsOptions>(analytics => analytics.ExportDirectory = ExportDirectory);
             silo.AddMemoryGrainStorage(StorageNames.Grains);
+            // Registered after the memory storage, so the grains get it wrapped.
+            silo.Services.AddKeyedSingleton<IGrainStorage>(StorageNames.Grains, (services, name) => Storage.Wrap(MemoryGrainStorageFactory.Create(services, (string)name!)));
             silo.UseInMemoryReminderService();
         });
         Cluster = builder.Build();

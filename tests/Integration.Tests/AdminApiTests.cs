@@ -339,6 +339,34 @@ public sealed class AdminApiTests(CaaSPlatformFixture fixture)
     }
 
     [Fact]
+    public async Task ADM_5_resolved_items_are_read_from_the_archive_of_the_days_asked_for_and_open_ones_from_their_shelves()
+    {
+        var ops = await OpsTokenAsync();
+        var id = $"adm5-archive/{Guid.NewGuid():N}";
+        var raisedAt = DateTimeOffset.UtcNow.AddDays(-3);
+        await fixture.Grains.GetGrain<Grains.Abstractions.Operations.IOpsGrain>(0).RaiseAsync(new Grains.Abstractions.Operations.OpsItem(
+            id, Grains.Abstractions.Operations.OpsItemKind.RiskItem, "Money not received", "test", null, null, raisedAt, new Dictionary<string, string>()));
+        const string Query = "query($from: DateOnly, $to: DateOnly, $all: Boolean) { riskItems(first: 200, includeResolved: $all, resolvedFrom: $from, resolvedTo: $to) { items { id status resolution } } }";
+
+        var open = CaaSCalls.Data(await Calls.GraphQLAsync(ops, Query, new { all = false }));
+        var resolved = CaaSCalls.Data(await Calls.GraphQLAsync(ops, "mutation($id: String!) { resolveOpsItem(id: $id, resolution: \"written off\") { resolvedAt } }", new { id }));
+        var today = DateOnly.FromDateTime(resolved.GetProperty("resolveOpsItem").GetProperty("resolvedAt").GetDateTimeOffset().UtcDateTime);
+        var openAfter = CaaSCalls.Data(await Calls.GraphQLAsync(ops, Query, new { all = false }));
+        var archivedToday = CaaSCalls.Data(await Calls.GraphQLAsync(ops, Query, new { from = today.ToString("yyyy-MM-dd"), to = today.ToString("yyyy-MM-dd") }));
+        var archivedBefore = CaaSCalls.Data(await Calls.GraphQLAsync(ops, Query, new { from = today.AddDays(-2).ToString("yyyy-MM-dd"), to = today.AddDays(-1).ToString("yyyy-MM-dd") }));
+        var everything = CaaSCalls.Data(await Calls.GraphQLAsync(ops, Query, new { all = true }));
+        var backwards = await Calls.GraphQLAsync(ops, Query, new { from = today.ToString("yyyy-MM-dd"), to = today.AddDays(-1).ToString("yyyy-MM-dd") });
+
+        static IEnumerable<JsonElement> Items(JsonElement data) => data.GetProperty("riskItems").GetProperty("items").EnumerateArray();
+        Assert.Equal("Open", Assert.Single(Items(open), item => item.GetProperty("id").GetString() == id).GetProperty("status").GetString());
+        Assert.DoesNotContain(Items(openAfter), item => item.GetProperty("id").GetString() == id);
+        Assert.Equal("written off", Assert.Single(Items(archivedToday), item => item.GetProperty("id").GetString() == id).GetProperty("resolution").GetString());
+        Assert.DoesNotContain(Items(archivedBefore), item => item.GetProperty("id").GetString() == id);
+        Assert.Equal("Resolved", Assert.Single(Items(everything), item => item.GetProperty("id").GetString() == id).GetProperty("status").GetString());
+        Assert.Equal("VALIDATION_FAILED", ErrorCode(backwards));
+    }
+
+    [Fact]
     public async Task Stuck_flows_lists_what_has_not_moved_past_the_threshold_by_kind_and_state_and_pages()
     {
         var ops = await OpsTokenAsync();

@@ -1,5 +1,6 @@
 using CaaS.Grains.Abstractions.Operations;
 using GraphQL;
+using GraphQL.Builders;
 using GraphQL.Types;
 
 namespace CaaS.ApiHost.Admin;
@@ -14,7 +15,7 @@ internal static class OpsGraph
         query.OpsList("riskItems", OpsItemKind.RiskItem, "PAY-6: money the platform assumed and did not get.");
         query.Field<NonNullGraphType<PageType<DeadLetterType, OpsItem>>>("deadLetters")
             .Description("WH-6: webhooks and events that failed processing, oldest first.")
-            .Argument<BooleanGraphType>("includeResolved", argument => argument.DefaultValue = false)
+            .Resolved()
             .Paged()
             .ResolveAsync(async context => context.Page(await OpsItemsAsync(context, OpsItemKind.DeadLetter), item => item.RaisedAt, item => item.Id));
         query.Field<NonNullGraphType<StuckFlowsType>>("stuckFlows")
@@ -57,15 +58,30 @@ internal static class OpsGraph
     private static void OpsList(this ObjectGraphType query, string name, OpsItemKind kind, string description) =>
         query.Field<NonNullGraphType<PageType<OpsItemType, OpsItem>>>(name)
             .Description(description + " Oldest first; resolved ones only when asked for.")
-            .Argument<BooleanGraphType>("includeResolved", argument => argument.DefaultValue = false)
+            .Resolved()
             .Paged()
             .ResolveAsync(async context => context.Page(await OpsItemsAsync(context, kind), item => item.RaisedAt, item => item.Id));
 
+    private static FieldBuilder<TSource, TReturn> Resolved<TSource, TReturn>(this FieldBuilder<TSource, TReturn> field) => field
+        .Argument<BooleanGraphType>("includeResolved", argument => argument.DefaultValue = false)
+        .Argument<DateOnlyGraphType>("resolvedFrom", argument => argument.Description = "With resolvedTo: resolved items of these UTC days only (both included); implies includeResolved.")
+        .Argument<DateOnlyGraphType>("resolvedTo");
+
+    /// <summary>Open items come from the open shelves; resolved ones from the archive, of the days asked for (every day when none).</summary>
     private static async Task<IEnumerable<OpsItem>> OpsItemsAsync(IResolveFieldContext context, OpsItemKind kind)
     {
-        var includeResolved = context.GetArgument<bool>("includeResolved");
-        var items = await context.Grains().GetGrain<IOpsGrain>(0).ListAsync(kind);
-        return items.Where(item => includeResolved || item.Status != OpsItemStatus.Resolved);
+        var from = context.GetArgument<DateOnly?>("resolvedFrom");
+        var to = context.GetArgument<DateOnly?>("resolvedTo");
+        if (from > to)
+        {
+            throw AdminErrors.Invalid("resolvedFrom is not after resolvedTo.");
+        }
+
+        var ops = context.Grains().GetGrain<IOpsGrain>(0);
+        var open = ops.ListAsync(kind);
+        var resolved = context.GetArgument<bool>("includeResolved") || from is not null || to is not null ? await ops.ListResolvedAsync(kind, from, to) : [];
+        // A crash while an item moved to the archive can leave it on both shelves for a moment: its archived word wins.
+        return resolved.Concat(await open).DistinctBy(item => item.Id);
     }
 }
 
@@ -105,7 +121,10 @@ public sealed class DeadLetterType : ObjectGraphType<OpsItem>
         Field<NonNullGraphType<StringGraphType>>("source").Resolve(context => context.Source.Data.GetValueOrDefault(DeadLetterData.Source, ""));
         Field<NonNullGraphType<StringGraphType>>("inboxKey").Resolve(context => context.Source.FlowId ?? "");
         Field<NonNullGraphType<StringGraphType>>("error").Resolve(context => context.Source.Detail);
-        Field<NonNullGraphType<StringGraphType>>("body").Resolve(context => context.Source.Data.GetValueOrDefault(DeadLetterData.Body, ""));
+        // Kept once, where it arrived (a webhook's inbox) or in the item (a notification): listings carry no body.
+        Field<NonNullGraphType<StringGraphType>>("body").ResolveAsync(async context =>
+            context.Source.Data.TryGetValue(DeadLetterData.Body, out var body) ? body
+            : await context.Grains().GetGrain<IOpsGrain>(0).DeadLetterBodyAsync(context.Source.Id) ?? "");
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<KeyValueType>>>>("headers").Resolve(context =>
             context.Source.Data.Where(pair => DeadLetterData.IsHeader(pair.Key)).OrderBy(pair => pair.Key, StringComparer.Ordinal));
         Field<NonNullGraphType<IntGraphType>>("attempts").Resolve(context =>

@@ -2,7 +2,9 @@ namespace CaaS.Grains.Abstractions.Operations;
 
 /// <summary>
 /// What the flows raise for people: ops alerts, support tickets, risk items and dead letters (ADM-5),
-/// each open until someone resolves it. One grain holds them; items are few and get resolved.
+/// each open until someone resolves it. Key 0, a stateless front: each item is a grain of its own
+/// (<see cref="IOpsItemGrain"/>) and listings read small shelves (<see cref="OpsShelves"/>), so a raise
+/// costs the same however many items exist.
 /// </summary>
 public interface IOpsGrain : IGrainWithIntegerKey
 {
@@ -12,7 +14,20 @@ public interface IOpsGrain : IGrainWithIntegerKey
     /// </summary>
     Task RaiseAsync(OpsItem item);
 
+    /// <summary>
+    /// The open and acknowledged items of a kind (every kind when null), as the shelves hold them: a
+    /// dead letter without its body (<see cref="DeadLetterBodyAsync"/>).
+    /// </summary>
     Task<IReadOnlyList<OpsItem>> ListAsync(OpsItemKind? kind = null);
+
+    /// <summary>Resolved items of a kind, by the UTC day they were resolved (both days included; every day when null).</summary>
+    Task<IReadOnlyList<OpsItem>> ListResolvedAsync(OpsItemKind kind, DateOnly? from = null, DateOnly? to = null);
+
+    /// <summary>
+    /// A dead letter's raw body, from where it is kept once: a webhook's in its inbox, a notification's
+    /// in its item. Null when no dead letter has this id.
+    /// </summary>
+    Task<string?> DeadLetterBodyAsync(string id);
 
     /// <summary>Null when no item has this id.</summary>
     Task<OpsItem?> GetAsync(string id);
@@ -44,8 +59,9 @@ public enum OpsItemStatus
 
 /// <summary>
 /// An item as raised (the first eight members) and as people have handled it since. For a dead
-/// letter, <see cref="Detail"/> is the processing error and <see cref="Data"/> holds the raw body
-/// (<see cref="DeadLetterData.Body"/>), the source and the headers it came with.
+/// letter, <see cref="Detail"/> is the processing error and <see cref="Data"/> holds the source and
+/// the headers it came with; a notification's also its body (<see cref="DeadLetterData.Body"/>), which
+/// a webhook's leaves in its inbox. <see cref="RaisedAt"/> is the first raise: it names the item's shelf.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("caas.ops-item")]
 public sealed record OpsItem(
@@ -75,7 +91,10 @@ public sealed record OpsItem(
     [Id(15)] public string? Resolution { get; init; }
 }
 
-/// <summary>The keys a dead letter's <see cref="OpsItem.Data"/> uses besides the headers it arrived with (WH-6).</summary>
+/// <summary>
+/// The keys a dead letter's <see cref="OpsItem.Data"/> uses besides the headers it arrived with (WH-6).
+/// Items stored before the body was kept once carry <see cref="Body"/> for webhooks too.
+/// </summary>
 public static class DeadLetterData
 {
     public const string Body = "body";
@@ -90,6 +109,10 @@ public static class DeadLetterData
     public static string? InboxKeyOf(string itemId) => itemId.StartsWith("dead-letter/", StringComparison.Ordinal) ? itemId["dead-letter/".Length..] : null;
 }
 
+/// <summary>
+/// Every item in one list, as the single ops grain stored it before items became grains of their own:
+/// read once and moved into them (see LegacyOpsGrain), then left empty.
+/// </summary>
 [GenerateSerializer, Alias("caas.ops-state")]
 public sealed class OpsState
 {

@@ -1,88 +1,62 @@
 using CaaS.Grains.Abstractions;
 using CaaS.Grains.Abstractions.Operations;
-using Microsoft.Extensions.Logging;
+using CaaS.Grains.Notifications;
+using Orleans.Concurrency;
 
 namespace CaaS.Grains.Operations;
 
-public sealed partial class OpsGrain(
-    [PersistentState("ops", StorageNames.Grains)] IPersistentState<OpsState> state,
-    TimeProvider time,
-    ILogger<OpsGrain> logger) : Grain, IOpsGrain
+/// <summary>
+/// The front every flow and the admin API call (ADM-5): it holds nothing and routes to the item grains
+/// and the shelves. A stateless worker, so it never waits on an inbox whose failure is being raised, and
+/// its own grain type, because "ops" names the single grain whose stored list is moved out on first use.
+/// </summary>
+[StatelessWorker]
+[GrainType("ops-front")]
+public sealed class OpsGrain : Grain, IOpsGrain
 {
-    private List<OpsItem> Items => state.State.Items;
+    private static readonly OpsItemKind[] Kinds = Enum.GetValues<OpsItemKind>();
 
-    public async Task RaiseAsync(OpsItem item)
-    {
-        var index = Items.FindIndex(existing => existing.Id == item.Id);
-        if (index < 0)
-        {
-            Items.Add(item with { Status = OpsItemStatus.Open, Occurrences = 1, LastRaisedAt = item.RaisedAt });
-        }
-        else
-        {
-            var known = Items[index];
-            Items[index] = known with
-            {
-                Detail = item.Detail,
-                Data = item.Data,
-                Occurrences = known.Occurrences + 1,
-                LastRaisedAt = item.RaisedAt,
-                Status = known.Status == OpsItemStatus.Resolved ? OpsItemStatus.Open : known.Status,
-                ResolvedBy = null,
-                ResolvedAt = null,
-                Resolution = known.Status == OpsItemStatus.Resolved ? $"reopened; earlier resolution: {known.Resolution}" : known.Resolution,
-            };
-        }
+    /// <summary>Every call waits until the items the single grain stored have their own grains.</summary>
+    public override Task OnActivateAsync(CancellationToken cancellationToken) => GrainFactory.GetGrain<ILegacyOpsGrain>(0).MigrateAsync();
 
-        await state.WriteStateAsync();
-        LogRaised(item.Kind, item.Id, item.Subject, item.FlowKind, item.FlowId);
-    }
+    public async Task RaiseAsync(OpsItem item) => await Item(item.Id).RaiseAsync(item);
 
     public Task<IReadOnlyList<OpsItem>> ListAsync(OpsItemKind? kind = null) =>
-        Task.FromResult<IReadOnlyList<OpsItem>>([.. Items.Where(item => kind is null || item.Kind == kind)]);
+        ShelvedAsync(OpsShelves.Open, kind is { } one ? [one] : Kinds, _ => true);
 
-    public Task<OpsItem?> GetAsync(string id) => Task.FromResult(Items.Find(item => item.Id == id));
+    public Task<IReadOnlyList<OpsItem>> ListResolvedAsync(OpsItemKind kind, DateOnly? from = null, DateOnly? to = null) =>
+        ShelvedAsync(OpsShelves.Archive, [kind], shelf => OpsShelves.DayOf(shelf) is var day && (from is null || day >= from) && (to is null || day <= to));
 
-    public async Task<OpsItem> AcknowledgeAsync(string id, string actor)
+    public Task<OpsItem?> GetAsync(string id) => string.IsNullOrEmpty(id) ? Task.FromResult<OpsItem?>(null) : Item(id).GetAsync();
+
+    public Task<OpsItem> AcknowledgeAsync(string id, string actor) => Existing(id).AcknowledgeAsync(actor);
+
+    public Task<OpsItem> ResolveAsync(string id, string actor, string resolution) => Existing(id).ResolveAsync(actor, resolution);
+
+    public async Task<string?> DeadLetterBodyAsync(string id)
     {
-        var (index, item) = Find(id);
-        switch (item.Status)
+        if (DeadLetterData.InboxKeyOf(id) is not { } inboxKey || await GetAsync(id) is not { Kind: OpsItemKind.DeadLetter } letter)
         {
-            case OpsItemStatus.Acknowledged:
-                return item;
-            case OpsItemStatus.Resolved:
-                throw new DomainException(ErrorCodes.InvalidState, $"Ops item {id} is resolved already.");
+            return null;
         }
 
-        Items[index] = item with { Status = OpsItemStatus.Acknowledged, AcknowledgedBy = actor, AcknowledgedAt = time.GetUtcNow() };
-        await state.WriteStateAsync();
-        LogHandled(id, OpsItemStatus.Acknowledged, actor);
-        return Items[index];
+        // A notification's body is its item's own; so is a webhook's stored before the body was kept once.
+        return letter.Data.TryGetValue(DeadLetterData.Body, out var body) ? body
+            : NotificationDeadLetters.Holds(letter) ? null
+            : await GrainFactory.GetGrain<IWebhookInboxGrain>(inboxKey).BodyAsync();
     }
 
-    public async Task<OpsItem> ResolveAsync(string id, string actor, string resolution)
+    private IOpsItemGrain Item(string id) => GrainFactory.GetGrain<IOpsItemGrain>(id);
+
+    private IOpsItemGrain Existing(string id) =>
+        string.IsNullOrEmpty(id) ? throw new DomainException(ErrorCodes.NotFound, "Ops item (no id) was not found.") : Item(id);
+
+    /// <summary>Reads only the shelves a directory lists, all at once; oldest first, as the single grain listed them.</summary>
+    private async Task<IReadOnlyList<OpsItem>> ShelvedAsync(string status, IEnumerable<OpsItemKind> kinds, Func<string, bool> wanted)
     {
-        var (index, item) = Find(id);
-        if (item.Status == OpsItemStatus.Resolved)
-        {
-            return item;
-        }
-
-        Items[index] = item with { Status = OpsItemStatus.Resolved, ResolvedBy = actor, ResolvedAt = time.GetUtcNow(), Resolution = resolution };
-        await state.WriteStateAsync();
-        LogHandled(id, OpsItemStatus.Resolved, actor);
-        return Items[index];
+        var shelves = (await Task.WhenAll(kinds.Select(kind => GrainFactory.GetGrain<IOpsShelfDirectoryGrain>(OpsShelves.DirectoryOf(status, kind)).ListAsync())))
+            .SelectMany(keys => keys).Where(wanted);
+        var items = await Task.WhenAll(shelves.Select(shelf => GrainFactory.GetGrain<IOpsShelfGrain>(shelf).ListAsync()));
+        return [.. items.SelectMany(shelf => shelf).OrderBy(item => item.RaisedAt).ThenBy(item => item.Id, StringComparer.Ordinal)];
     }
-
-    private (int Index, OpsItem Item) Find(string id)
-    {
-        var index = Items.FindIndex(item => item.Id == id);
-        return index < 0 ? throw new DomainException(ErrorCodes.NotFound, $"Ops item {id} was not found.") : (index, Items[index]);
-    }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Ops {Kind} {ItemId}: {Subject} ({FlowKind} {FlowId})")]
-    private partial void LogRaised(OpsItemKind kind, string itemId, string subject, string? flowKind, string? flowId);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Ops item {ItemId} {Status} by {Actor}")]
-    private partial void LogHandled(string itemId, OpsItemStatus status, string actor);
 }

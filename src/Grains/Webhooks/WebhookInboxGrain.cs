@@ -39,6 +39,8 @@ public sealed partial class WebhookInboxGrain(
         : state.State.Webhook is null ? throw new DomainException(ErrorCodes.NotFound, "No such dead letter.")
         : ApplyAsync();
 
+    public Task<string?> BodyAsync() => Task.FromResult(state.State.Webhook?.Body);
+
     private async Task<InboxOutcome> ApplyAsync()
     {
         var webhook = state.State.Webhook = Classified(state.State.Webhook!);
@@ -59,9 +61,9 @@ public sealed partial class WebhookInboxGrain(
             await state.WriteStateAsync();
             await GrainFactory.GetGrain<IOpsGrain>(0).RaiseAsync(new OpsItem(DeadLetterData.ItemId(this.GetPrimaryKeyString()), OpsItemKind.DeadLetter,
                 $"{webhook.Source} webhook failed processing", exception.Message, "webhook", this.GetPrimaryKeyString(), time.GetUtcNow(),
+                // The body stays in this inbox, which keeps it anyway; the dead letter reads it from here.
                 new Dictionary<string, string>(webhook.Headers)
                 {
-                    [DeadLetterData.Body] = webhook.Body,
                     [DeadLetterData.Source] = webhook.Source,
                     [DeadLetterData.Attempts] = state.State.Attempts.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 }));
