@@ -38,6 +38,7 @@ public static class GrainServices
         silo.AddMemoryStreams(CaaSStreams.Provider);
         silo.AddMemoryGrainStorage("PubSubStore");
         silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<IBookingExportGrain>(0).EnsureScheduledAsync());
+        silo.Services.AddOptions<Fleet.FleetCatalogOptions>().BindConfiguration(Fleet.FleetCatalogOptions.Section);
         silo.Services.AddOptions<StripeRecoveryOptions>().BindConfiguration(StripeRecoveryOptions.Section);
         silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<IStripeEventRecoveryGrain>(0).EnsureScheduledAsync());
         silo.AddTelemetryPolling();

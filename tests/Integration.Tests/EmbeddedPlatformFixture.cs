@@ -14,7 +14,14 @@ public class EmbeddedPlatformFixture : IAsyncLifetime
 
     public string ExportDirectory { get; } = Path.Combine(Path.GetTempPath(), "caas-exports-" + Guid.NewGuid().ToString("N")[..8]);
 
-    protected virtual IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?> { ["Analytics__ExportDirectory"] = ExportDirectory };
+    protected virtual IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["Analytics__ExportDirectory"] = ExportDirectory,
+        // Vehicles beyond the twenty the journeys take, for tests that change a vehicle's fleet status.
+        ["Sandbox__FleetSize"] = "24",
+        // WH-6 for the fleet: a status whose webhook was lost reaches the vehicle at the list's next refresh.
+        ["Fleet__ListFreshness"] = "00:00:01",
+    };
 
     public IClusterClient Grains => _client!.Services.GetRequiredService<IClusterClient>();
 

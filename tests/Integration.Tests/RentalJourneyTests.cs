@@ -346,6 +346,30 @@ public sealed class RentalJourneyTests(EmbeddedPlatformFixture fixture)
     }
 
     [Fact]
+    public async Task WH_6_FLT_4_a_fleet_status_whose_webhook_was_lost_reaches_the_vehicle_from_the_fleet_list()
+    {
+        var vehicle = await _calls.FleetVehicleAsync(19);
+        var (_, token) = await _calls.CustomerAsync();
+        var now = DateTimeOffset.UtcNow;
+        await _calls.SandboxPostAsync("/sandbox/fleet/events", new { type = "VehicleStatusChanged", vin = vehicle.Vin, status = "Available", occurredAt = now.AddMinutes(-1) });
+        await Eventually.Until(() => VehicleAsync(token, vehicle.Vin), view => view.GetProperty("status").GetString() == "Available", "the delivered event");
+
+        var lost = await _calls.SandboxPostAsync("/sandbox/fleet/events", new { type = "VehicleStatusChanged", vin = vehicle.Vin, status = "OutOfService", occurredAt = now, lost = true });
+        // Any caller of the fleet list refreshes it once it is older than its freshness; a search does.
+        var seen = await Eventually.Until(async () =>
+        {
+            (await Platform.SendAsync(HttpMethod.Get, $"/api/vehicles/available?from={Iso(now.AddDays(30))}&to={Iso(now.AddDays(30).AddHours(2))}", token)).Dispose();
+            return await VehicleAsync(token, vehicle.Vin);
+        }, view => view.GetProperty("status").GetString() == "OutOfService", "the fleet list to report the status");
+
+        Assert.Empty(lost.GetProperty("deliveries").EnumerateArray());
+        var move = seen.GetProperty("history").EnumerateArray().Last();
+        Assert.Equal(("Available", "OutOfService", "fleet list (FLT-4)"), (move.GetProperty("from").GetString(), move.GetProperty("to").GetString(), move.GetProperty("cause").GetString()));
+    }
+
+    private async Task<JsonElement> VehicleAsync(string token, string vin) => await ReadAsync(await Platform.SendAsync(HttpMethod.Get, $"/api/vehicles/{vin}", token));
+
+    [Fact]
     public async Task FLT_2_maintenance_scheduled_over_a_rental_under_way_alerts_ops_and_tells_the_renter_once()
     {
         // FLT_1_to_3 books this vehicle only days ahead: the next hours are free for a rental under way.

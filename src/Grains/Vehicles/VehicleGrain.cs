@@ -36,8 +36,10 @@ public sealed class VehicleGrain(
     public async Task<StatusChangeOutcome> ReportStatusAsync(VehicleStatusReport report)
     {
         state.State.Vin = this.GetPrimaryKeyString();
+        var before = (state.State.Status, state.State.StatusReportedAt, state.State.Model, state.State.Category);
         var outcome = VehicleRules.Apply(state.State, report, time.GetUtcNow());
-        if (outcome != StatusChangeOutcome.Stale)
+        // A repeated report (a webhook again, the same fleet list again) changes nothing, so it writes nothing.
+        if (outcome != StatusChangeOutcome.Stale && before != (state.State.Status, state.State.StatusReportedAt, state.State.Model, state.State.Category))
         {
             await state.WriteStateAsync();
         }

@@ -26,7 +26,7 @@ public sealed class FleetManagement(TimeProvider time, IConfiguration configurat
     public sealed record SeededVehicle(string VehicleId, string Vin, string Model, string Category, bool MaintenanceOverdue);
 
     public sealed record FleetEventRequest(string? EventId, string? Type, string? Vin, DateTimeOffset? OccurredAt, string? Status,
-        DateTimeOffset? From, DateTimeOffset? To, bool? Duplicate);
+        DateTimeOffset? From, DateTimeOffset? To, bool? Duplicate, bool? Lost = null);
 
     public static readonly string[] Statuses = ["Available", "InUse", "Maintenance", "OutOfService"];
 
@@ -45,8 +45,13 @@ public sealed class FleetManagement(TimeProvider time, IConfiguration configurat
 
     public bool IsSeeded(string vin) => _vehicles.ContainsKey(vin);
 
-    public void SetStatus(string vin, string status) =>
-        _vehicles.AddOrUpdate(vin, _ => throw new KeyNotFoundException(vin), (_, vehicle) => vehicle with { Status = status, UpdatedAt = time.GetUtcNow() });
+    /// <summary>
+    /// The list shows what Fleet Management last saw happen: an event that occurred before the one the
+    /// list already shows (sent late, out of order) does not change it, as FLT-3 asks of the platform too.
+    /// </summary>
+    public void SetStatus(string vin, string status, DateTimeOffset occurredAt) =>
+        _vehicles.AddOrUpdate(vin, _ => throw new KeyNotFoundException(vin),
+            (_, vehicle) => occurredAt < vehicle.UpdatedAt ? vehicle : vehicle with { Status = status, UpdatedAt = occurredAt });
 
     private static string SeededVin(int index) => Vins.Make("WVWZZZE1", "P" + (900001 + index).ToString("D7", CultureInfo.InvariantCulture));
 
@@ -93,7 +98,7 @@ public static class FleetEndpoints
         switch (request.Type)
         {
             case "VehicleStatusChanged" when request.Status is not null && FleetManagement.Statuses.Contains(request.Status):
-                fleet.SetStatus(request.Vin, request.Status);
+                fleet.SetStatus(request.Vin, request.Status, occurredAt);
                 body = new { eventId, type = request.Type, vin = request.Vin, occurredAt, status = request.Status };
                 break;
             case "MaintenanceScheduled" when request.From is { } from && request.To is { } to && from < to:
@@ -105,7 +110,8 @@ public static class FleetEndpoints
 
         var json = JsonSerializer.Serialize(body, JsonSerializerOptions.Web);
         var deliveries = new List<int>();
-        for (var copy = 0; copy < (request.Duplicate == true ? 2 : 1); copy++)
+        // Lost: it happened at Fleet Management (the list shows it) but its webhook never reaches the platform.
+        for (var copy = 0; copy < (request.Lost == true ? 0 : request.Duplicate == true ? 2 : 1); copy++)
         {
             deliveries.Add(await webhooks.SendStandardAsync(ExternalSystem.Fleet, "Integrations:Fleet:WebhookSecret", "/events/fleet", eventId, json, cancellationToken));
         }
