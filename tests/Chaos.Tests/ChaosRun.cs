@@ -125,6 +125,11 @@ public sealed class ChaosRun(Platform platform, PostgresDatabase database, ITest
                 await _calls.FaultAsync(new { system, mode = "ok" });
             }
 
+            if (faulted.Count > 0)
+            {
+                Timeline.Enqueue((DateTimeOffset.UtcNow, "lifted: " + string.Join(", ", faulted)));
+            }
+
             faulted.Clear();
             if (round % 10 == 4)
             {
@@ -167,6 +172,7 @@ public sealed class ChaosRun(Platform platform, PostgresDatabase database, ITest
     /// <summary>Every fault lifted and two silos serving: the platform is left to settle.</summary>
     public async Task HealAsync()
     {
+        Timeline.Enqueue((DateTimeOffset.UtcNow, "healed: every fault lifted"));
         using (await platform.Http.DeleteAsync(new Uri(platform.Sandbox.BaseUrl + "/sandbox/faults")))
         {
         }
@@ -379,7 +385,18 @@ public sealed class ChaosRun(Platform platform, PostgresDatabase database, ITest
         }
     }
 
-    private void Count(string fault) => Faults.AddOrUpdate(fault, 1, (_, count) => count + 1);
+    /// <summary>Every fault as it was injected or lifted, in order: what a flow left unsettled went through (issue 20).</summary>
+    public ConcurrentQueue<(DateTimeOffset At, string Fault)> Timeline { get; } = new();
+
+    private void Count(string fault)
+    {
+        Faults.AddOrUpdate(fault, 1, (_, count) => count + 1);
+        Timeline.Enqueue((DateTimeOffset.UtcNow, fault));
+    }
+
+    /// <summary>The faults injected or lifted in the seconds before a moment: what a flow's step went through.</summary>
+    public IReadOnlyList<string> FaultsAround(DateTimeOffset at) =>
+        [.. Timeline.Where(entry => entry.At <= at && entry.At >= at - TimeSpan.FromSeconds(3)).Select(entry => entry.Fault)];
 
     private int Next(int below)
     {

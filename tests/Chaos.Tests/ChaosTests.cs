@@ -59,8 +59,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
             await FinishRentalAsync(run, calls, flow);
         }
 
-        var unsettled = await Eventually.Until(async () => await UnsettledAsync(calls, ops, run.Accepted), left => left.Count == 0,
-            "every accepted request to reach a final state or an ops item", TimeSpan.FromSeconds(150));
+        var unsettled = await SettledOrLeftAsync(() => UnsettledAsync(calls, ops, run.Accepted), TimeSpan.FromSeconds(150));
         var report = await Eventually.Until(
             async () => CaaSCalls.Data(await calls.GraphQLAsync(ops, "{ reconciliation { paymentIntents rentals servicePurchases vehicles mismatches { kind flowKind flowId paymentIntentId detail } } }"))
                 .GetProperty("reconciliation"),
@@ -68,8 +67,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
         var stuck = await StuckWithoutOpsItemAsync(calls, ops);
         // NOT-1: whatever the notification provider's outages, every message a flow owed went out (once: the
         // provider dedupes by message id), and none was dead-lettered, since an outage is no refusal.
-        var owedNotifications = await Eventually.Until(async () => await OwedNotificationsAsync(calls, ops, run.Accepted), left => left.Count == 0,
-            "every notification the flows owed to be delivered", TimeSpan.FromSeconds(90));
+        var owedNotifications = await SettledOrLeftAsync(() => OwedNotificationsAsync(calls, ops, run.Accepted), TimeSpan.FromSeconds(90));
         var notificationDeadLetters = await NotificationDeadLettersAsync(calls, ops);
 
         var figures = new
@@ -107,17 +105,81 @@ public sealed class ChaosTests(ITestOutputHelper output)
         Assert.Contains(run.Faults.Keys, fault => fault.StartsWith("PostgreSQL", StringComparison.Ordinal));
         Assert.True(run.Accepted.Count >= 10, $"only {run.Accepted.Count} requests were accepted: the workload did not run");
         Assert.All(run.ContestWinners, winners => Assert.True(winners <= 1, "MOB-6: two customers were given the same vehicle for the same hours"));
-        Assert.Empty(unsettled);
         Assert.Equal(0, report.GetProperty("mismatches").GetArrayLength());
-        Assert.Empty(stuck);
-        Assert.Empty(owedNotifications);
         Assert.Empty(notificationDeadLetters);
+        var left = unsettled.Concat(stuck).Concat(owedNotifications).ToList();
+        if (left.Count > 0)
+        {
+            // Issue 20: the failure names each flow left, and a file holds its history beside the faults of each step.
+            var diagnostics = await WriteLeftFlowsAsync(run, calls, ops, left);
+            Assert.Fail($"every accepted flow was to reach a final state or an ops item, unstuck, owing no notification; left: "
+                + $"{Eventually.Describe(left.Select(flow => $"{flow.Kind} {flow.Id}: {flow.Why}"))}\nhistories and faults: {diagnostics}");
+        }
+    }
+
+    /// <summary>A flow the run left: its kind and id as the admin API names them, and what is wrong with it.</summary>
+    private sealed record LeftFlow(string Kind, string Id, string Why);
+
+    /// <summary>Waits until nothing is left, then answers what is still left at the deadline, without throwing.</summary>
+    private static async Task<List<LeftFlow>> SettledOrLeftAsync(Func<Task<List<LeftFlow>>> probe, TimeSpan timeout)
+    {
+        try
+        {
+            return await Eventually.Until(probe, left => left.Count == 0, "nothing to be left", timeout);
+        }
+        catch (TimeoutException)
+        {
+            return await probe();
+        }
+    }
+
+    private static async Task<string> WriteLeftFlowsAsync(ChaosRun run, CaaSCalls calls, string ops, IReadOnlyList<LeftFlow> left)
+    {
+        var text = new System.Text.StringBuilder("# Flows the chaos run left\n");
+        foreach (var flow in left.DistinctBy(flow => (flow.Kind, flow.Id)))
+        {
+            var field = flow.Kind switch { "rental" => "rental", "servicePurchase" => "servicePurchase", "otaCommand" => "otaCommand", _ => "factoryOrder" };
+            var owed = field == "otaCommand" ? "" : "owed { kind key dueAt }";
+            var found = CaaSCalls.Data(await calls.GraphQLAsync(ops,
+                $"{{ flow: {field}(id: \"{flow.Id}\") {{ history {{ at from to cause traceId actor kind sequence }} {owed} }} }}")).GetProperty("flow");
+            text.Append(CultureInfo.InvariantCulture, $"\n## {flow.Kind} {flow.Id}: {flow.Why}\n\n");
+            if (found.ValueKind != JsonValueKind.Object)
+            {
+                text.Append("(the admin API knows no such flow)\n");
+                continue;
+            }
+
+            foreach (var step in found.GetProperty("history").EnumerateArray())
+            {
+                var at = step.GetProperty("at").GetDateTimeOffset();
+                var faults = run.FaultsAround(at) is { Count: > 0 } around ? string.Join("; ", around) : "none";
+                text.Append(CultureInfo.InvariantCulture, $"- {at:O} #{step.GetProperty("sequence")} {step.GetProperty("kind")} {step.GetProperty("from")} -> {step.GetProperty("to")}: "
+                    + $"{step.GetProperty("cause")} (actor {step.GetProperty("actor")}, trace {step.GetProperty("traceId")}); faults around: "
+                    + $"{faults}\n");
+            }
+
+            if (found.TryGetProperty("owed", out var obligations))
+            {
+                text.Append(CultureInfo.InvariantCulture, $"- still owes: {string.Join(", ", obligations.EnumerateArray().Select(item => $"{item.GetProperty("kind")} {item.GetProperty("key")}"))}\n");
+            }
+        }
+
+        text.Append("\n## Fault timeline\n\n");
+        foreach (var (at, fault) in run.Timeline)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"- {at:O} {fault}\n");
+        }
+
+        Directory.CreateDirectory(ReliabilityResults.Directory);
+        var path = Path.Combine(ReliabilityResults.Directory, "chaos-left-flows.md");
+        await File.WriteAllTextAsync(path, text.ToString());
+        return path;
     }
 
     /// <summary>Each accepted flow's notifications not yet delivered, as "kind id: key", asked of the flows through the admin API in batches.</summary>
-    private static async Task<List<string>> OwedNotificationsAsync(CaaSCalls calls, string ops, IReadOnlyCollection<AcceptedFlow> accepted)
+    private static async Task<List<LeftFlow>> OwedNotificationsAsync(CaaSCalls calls, string ops, IReadOnlyCollection<AcceptedFlow> accepted)
     {
-        var owed = new List<string>();
+        var owed = new List<LeftFlow>();
         foreach (var batch in accepted.Chunk(40))
         {
             var fields = batch.Select((flow, i) => flow.Kind switch
@@ -133,7 +195,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
                 {
                     owed.AddRange(flow.GetProperty("owed").EnumerateArray()
                         .Where(obligation => obligation.GetProperty("kind").GetString() == "Notify")
-                        .Select(obligation => $"{batch[i].Kind} {batch[i].Id}: {obligation.GetProperty("key").GetString()}"));
+                        .Select(obligation => new LeftFlow(batch[i].Kind, batch[i].Id, $"owes notification {obligation.GetProperty("key").GetString()}")));
                 }
             }
         }
@@ -171,10 +233,10 @@ public sealed class ChaosTests(ITestOutputHelper output)
     }
 
     /// <summary>The accepted flows neither in a final state nor named by an ops item, each with the state it is in.</summary>
-    private static async Task<List<string>> UnsettledAsync(CaaSCalls calls, string ops, IEnumerable<AcceptedFlow> accepted)
+    private static async Task<List<LeftFlow>> UnsettledAsync(CaaSCalls calls, string ops, IEnumerable<AcceptedFlow> accepted)
     {
         var named = await OpsItemFlowsAsync(calls, ops);
-        var unsettled = new List<string>();
+        var unsettled = new List<LeftFlow>();
         foreach (var flow in accepted.Where(flow => !named.Contains(flow.Id)))
         {
             var state = flow.Kind switch
@@ -192,7 +254,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
             };
             if (!settled)
             {
-                unsettled.Add($"{flow.Kind} {flow.Id}: {state}, expected {flow.Expected}");
+                unsettled.Add(new LeftFlow(flow.Kind, flow.Id, $"{state}, expected {flow.Expected}, and no ops item names it"));
             }
         }
 
@@ -210,12 +272,13 @@ public sealed class ChaosTests(ITestOutputHelper output)
             .ToHashSet(StringComparer.Ordinal);
     }
 
-    private static async Task<List<string>> StuckWithoutOpsItemAsync(CaaSCalls calls, string ops)
+    private static async Task<List<LeftFlow>> StuckWithoutOpsItemAsync(CaaSCalls calls, string ops)
     {
         var named = await OpsItemFlowsAsync(calls, ops);
         var stuck = CaaSCalls.Data(await calls.GraphQLAsync(ops, "{ stuckFlows(olderThanSeconds: 60, first: 200) { flows { items { id kind state } } } }"));
         return [.. stuck.GetProperty("stuckFlows").GetProperty("flows").GetProperty("items").EnumerateArray()
             .Where(flow => !named.Contains(flow.GetProperty("id").GetString()!))
-            .Select(flow => $"{flow.GetProperty("kind").GetString()} {flow.GetProperty("id").GetString()}: {flow.GetProperty("state").GetString()}")];
+            .Select(flow => new LeftFlow(flow.GetProperty("kind").GetString()!, flow.GetProperty("id").GetString()!,
+                $"stuck in {flow.GetProperty("state").GetString()} with no ops item"))];
     }
 }

@@ -31,7 +31,23 @@ public static class Eventually
             pause = TimeSpan.FromMilliseconds(Math.Min(pause.TotalMilliseconds * 2, 500));
         }
 
-        throw new TimeoutException($"Gave up waiting for {what}; last value: {last}", lastError);
+        throw new TimeoutException($"Gave up waiting for {what}; last value: {Describe(last)}", lastError);
+    }
+
+    /// <summary>A collection item by item, so a failure names what was left, not the collection's type.</summary>
+    public static string Describe(object? value) => value switch
+    {
+        null => "null",
+        string text => text,
+        System.Collections.IDictionary map => Lines(map.Keys.Cast<object?>().Select(key => $"{key}: {Describe(map[key!])}"), map.Count),
+        System.Collections.IEnumerable items when value is not System.Text.Json.JsonElement => Lines(items.Cast<object?>().Select(Describe), null),
+        _ => value.ToString() ?? "",
+    };
+
+    private static string Lines(IEnumerable<string> items, int? count)
+    {
+        var listed = items.ToList();
+        return listed.Count == 0 ? "(none)" : $"{count ?? listed.Count} item(s):" + string.Concat(listed.Select(item => "\n  - " + item));
     }
 
     public static Task Until(Func<Task<bool>> probe, string what, TimeSpan? timeout = null) =>
