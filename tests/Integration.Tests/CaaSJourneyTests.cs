@@ -303,6 +303,8 @@ public sealed class CaaSPlatformFixture : EmbeddedPlatformFixture
         ["Orders__GuardPeriod"] = "00:00:02",
         ["Services__GuardPeriod"] = "00:00:02",
         ["Reminders__MinimumReminderPeriod"] = "00:00:01",
+        // A void's second look comes within the suites' waits (PAY-9).
+        ["Flows__VoidRecheckAfter"] = "00:00:15",
         // WH-6: a lost Stripe webhook is fetched within seconds (StripeEventRecoveryTests).
         ["Payments__EventRecovery__CheckEvery"] = "00:00:01",
         ["Payments__EventRecovery__QuietAfter"] = "00:00:03",

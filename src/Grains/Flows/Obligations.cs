@@ -29,4 +29,27 @@ public static class Obligations
         journal.Obligations.RemoveAll(owed => owed.Kind == kind && owed.Key == key) > 0;
 
     public static IEnumerable<Obligation> OfKind(this FlowJournal journal, ObligationKind kind) => journal.Obligations.Where(owed => owed.Kind == kind);
+
+    /// <summary>The key of the second look a void leaves behind (<see cref="FlowOptions.VoidRecheckAfter"/>).</summary>
+    public const string VoidRecheck = "recheck";
+
+    /// <summary>A void is owed now: the first one, or its recheck once due.</summary>
+    public static bool VoidIsDue(this FlowJournal journal, DateTimeOffset now) =>
+        journal.OfKind(ObligationKind.Void).Any(owed => owed.DueAt is null || owed.DueAt <= now);
+
+    /// <summary>
+    /// A void went through. The first one leaves a recheck after <paramref name="recheckAfter"/>, for an
+    /// authorisation still in flight when it searched; the recheck going through ends the obligation.
+    /// </summary>
+    public static void Voided(this FlowJournal journal, DateTimeOffset now, TimeSpan recheckAfter)
+    {
+        if (journal.Discharge(ObligationKind.Void))
+        {
+            journal.Owe(new Obligation(ObligationKind.Void, VoidRecheck, now + recheckAfter));
+        }
+        else
+        {
+            journal.Discharge(ObligationKind.Void, VoidRecheck);
+        }
+    }
 }

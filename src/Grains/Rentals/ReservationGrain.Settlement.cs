@@ -28,29 +28,37 @@ public sealed partial class ReservationGrain
             return;
         }
 
-        if (S.Status == ReservationStatus.Pending && time.GetUtcNow() - S.CreatedAt >= Rentals.AbandonCreationAfter)
+        if (CreationIsOverdue)
         {
-            LogAbandoned(Id);
-            await Vehicle.ReleaseAsync(Id);
-            Journal.Owe(ObligationKind.Void);
-            S.ErrorCode = ErrorCodes.DependencyUnavailable;
-            S.ErrorMessage = "The reservation could not be completed; nothing was booked or charged.";
-            await MoveAsync(ReservationStatus.Cancelled, TransitionCause.Automatic("creation interrupted; abandoned and undone"));
+            await AbandonCreationAsync();
         }
 
         await SettleAsync();
+    }
+
+    private bool CreationIsOverdue => S.Status == ReservationStatus.Pending && time.GetUtcNow() - S.CreatedAt >= Rentals.AbandonCreationAfter;
+
+    private async Task AbandonCreationAsync()
+    {
+        LogAbandoned(Id);
+        await Vehicle.ReleaseAsync(Id);
+        Journal.Owe(ObligationKind.Void);
+        S.ErrorCode = ErrorCodes.DependencyUnavailable;
+        S.ErrorMessage = "The reservation could not be completed; nothing was booked or charged.";
+        await MoveAsync(ReservationStatus.Cancelled, TransitionCause.Automatic("creation interrupted; abandoned and undone"));
     }
 
     /// <summary>Carries out what is owed (a void, a capture, notifications); the guard stays until nothing is.</summary>
     private async Task SettleAsync()
     {
         var changed = false;
-        if (Journal.Owes(ObligationKind.Void))
+        if (Journal.VoidIsDue(time.GetUtcNow()))
         {
             try
             {
                 await Payments.VoidAllAsync(PaymentMetadata.ReservationId, Id);
-                changed = Journal.Discharge(ObligationKind.Void);
+                Journal.Voided(time.GetUtcNow(), flowOptions.CurrentValue.VoidRecheckAfter);
+                changed = true;
             }
             catch (IntegrationException failure)
             {

@@ -56,6 +56,15 @@ public sealed partial class ReservationGrain(
                 return Replay();
             }
 
+            // Past its deadline a creation is undone, never finished: the guard may be voiding it on
+            // another activation right now, and an authorisation started here would outlive that void.
+            if (CreationIsOverdue)
+            {
+                await AbandonCreationAsync();
+                await SettleAsync();
+                throw new DomainException(S.ErrorCode!, S.ErrorMessage!);
+            }
+
             var listed = await GrainFactory.GetGrain<IFleetCatalogGrain>(0).FindAsync(request.VehicleId);
             return await CompleteCreationAsync(listed?.Status ?? VehicleStatus.Unknown);
         }

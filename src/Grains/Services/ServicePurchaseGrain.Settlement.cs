@@ -50,12 +50,12 @@ public sealed partial class ServicePurchaseGrain
     /// <summary>Carries out what is owed; the guard stays until nothing is.</summary>
     private async Task SettleAsync()
     {
-        if (Journal.Owes(ObligationKind.Void))
+        if (Journal.VoidIsDue(time.GetUtcNow()))
         {
             try
             {
                 await Payments.VoidAllAsync(PaymentMetadata.PurchaseId, Id);
-                Journal.Discharge(ObligationKind.Void);
+                Journal.Voided(time.GetUtcNow(), flowOptions.CurrentValue.VoidRecheckAfter);
                 await state.WriteStateAsync();
             }
             catch (IntegrationException failure)

@@ -16,6 +16,25 @@ public sealed class ObligationRulesTests
     private static readonly TimeSpan Period = TimeSpan.FromMinutes(1);
 
     [Fact]
+    public void PAY_9_a_void_looks_again_after_the_recheck_time_for_an_authorisation_still_in_flight_then_ends()
+    {
+        var recheckAfter = TimeSpan.FromMinutes(3);
+        var journal = new FlowJournal();
+        journal.Owe(ObligationKind.Void);
+
+        Assert.True(journal.VoidIsDue(Now));
+        journal.Voided(Now, recheckAfter);
+        var recheck = Assert.Single(journal.Obligations);
+        Assert.Equal((ObligationKind.Void, Obligations.VoidRecheck, Now + recheckAfter), (recheck.Kind, recheck.Key, recheck.DueAt));
+        Assert.False(journal.VoidIsDue(Now + recheckAfter - TimeSpan.FromSeconds(1)));
+        // The guard comes back for it, not at once and not only at its period.
+        Assert.Equal(recheckAfter, FlowGuard.DueIn(journal, TimeSpan.FromMinutes(10), Now));
+        Assert.True(journal.VoidIsDue(Now + recheckAfter));
+        journal.Voided(Now + recheckAfter, recheckAfter);
+        Assert.Empty(journal.Obligations);
+    }
+
+    [Fact]
     public void A_flow_that_only_waits_for_a_deadline_is_woken_at_the_deadline()
     {
         var journal = new FlowJournal();
