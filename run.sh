@@ -45,6 +45,9 @@ for system in Customer Stripe Fleet Factory Iot Vss Registration Notifications; 
   export "Integrations__${system}__BaseUrl=${sandbox_url}"
 done
 export Platform__ApiBaseUrl="${api_url}"
+# SEC-5: a local run is Development, the only environment that reads config/local.json's credentials;
+# as anything else each host would refuse to start without production secrets.
+export DOTNET_ENVIRONMENT=Development ASPNETCORE_ENVIRONMENT=Development
 
 ASPNETCORE_URLS="$sandbox_url" dotnet "$(host Sandbox)" & pids+=($!)
 ASPNETCORE_URLS="$silo_url" dotnet "$(host Silo)" & pids+=($!)

@@ -5,12 +5,12 @@ using CaaS.Hosting;
 
 // Content root is the build output, so appsettings.json is found whatever directory the host starts from.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-builder.Configuration.AddCaaSLocalDefaults();
+builder.AddCaaSLocalDefaults();
 builder.UseOrleansClient(client => client.AddCaaSClient(builder.Configuration));
 builder.AddCaaSTelemetry("caas-api");
 builder.Services.AddCaaSHealthChecks();
 builder.Services.AddCaaSProblems();
-builder.Services.AddCaaSAuthentication(builder.Configuration);
+builder.Services.AddCaaSAuthentication();
 builder.Services.AddCaaSWebhooks();
 builder.Services.AddCaaSAdmin();
 builder.Services.AddSingleton(TimeProvider.System);
@@ -32,7 +32,7 @@ app.MapVehiclesApi();
 app.MapWebhooksApi();
 app.MapAnalyticsApi();
 app.MapAdminApi();
-await app.RunAsync();
+return await app.RunOrRefuseAsync();
 
 /// <summary>Lets WebApplicationFactory-based tests find the entry point.</summary>
 public partial class Program;

@@ -7,7 +7,17 @@ using CaaS.Sandbox.Webhooks;
 
 // Content root is the build output, so appsettings.json is found whatever directory the host starts from.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-builder.Configuration.AddCaaSLocalDefaults();
+// SEC-5: the sandbox plays the external systems with config/local.json's credentials, which exist
+// for Development only; started as anything else it would either hold no credentials or invite
+// someone to give it production ones.
+if (!builder.Environment.IsDevelopment())
+{
+    await Console.Error.WriteLineAsync(
+        $"The sandbox runs in the Development environment only (it is {builder.Environment.EnvironmentName}): set DOTNET_ENVIRONMENT=Development.");
+    return 1;
+}
+
+builder.AddCaaSLocalDefaults();
 builder.AddFactoryTls();
 builder.Services.AddProblemDetails();
 builder.Services.AddSingleton(TimeProvider.System);
@@ -42,5 +52,6 @@ app.MapRegistrationBodies();
 app.MapNotifications();
 app.MapGet("/sandbox/webhooks", (WebhookDispatcher webhooks) => Results.Ok(webhooks.Deliveries));
 await app.RunAsync();
+return 0;
 
 public partial class Program;

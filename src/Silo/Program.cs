@@ -3,7 +3,7 @@ using CaaS.Silo;
 
 // Content root is the build output, so appsettings.json is found whatever directory the host starts from.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-builder.Configuration.AddCaaSLocalDefaults();
+builder.AddCaaSLocalDefaults();
 
 if (args is ["migrate", ..])
 {
@@ -17,5 +17,4 @@ builder.Services.AddCaaSHealthChecks();
 var app = builder.Build();
 app.MapCaaSHealth();
 app.MapCaaSMetrics();
-await app.RunAsync();
-return 0;
+return await app.RunOrRefuseAsync();

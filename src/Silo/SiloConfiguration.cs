@@ -1,7 +1,10 @@
 using System.Net;
 using CaaS.Grains;
 using CaaS.Grains.Abstractions;
+using CaaS.Grains.Integration;
 using CaaS.Hosting;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using Orleans.Configuration;
 using Orleans.Storage;
@@ -29,6 +32,7 @@ public static class SiloConfiguration
         silo.Services.Configure<SiloMessagingOptions>(configuration.GetSection("Orleans:Messaging"));
         // Not under "Orleans": Orleans reads Orleans:Reminders as a provider choice.
         silo.Services.Configure<ReminderOptions>(configuration.GetSection("Reminders"));
+        silo.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IntegrationOptions>, IntegrationSecretsValidator>());
 
         if (settings.UsesPostgres)
         {

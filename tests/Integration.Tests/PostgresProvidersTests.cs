@@ -45,7 +45,8 @@ public sealed class PostgresProvidersTests
 
     private static async Task<IHost> StartSiloAsync(PostgresDatabase database, string clusterId)
     {
-        var builder = Host.CreateApplicationBuilder();
+        // SEC-5: a local run: no integration is called, so none of its secrets is set.
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = Environments.Development });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["ConnectionStrings:Caas"] = database.ConnectionString,

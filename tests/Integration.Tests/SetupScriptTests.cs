@@ -91,6 +91,14 @@ public sealed class SetupScriptTests(ITestOutputHelper output)
         Assert.Contains(Lines(overlay.Output), line => line == "Integrations__Factory__BaseUrl: http://sandbox:5090");
     }
 
+    /// <summary>SEC-5: every secret the production shape takes from the environment, none from config/local.json.</summary>
+    private static readonly string[] ComposeSecrets =
+    [
+        "CAAS_DB_PASSWORD", "CAAS_SIGNING_KEY", "CAAS_CUSTOMER_API_KEY", "CAAS_STRIPE_SECRET_KEY", "CAAS_FLEET_API_KEY", "CAAS_FACTORY_API_KEY",
+        "CAAS_IOT_PRE_SHARED_KEY", "CAAS_VSS_CLIENT_ID", "CAAS_VSS_CLIENT_SECRET", "CAAS_REGISTRATION_API_KEY", "CAAS_NOTIFICATIONS_API_KEY",
+        "CAAS_STRIPE_WEBHOOK_SECRET", "CAAS_FLEET_WEBHOOK_SECRET", "CAAS_FACTORY_WEBHOOK_SECRET",
+    ];
+
     private static string[] Lines(string output) => output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     private static async Task<(int ExitCode, string Output)> ComposeAsync(string[] arguments, bool secrets, params string[] overlays)
@@ -114,12 +122,13 @@ public sealed class SetupScriptTests(ITestOutputHelper output)
             start.ArgumentList.Add(argument);
         }
 
-        start.Environment.Remove("CAAS_DB_PASSWORD");
-        start.Environment.Remove("CAAS_SIGNING_KEY");
-        if (secrets)
+        foreach (var secret in ComposeSecrets)
         {
-            start.Environment["CAAS_DB_PASSWORD"] = "test-password";
-            start.Environment["CAAS_SIGNING_KEY"] = "test-signing-key";
+            start.Environment.Remove(secret);
+            if (secrets)
+            {
+                start.Environment[secret] = "test-" + secret.ToLowerInvariant();
+            }
         }
 
         Process process;

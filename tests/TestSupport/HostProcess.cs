@@ -35,6 +35,16 @@ public sealed class HostProcess : IAsyncDisposable
 
     public string RecentOutput => string.Join('\n', _output);
 
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>For a host expected to refuse to start: waits for it to end, all its output read.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(deadline.Token);
+        return _process.ExitCode;
+    }
+
     /// <summary>Every line the process writes, as it arrives (on a reader thread), for whoever must count more than the recent ones.</summary>
     public event Action<string>? OutputLine;
 
@@ -49,7 +59,9 @@ public sealed class HostProcess : IAsyncDisposable
             WorkingDirectory = Repository.Root,
         };
         start.Environment["ASPNETCORE_URLS"] = baseUrl;
-        start.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        // SEC-5: the tests' hosts are local runs, on config/local.json; a test of the production rules passes its own environment.
+        start.Environment["DOTNET_ENVIRONMENT"] = "Development";
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         foreach (var (key, value) in environment)
         {

@@ -73,17 +73,26 @@ public sealed class WebhookSourceOptions
     public bool Allows(IPAddress remote) => Networks.Any(network => IPNetwork.TryParse(network, out var range) && range.Contains(remote));
 }
 
-/// <summary>Refuses to start without a secret for every source, or with limits that would let nothing (or anything) through.</summary>
-internal sealed class WebhookOptionsValidator : IValidateOptions<WebhookOptions>
+/// <summary>
+/// Refuses to start without a secret for every source, with a development secret outside Development
+/// (SEC-5: anyone with the repository could sign as that sender), or with limits that would let
+/// nothing (or anything) through.
+/// </summary>
+internal sealed class WebhookOptionsValidator(IHostEnvironment? environment = null) : IValidateOptions<WebhookOptions>
 {
     public ValidateOptionsResult Validate(string? name, WebhookOptions options)
     {
         var failures = new List<string>();
         foreach (var (source, setting) in WebhookOptions.SecretSettings)
         {
-            if (string.IsNullOrWhiteSpace(options.Sources.GetValueOrDefault(source)?.Secret))
+            var secret = options.Sources.GetValueOrDefault(source)?.Secret;
+            if (string.IsNullOrWhiteSpace(secret))
             {
                 failures.Add($"{setting} is not configured: {source} webhooks could not be verified.");
+            }
+            else
+            {
+                failures.AddRange(DevelopmentSecrets.Refusals(environment, [new(setting, secret)]));
             }
         }
 

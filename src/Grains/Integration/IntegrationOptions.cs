@@ -51,6 +51,19 @@ public sealed class IntegrationOptions
         _ => throw new ArgumentOutOfRangeException(nameof(system), system, "not an external system"),
     };
 
+    /// <summary>SEC-5: the credentials the system's adapter cannot call it without, by setting.</summary>
+    public IEnumerable<KeyValuePair<string, string?>> RequiredCredentials(string system)
+    {
+        var section = SectionFor(system);
+        return system switch
+        {
+            ExternalSystem.Stripe => [new($"{section}:{nameof(SecretKey)}", SecretKey)],
+            ExternalSystem.Iot => [new($"{section}:{nameof(PreSharedKey)}", PreSharedKey)],
+            ExternalSystem.Vss => [new($"{section}:{nameof(ClientId)}", ClientId), new($"{section}:{nameof(ClientSecret)}", ClientSecret)],
+            _ => [new($"{section}:{nameof(ApiKey)}", ApiKey)],
+        };
+    }
+
     public string Require(string? value, string name, string system) =>
         string.IsNullOrWhiteSpace(value)
             ? throw new InvalidOperationException($"{SectionFor(system)}:{name} is not configured.")

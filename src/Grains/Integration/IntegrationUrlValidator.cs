@@ -7,9 +7,10 @@ namespace CaaS.Grains.Integration;
 /// <summary>
 /// Outside Development every external system is reached over https: a plain-http address would carry
 /// the platform's API keys, tokens and customers' data in clear across the network. Plain http stays
-/// allowed to a loopback address, which never leaves the machine: the sandbox overlay (the run
-/// command, the tests) serves every system on 127.0.0.1. Without a host (no environment to read) the
-/// stricter production rule applies.
+/// allowed to a loopback address, which never leaves the machine. The run command and the tests run
+/// as Development since SEC-5; loopback is kept for a production-environment host on this machine
+/// (the tests that start a silo as Production to check its secrets). Without a host (no environment
+/// to read) the stricter production rule applies.
 /// </summary>
 public sealed class IntegrationUrlValidator(IHostEnvironment? environment = null) : IValidateOptions<IntegrationOptions>
 {

@@ -3,6 +3,8 @@ using CaaS.Grains.Integration;
 using CaaS.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Internal;
 using Microsoft.Extensions.Time.Testing;
 
 namespace CaaS.Adapters.Tests.Support;
@@ -14,6 +16,9 @@ namespace CaaS.Adapters.Tests.Support;
 /// </summary>
 public sealed class AdapterHarness : IAsyncDisposable
 {
+    /// <summary>SEC-5: the harness is a local run, so config/local.json's credentials (the sandbox's) load.</summary>
+    private static readonly IHostEnvironment LocalRun = new HostingEnvironment { EnvironmentName = Environments.Development };
+
     private readonly ServiceProvider _services;
 
     public AdapterHarness(SandboxFixture sandbox, IDictionary<string, string?>? settings = null)
@@ -29,7 +34,7 @@ public sealed class AdapterHarness : IAsyncDisposable
             values[key] = value;
         }
 
-        var configuration = new ConfigurationBuilder().AddCaaSLocalDefaults().AddInMemoryCollection(values).Build();
+        var configuration = new ConfigurationBuilder().AddCaaSLocalDefaults(LocalRun).AddInMemoryCollection(values).Build();
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(configuration);
         services.AddSingleton<TimeProvider>(Time);

@@ -4,6 +4,7 @@ using CaaS.Grains.Integration;
 using CaaS.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Time.Testing;
 using Orleans.TestingHost;
 
@@ -45,7 +46,9 @@ public class SandboxClusterFixture : IAsyncLifetime
         var builder = new InProcessTestClusterBuilder(1);
         builder.ConfigureSiloHost((_, host) =>
         {
-            host.Configuration.AddCaaSLocalDefaults();
+            // SEC-5: a local run, like the sandbox it talks to; the silo's settings come from config/local.json.
+            host.Environment.EnvironmentName = Environments.Development;
+            host.AddCaaSLocalDefaults();
             host.Configuration.AddInMemoryCollection(CaaS.Grains.Abstractions.Integration.ExternalSystem.All
                 .ToDictionary(system => IntegrationOptions.SectionFor(system) + ":BaseUrl", string? (_) => Sandbox.BaseUrl));
             // The adapter tests count IoT requests and breaker failures to the unit: no status polls among them.
