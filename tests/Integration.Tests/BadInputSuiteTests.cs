@@ -497,7 +497,8 @@ public sealed class BadInputSuiteTests : IAsyncLifetime
             ("stripe", JsonNode.Parse(CaaSCalls.StripeEvent("evt_fuzz", "payment_intent.payment_failed", captured, new Dictionary<string, string> { ["reservationId"] = completed }, now))!.AsObject(),
             [
                 ("id", [Missing, Null, Of("empty", ""), Of("blank", "   "), Of("300 characters", "evt_" + new string('e', 300))]),
-                ("object", [Of("not an event", "payment_intent")]), ("api_version", [Of("another API version", "2000-01-01")]),
+                // Another api_version is no bad input: Stripe renders an event in the version of its day (docs.stripe.com/api/events/list).
+                ("object", [Of("not an event", "payment_intent")]),
                 ("created", [Of("text", "yesterday"), Of("object", new JsonObject())]),
                 ("data", [Missing, Null, Of("text", "x"), Of("empty object", new JsonObject())]), ("data.object", [Null, Of("text", "x"), Of("array", new JsonArray())]),
             ]),

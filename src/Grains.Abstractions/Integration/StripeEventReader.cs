@@ -28,9 +28,9 @@ public static class StripeEventReader
     {
         if (root.ValueKind != JsonValueKind.Object
             || Text(root, "object") != "event"
-            || Text(root, "id") is not { Length: > 0 and <= InboundWebhook.MaxMessageIdLength } eventId
+            || Text(root, "id") is not { Length: > 0 and <= InboundWebhook.MaxMessageIdLength } eventId || string.IsNullOrWhiteSpace(eventId)
             || Text(root, "type") is not { Length: > 0 } type
-            || !root.TryGetProperty("created", out var created) || !created.TryGetInt64(out var createdSeconds)
+            || !root.TryGetProperty("created", out var created) || created.ValueKind != JsonValueKind.Number || !created.TryGetInt64(out var createdSeconds)
             || !root.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Object
             || !data.TryGetProperty("object", out var item) || item.ValueKind != JsonValueKind.Object)
         {

@@ -48,3 +48,23 @@ public static class FlowGuard
         return due < Soonest ? Soonest : due;
     }
 }
+
+/// <summary>
+/// One flow grain's guard, remembering whether its reminder runs, so that a state write which stores
+/// an obligation has the guard registered before it: otherwise a crash between the write and the end of
+/// the call leaves something owed that no reminder will ever take up (a ReturnPending rental whose
+/// capture was in flight, a notification of a purchase). Registered once, not before every write.
+/// </summary>
+public sealed class GuardKeeper(Grain grain, string reminder = FlowGuard.Reminder)
+{
+    private bool _running;
+
+    public async Task KeepAsync(FlowJournal journal, TimeSpan period, DateTimeOffset now)
+    {
+        await grain.KeepAsync(journal, period, now, reminder);
+        _running = journal.Obligations.Count > 0;
+    }
+
+    public Task BeforeWriteAsync(FlowJournal journal, TimeSpan period, DateTimeOffset now) =>
+        journal.Obligations.Count > 0 && !_running ? KeepAsync(journal, period, now) : Task.CompletedTask;
+}

@@ -157,11 +157,16 @@ public sealed partial class FactoryOrderGrain
             await KeepGuardAsync();
         }
 
+        await Guard.BeforeWriteAsync(Journal, Orders.GuardPeriod, now);
         await state.WriteStateAsync();
         await this.PublishFlowAsync(Moved(), logger);
     }
 
-    private Task KeepGuardAsync() => this.KeepAsync(Journal, Orders.GuardPeriod, time.GetUtcNow());
+    private GuardKeeper? _guard;
+
+    private GuardKeeper Guard => _guard ??= new GuardKeeper(this);
+
+    private Task KeepGuardAsync() => Guard.KeepAsync(Journal, Orders.GuardPeriod, time.GetUtcNow());
 
     public Task<FlowMoved?> DescribeFlowAsync() => Task.FromResult(S.Request is null ? null : Moved());
 

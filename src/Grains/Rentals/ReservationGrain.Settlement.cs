@@ -98,7 +98,9 @@ public sealed partial class ReservationGrain
         await KeepGuardAsync();
     }
 
-    private Task KeepGuardAsync() => this.KeepAsync(Journal, Rentals.GuardPeriod, time.GetUtcNow());
+    private GuardKeeper Guard => _guard ??= new GuardKeeper(this);
+
+    private Task KeepGuardAsync() => Guard.KeepAsync(Journal, Rentals.GuardPeriod, time.GetUtcNow());
 
     private void Notify(string what, string template, string subject) =>
         NotificationOutbox.Record(Journal, $"{Id}/{what}", S.Request!.CustomerId, template, subject,
@@ -128,6 +130,7 @@ public sealed partial class ReservationGrain
     private async Task StoreAsync(DateTimeOffset now)
     {
         S.UpdatedAt = now;
+        await Guard.BeforeWriteAsync(Journal, Rentals.GuardPeriod, now);
         await state.WriteStateAsync();
         // ANA-2 and the ops read models: every change goes out once it is stored.
         await Task.WhenAll(

@@ -36,6 +36,8 @@ public sealed partial class ReservationGrain(
 
     private IPaymentAdapterGrain Payments => GrainFactory.GetGrain<IPaymentAdapterGrain>(0);
 
+    private GuardKeeper? _guard;
+
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         ReservationFlow.Upgrade(S, Rentals);

@@ -87,7 +87,11 @@ public sealed partial class ServicePurchaseGrain
         await KeepGuardAsync();
     }
 
-    private Task KeepGuardAsync() => this.KeepAsync(Journal, Services.GuardPeriod, time.GetUtcNow());
+    private GuardKeeper? _guard;
+
+    private GuardKeeper Guard => _guard ??= new GuardKeeper(this);
+
+    private Task KeepGuardAsync() => Guard.KeepAsync(Journal, Services.GuardPeriod, time.GetUtcNow());
 
     private void Notify(string what, string template, string subject) =>
         NotificationOutbox.Record(Journal, $"{Id}/{what}", S.Request!.CustomerId, template, subject,
@@ -117,6 +121,7 @@ public sealed partial class ServicePurchaseGrain
     private async Task StoreAsync(DateTimeOffset now)
     {
         S.UpdatedAt = now;
+        await Guard.BeforeWriteAsync(Journal, Services.GuardPeriod, now);
         await state.WriteStateAsync();
         await Task.WhenAll(this.PublishFlowAsync(Moved(), logger), this.PublishMoneyAsync(S.MoneyMoves, logger));
     }

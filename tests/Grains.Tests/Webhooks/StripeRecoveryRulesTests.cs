@@ -58,6 +58,9 @@ public sealed class StripeRecoveryRulesTests
     [InlineData("""{"id":"evt_3","object":"event","created":1,"type":"customer.created","data":{"object":{"id":"cus_1","object":"customer"}}}""", "ignored")]
     [InlineData("""{"id":"evt_4","object":"event","created":1,"data":{"object":{}}}""", "malformed")]
     [InlineData("""{"object":"event","created":1,"type":"x","data":{"object":{}}}""", "malformed")]
+    [InlineData("""{"id":"   ","object":"event","created":1,"type":"x","data":{"object":{}}}""", "malformed")]
+    [InlineData("""{"id":"evt_5","object":"event","created":"yesterday","type":"x","data":{"object":{}}}""", "malformed")]
+    [InlineData("""{"id":"evt_6","object":"event","created":{},"type":"x","data":{"object":{}}}""", "malformed")]
     [InlineData("""[1,2]""", "malformed")]
     [InlineData("""not json""", "malformed")]
     public void SEC_4_what_is_not_a_payment_event_is_ignored_or_malformed(string json, string expected)
