@@ -51,6 +51,12 @@ public static class Problems
         return TypedResults.Problem(detail: detail, statusCode: StatusFor(code), extensions: all);
     }
 
+    /// <summary>
+    /// 429 RATE_LIMITED, with Retry-After (whole seconds, rounded up) when the limiter knows when a permit frees,
+    /// so a well-behaved client waits instead of hammering.
+    /// </summary>
+    public static IResult RateLimited(TimeSpan? retryAfter, string detail) => new RateLimitedResult(For(ErrorCodes.RateLimited, detail), retryAfter);
+
     public static ProblemHttpResult NotFound(string what) => For(ErrorCodes.NotFound, $"{what} was not found.");
 
     public static ProblemHttpResult Validation(IDictionary<string, string[]> errors) =>
@@ -70,6 +76,19 @@ public static class Problems
         });
         services.AddExceptionHandler<DomainExceptionHandler>();
         return services;
+    }
+}
+
+internal sealed class RateLimitedResult(ProblemHttpResult problem, TimeSpan? retryAfter) : IResult
+{
+    public Task ExecuteAsync(HttpContext httpContext)
+    {
+        if (retryAfter is { } wait)
+        {
+            httpContext.Response.Headers.RetryAfter = Math.Max(1, (long)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return problem.ExecuteAsync(httpContext);
     }
 }
 

@@ -12,6 +12,7 @@ builder.Services.AddCaaSHealthChecks();
 builder.Services.AddCaaSProblems();
 builder.Services.AddCaaSAuthentication();
 builder.Services.AddCaaSWebhooks();
+builder.Services.AddCaaSRateLimits();
 builder.Services.AddCaaSAdmin();
 builder.Services.AddSingleton(TimeProvider.System);
 // SEC-4: no call takes more than 1 MiB (Kestrel's default is 30 MB); /graphql (64 KiB) and the webhooks (256 KiB) take less still.

@@ -26,7 +26,10 @@ public static class GrainServices
         silo.Services.TryAddSingleton<IClusterSize, ClusterMembershipSize>();
         silo.Services.AddCaaSIntegrations();
         silo.Services.AddOptions<RentalOptions>().BindConfiguration(RentalOptions.Section);
-        silo.Services.AddOptions<AnalyticsOptions>().BindConfiguration(AnalyticsOptions.Section);
+        silo.Services.AddOptions<AnalyticsOptions>().BindConfiguration(AnalyticsOptions.Section)
+            .Validate(analytics => analytics.PseudonymKey?.Trim().Length >= AnalyticsOptions.MinimumPseudonymKeyLength,
+                $"Analytics:PseudonymKey must be set, at least {AnalyticsOptions.MinimumPseudonymKeyLength} characters: customer pseudonyms are keyed with it.")
+            .ValidateOnStart();
         silo.Services.AddOptions<OrderOptions>().BindConfiguration(OrderOptions.Section);
         silo.Services.AddOptions<ServiceOptions>().BindConfiguration(ServiceOptions.Section);
         silo.Services.AddOptions<OtaOptions>().BindConfiguration(OtaOptions.Section);

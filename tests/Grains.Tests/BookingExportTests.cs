@@ -18,6 +18,28 @@ public sealed class BookingExportTests(ClusterFixture fixture)
             BookingExportGrain.NextRun(DateTimeOffset.Parse(now, System.Globalization.CultureInfo.InvariantCulture), TimeSpan.FromHours(2)));
 
     [Fact]
+    public void SEC_7_a_pseudonym_is_stable_for_one_customer_and_key_and_differs_with_another_key()
+    {
+        const string key = "booking-export-tests-key-0123456789abcdef";
+
+        Assert.Equal(BookingExports.Pseudonym("cust-1", key), BookingExports.Pseudonym("cust-1", key));
+        Assert.NotEqual(BookingExports.Pseudonym("cust-1", key), BookingExports.Pseudonym("cust-2", key));
+        Assert.NotEqual(BookingExports.Pseudonym("cust-1", key), BookingExports.Pseudonym("cust-1", "another-key-for-the-same-customer-0123456789"));
+    }
+
+    [Fact]
+    public void SEC_7_a_pseudonym_is_not_the_unkeyed_hash_anyone_could_compute_from_a_guessed_customer_id()
+    {
+        var pseudonym = BookingExports.Pseudonym("cust-1", "booking-export-tests-key-0123456789abcdef");
+        // What the export used to write: SHA-256 of a fixed prefix and the id, reversible by hashing candidate ids.
+        var unkeyed = "c_" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("caas-analytics:cust-1")))[..16];
+        var plain = "c_" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("cust-1")))[..16];
+
+        Assert.DoesNotContain(pseudonym, new[] { unkeyed, plain });
+        Assert.Matches("^c_[0-9a-f]{16}$", pseudonym);
+    }
+
+    [Fact]
     public async Task The_silo_schedules_one_daily_reminder_for_the_export()
     {
         var export = fixture.Grains.GetGrain<IBookingExportGrain>(0);

@@ -23,6 +23,9 @@ public sealed class ClusterFixture : IAsyncLifetime
     /// <summary>The grains' storage, which records what every call read and wrote.</summary>
     public CountingGrainStorage Storage { get; } = new();
 
+    /// <summary>The silo refuses to start without a pseudonym key (SEC-7); test clusters read no configuration file.</summary>
+    public const string PseudonymKey = "grains-tests-pseudonym-key-0123456789abcdef";
+
     public async Task InitializeAsync()
     {
         var builder = new InProcessTestClusterBuilder(1);
@@ -30,7 +33,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         {
             silo.Services.AddSingleton<TimeProvider>(Time);
             silo.AddCaaSGrains();
-            silo.Services.Configure<CaaS.Grains.Analytics.AnalyticsOptions>(analytics => analytics.ExportDirectory = ExportDirectory);
+            silo.Services.Configure<CaaS.Grains.Analytics.AnalyticsOptions>(analytics => (analytics.ExportDirectory, analytics.PseudonymKey) = (ExportDirectory, PseudonymKey));
             silo.AddMemoryGrainStorage(StorageNames.Grains);
             // Registered after the memory storage, so the grains get it wrapped.
             silo.Services.AddKeyedSingleton<IGrainStorage>(StorageNames.Grains, (services, name) => Storage.Wrap(MemoryGrainStorageFactory.Create(services, (string)name!)));

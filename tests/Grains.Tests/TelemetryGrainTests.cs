@@ -156,6 +156,7 @@ public sealed class TelemetryGrainTests(TelemetryGrainTests.CountingCluster fixt
             {
                 silo.Services.AddSingleton<TimeProvider>(Time);
                 silo.AddCaaSGrains();
+                silo.Services.Configure<CaaS.Grains.Analytics.AnalyticsOptions>(analytics => analytics.PseudonymKey = ClusterFixture.PseudonymKey);
                 silo.Services.Configure<TelemetryPollerOptions>(poller =>
                 {
                     poller.Enabled = false;

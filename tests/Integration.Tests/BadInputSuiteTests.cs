@@ -32,6 +32,10 @@ public sealed class BadInputSuiteTests : IAsyncLifetime
     public async Task InitializeAsync() => _platform = await Platform.StartAsync(settings: new Dictionary<string, string?>
     {
         ["Webhooks__RateLimitPerMinute"] = "100000",
+        ["Webhooks__RejectedPerMinutePerAddress"] = "100000",
+        // SEC-8: one customer sends the whole fuzz, far more than any app would in a minute.
+        ["RateLimits__Customer__Reads"] = "100000",
+        ["RateLimits__Customer__Writes"] = "100000",
     });
 
     public async Task DisposeAsync() => await _platform.DisposeAsync();

@@ -14,6 +14,61 @@ public sealed class VehicleApiTests(EmbeddedPlatformFixture fixture)
 {
     private Platform Platform => fixture.Platform;
 
+    private CaaSCalls Calls => new(fixture.Platform);
+
+    [Fact]
+    public async Task SEC_7_a_rented_cars_position_and_telemetry_are_shown_to_its_renter_during_the_rental_and_to_ops_not_to_another_customer()
+    {
+        var (_, renter) = await Calls.CustomerAsync();
+        var (_, stranger) = await Calls.CustomerAsync();
+        var ops = await Platform.TokenAsync("ops-sec7", "ops");
+        var analyst = await Platform.TokenAsync("analyst-sec7", "analytics");
+        var (vehicleId, vin) = await Calls.FleetVehicleAsync(16);
+        // The poller reaches every fleet car: once ops sees a report, there is something to hide.
+        await Eventually.Until(() => ViewAsync(vin, ops), view => view.Telemetry is not null, "the poller's first report");
+        Assert.Null((await ViewAsync(vin, renter)).Telemetry);
+
+        var rental = await Calls.ActiveRentalAsync(renter, vehicleId);
+
+        var theRenters = await ViewAsync(vin, renter);
+        Assert.NotNull(theRenters.Telemetry);
+        Assert.NotNull(theRenters.LastContact);
+        Assert.NotNull((await ViewAsync(vin, ops)).Telemetry);
+        foreach (var outsider in new[] { stranger, analyst })
+        {
+            var seen = await ViewAsync(vin, outsider);
+            Assert.Equal((vin, theRenters.Status), (seen.Vin, seen.Status));
+            Assert.Equal((null, null, null), (seen.Telemetry, seen.LastContact, seen.OwnerId));
+        }
+
+        // Once the return is verified the car is no longer the renter's to follow.
+        (await Platform.SendAsync(HttpMethod.Post, $"/api/rentals/{rental}/return", renter, CaaSCalls.GoodProof)).Dispose();
+        await Eventually.Until(() => Calls.ReservationAsync(renter, rental), view => view.GetProperty("status").GetString() == "Completed", "the rental to complete");
+        var after = await ViewAsync(vin, renter);
+        Assert.Equal((null, null), (after.Telemetry, after.LastContact));
+    }
+
+    [Fact]
+    public async Task SEC_7_a_delivered_cars_owner_is_shown_to_its_owner_and_to_ops_and_the_car_to_nobody_else()
+    {
+        var (owner, token) = await Calls.CustomerAsync();
+        var (_, stranger) = await Calls.CustomerAsync();
+        var vin = await Calls.DeliveredVehicleAsync(token);
+
+        Assert.Equal(owner, (await ViewAsync(vin, token)).OwnerId);
+        Assert.Equal(owner, (await ViewAsync(vin, await Platform.TokenAsync("ops-sec7", "ops"))).OwnerId);
+        Assert.Null((await ViewAsync(vin, await Platform.TokenAsync("analyst-sec7", "analytics"))).OwnerId);
+        using var theirs = await Platform.SendAsync(HttpMethod.Get, $"/api/vehicles/{vin}", stranger);
+        await CaaSCalls.AssertProblemAsync(theirs, HttpStatusCode.NotFound, "NOT_FOUND");
+    }
+
+    private async Task<VehicleView> ViewAsync(string vin, string token)
+    {
+        using var response = await Platform.SendAsync(HttpMethod.Get, $"/api/vehicles/{vin}", token);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<VehicleView>())!;
+    }
+
     [Fact]
     public async Task A_vehicle_known_to_its_grain_is_served_with_its_history()
     {

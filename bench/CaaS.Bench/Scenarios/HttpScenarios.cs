@@ -25,11 +25,16 @@ public sealed class HttpScenarios(BenchSettings settings, Report report, BenchPl
     private string[] _tokens = [];
     private long _nextReservation = -1;
 
-    /// <summary>The platform these scenarios need: a rental fleet to spread bookings over, and the webhook rate limit (WH-5) out of the way.</summary>
+    /// <summary>
+    /// The platform these scenarios need: a rental fleet to spread bookings over, and the rate limits out of the way: the
+    /// webhook one (WH-5) and the customer ones (SEC-8), since a few customers make the load of thousands.
+    /// </summary>
     public static Dictionary<string, string?> PlatformSettings(BenchSettings settings) => new()
     {
         ["Sandbox__FleetSize"] = settings.RentalFleet.ToString(CultureInfo.InvariantCulture),
         ["Webhooks__RateLimitPerMinute"] = int.MaxValue.ToString(CultureInfo.InvariantCulture),
+        ["RateLimits__Customer__Reads"] = int.MaxValue.ToString(CultureInfo.InvariantCulture),
+        ["RateLimits__Customer__Writes"] = int.MaxValue.ToString(CultureInfo.InvariantCulture),
     };
 
     public async Task RunAsync()

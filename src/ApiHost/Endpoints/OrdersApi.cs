@@ -22,7 +22,7 @@ public static class OrdersApi
 
     public static IEndpointRouteBuilder MapOrdersApi(this IEndpointRouteBuilder endpoints)
     {
-        var customer = endpoints.MapGroup("/api/orders").RequireAuthorization(Roles.Customer).RequireValidIds();
+        var customer = endpoints.MapGroup("/api/orders").RequireAuthorization(Roles.Customer).RequireValidIds().RequireCustomerRateLimits();
         customer.MapPost("", PlaceAsync);
         customer.MapGet("/{id}", async (string id, ClaimsPrincipal user, IGrainFactory grains) =>
             await grains.GetGrain<IFactoryOrderGrain>(id).GetAsync() is { } view && view.CustomerId == RentalsApi.CustomerId(user)

@@ -24,7 +24,7 @@ public static class RentalsApi
 
     public static IEndpointRouteBuilder MapRentalsApi(this IEndpointRouteBuilder endpoints)
     {
-        var customer = endpoints.MapGroup("/api").RequireAuthorization(Roles.Customer).RequireValidIds();
+        var customer = endpoints.MapGroup("/api").RequireAuthorization(Roles.Customer).RequireValidIds().RequireCustomerRateLimits();
         customer.MapGet("/vehicles/available", AvailableAsync);
         customer.MapPost("/reservations", CreateAsync);
         customer.MapGet("/reservations/{id}", async (string id, ClaimsPrincipal user, IGrainFactory grains) =>

@@ -19,7 +19,7 @@ public static class ServicesApi
 
     public static IEndpointRouteBuilder MapServicesApi(this IEndpointRouteBuilder endpoints)
     {
-        var customer = endpoints.MapGroup("/api").RequireAuthorization(Roles.Customer).RequireValidIds();
+        var customer = endpoints.MapGroup("/api").RequireAuthorization(Roles.Customer).RequireValidIds().RequireCustomerRateLimits();
         customer.MapPost("/vehicles/{vin}/services", PurchaseAsync);
         customer.MapGet("/service-purchases/{id}", async (string id, ClaimsPrincipal user, IGrainFactory grains) =>
             await grains.GetGrain<IServicePurchaseGrain>(id).GetAsync() is { } view && view.CustomerId == RentalsApi.CustomerId(user)

@@ -1,8 +1,6 @@
-using System.Threading.RateLimiting;
 using CaaS.ApiHost.Webhooks;
 using CaaS.Grains.Abstractions;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 
 namespace CaaS.ApiHost.Endpoints;
@@ -10,12 +8,11 @@ namespace CaaS.ApiHost.Endpoints;
 /// <summary>
 /// WH-1..7 for Stripe, Fleet Management and the Factory. Each route is one <see cref="IWebhookSource"/>
 /// behind the same guard (allow-list, body limit) and the same intake: the source verifies and parses,
+/// the limits (WebhookLimits) count what passed per source and what was refused per sender,
 /// the intake records the message in the inbox grain and answers only once the grain has applied it.
 /// </summary>
 public static class WebhooksApi
 {
-    private const string RateLimitPolicy = "webhooks";
-
     public static IServiceCollection AddCaaSWebhooks(this IServiceCollection services)
     {
         services.AddOptions<WebhookOptions>()
@@ -26,15 +23,7 @@ public static class WebhooksApi
         services.AddSingleton<StripeWebhookSource>();
         services.AddSingleton<FleetWebhookSource>();
         services.AddSingleton<FactoryWebhookSource>();
-        services.AddRateLimiter(_ => { });
-        services.AddOptions<RateLimiterOptions>().Configure<IOptions<WebhookOptions>>((limiter, webhooks) =>
-        {
-            var perMinute = webhooks.Value.RateLimitPerMinute;
-            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            // WH-5: one window per source, whatever address it sends from.
-            limiter.AddPolicy(RateLimitPolicy, context => RateLimitPartition.GetFixedWindowLimiter(
-                context.Request.Path.Value ?? "", _ => new FixedWindowRateLimiterOptions { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
-        });
+        services.AddSingleton<WebhookLimits>();
         return services;
     }
 
@@ -47,15 +36,26 @@ public static class WebhooksApi
     }
 
     private static void MapWebhook<TSource>(this IEndpointRouteBuilder endpoints, string pattern) where TSource : IWebhookSource =>
-        endpoints.MapPost(pattern, (HttpContext http, [FromServices] TSource source, IGrainFactory grains, TimeProvider time) => IntakeAsync(http, source, grains, time))
-            .AddEndpointFilter<WebhookGuard<TSource>>()
-            .RequireRateLimiting(RateLimitPolicy);
+        endpoints.MapPost(pattern, (HttpContext http, [FromServices] TSource source, IGrainFactory grains, TimeProvider time, WebhookLimits limits) =>
+                IntakeAsync(http, source, grains, time, limits))
+            .AddEndpointFilter<WebhookGuard<TSource>>();
 
     /// <summary>WH-7: the answer comes only after the inbox grain has recorded and applied the message.</summary>
-    private static async Task<IResult> IntakeAsync(HttpContext http, IWebhookSource source, IGrainFactory grains, TimeProvider time)
+    private static async Task<IResult> IntakeAsync(HttpContext http, IWebhookSource source, IGrainFactory grains, TimeProvider time, WebhookLimits limits)
     {
         var body = WebhookBody.Of(http);
-        switch (source.Read(http.Request, body, time.GetUtcNow()))
+        var reading = source.Read(http.Request, body, time.GetUtcNow());
+        // SEC-8, WH-5: only what passed the signature spends the source's allowance, malformed or not (sources verify
+        // before they parse, so any other refusal was signed); an unsigned one spends its sender's.
+        var limited = reading is WebhookReading.Refused { Code: ErrorCodes.Unauthenticated }
+            ? limits.Refused(WebhookLimits.Sender(http))
+            : limits.Passed(source.Name);
+        if (limited is not null)
+        {
+            return limited;
+        }
+
+        switch (reading)
         {
             case WebhookReading.Refused refused:
                 return Problems.For(refused.Code, refused.Detail);
@@ -71,8 +71,8 @@ public static class WebhooksApi
                     // Kept as a dead letter; the error makes an at-least-once sender try again.
                     _ => Problems.For(ErrorCodes.DependencyUnavailable, "The message could not be processed now; it is kept and will be retried."),
                 };
-            case var reading:
-                throw new InvalidOperationException($"{source.Name} read a request as {reading}, which the intake does not know.");
+            case var unknown:
+                throw new InvalidOperationException($"{source.Name} read a request as {unknown}, which the intake does not know.");
         }
     }
 }

@@ -5,30 +5,26 @@ namespace CaaS.ApiHost.Webhooks;
 
 /// <summary>
 /// What every webhook route checks before its source looks at the request: the sender's address is
-/// allowed (WH-4), and the body is within the limit (SEC-4). The body is read here, raw, once; the
+/// allowed (WH-4), and the body is within the limit (SEC-4); a refusal counts against the sender's
+/// address (SEC-8). The body is read here, raw, once; the
 /// source verifies its signature over exactly these characters.
 /// </summary>
-public sealed class WebhookGuard<TSource>(TSource source, IOptionsMonitor<WebhookOptions> options) : IEndpointFilter
+public sealed class WebhookGuard<TSource>(TSource source, IOptionsMonitor<WebhookOptions> options, WebhookLimits limits) : IEndpointFilter
     where TSource : IWebhookSource
 {
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
         var settings = options.CurrentValue;
-        var remote = http.Connection.RemoteIpAddress;
-        if (remote is { IsIPv4MappedToIPv6: true })
-        {
-            remote = remote.MapToIPv4();
-        }
-
+        var remote = WebhookLimits.Sender(http);
         if (remote is null || !settings.For(source.Name).Allows(remote))
         {
-            return Problems.For(ErrorCodes.Forbidden, $"{remote} may not send {source.Name} webhooks.");
+            return limits.Refused(remote) ?? Problems.For(ErrorCodes.Forbidden, $"{remote} may not send {source.Name} webhooks.");
         }
 
         if (await ReadAsync(http, settings.MaxBodyBytes) is not { } body)
         {
-            return Problems.For(ErrorCodes.ValidationFailed, $"A webhook body is at most {settings.MaxBodyBytes} bytes.");
+            return limits.Refused(remote) ?? Problems.For(ErrorCodes.ValidationFailed, $"A webhook body is at most {settings.MaxBodyBytes} bytes.");
         }
 
         WebhookBody.Set(http, body);

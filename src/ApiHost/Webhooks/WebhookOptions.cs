@@ -29,8 +29,11 @@ public sealed class WebhookOptions
         [FactoryWebhookSource.SourceName] = "Integrations:Factory:WebhookSecret",
     };
 
-    /// <summary>WH-5: requests per minute and source, whatever address they come from.</summary>
+    /// <summary>WH-5: verified requests (allow-list and signature passed) per minute and source, whatever address they come from.</summary>
     public int RateLimitPerMinute { get; set; } = 100;
+
+    /// <summary>SEC-8: refused requests (allow-list, body or signature) per minute and client address, before they are answered 429.</summary>
+    public int RejectedPerMinutePerAddress { get; set; } = 100;
 
     /// <summary>SEC-4: a webhook body is read up to this size and refused beyond it.</summary>
     public int MaxBodyBytes { get; set; } = 256 * 1024;
@@ -105,6 +108,11 @@ internal sealed class WebhookOptionsValidator(IHostEnvironment? environment = nu
         if (options.RateLimitPerMinute < 1)
         {
             failures.Add($"{WebhookOptions.Section}:RateLimitPerMinute must be at least 1.");
+        }
+
+        if (options.RejectedPerMinutePerAddress < 1)
+        {
+            failures.Add($"{WebhookOptions.Section}:RejectedPerMinutePerAddress must be at least 1.");
         }
 
         if (options.MaxBodyBytes < 1)

@@ -5,7 +5,13 @@ public sealed class AnalyticsOptions
 {
     public const string Section = "Analytics";
 
+    /// <summary>The shortest <see cref="PseudonymKey"/> accepted: 32 characters, 256 bits of a random value.</summary>
+    public const int MinimumPseudonymKeyLength = 32;
+
     public string ExportDirectory { get; set; } = "exports";
+
+    /// <summary>The HMAC key of customer pseudonyms (SEC-7): a secret, from configuration; config/local.json has a development one.</summary>
+    public string? PseudonymKey { get; set; }
 
     /// <summary>When, in UTC, the previous day is exported.</summary>
     public TimeSpan ExportTimeOfDay { get; set; } = TimeSpan.FromHours(2);

@@ -29,7 +29,7 @@ public sealed class RentalOptions
     public int LateCancellationFeePercent { get; set; } = 20;
 
     /// <summary>The renter may unlock this long before the start.</summary>
-    public TimeSpan UnlockEarly { get; set; } = TimeSpan.FromMinutes(15);
+    public TimeSpan UnlockEarly { get; set; } = VehicleAudience.DefaultUnlockEarly;
 
     public long LateReturnFinePerHour { get; set; } = 2_500;
 

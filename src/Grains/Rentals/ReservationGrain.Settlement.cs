@@ -134,7 +134,7 @@ public sealed partial class ReservationGrain
         await state.WriteStateAsync();
         // ANA-2 and the ops read models: every change goes out once it is stored.
         await Task.WhenAll(
-            this.PublishAsync(BookingStreams.Namespace, BookingStreams.DayKey(S.CreatedAt), BookingExports.Of(Id, S, Rentals.Currency), logger),
+            this.PublishAsync(BookingStreams.Namespace, BookingStreams.DayKey(S.CreatedAt), BookingExports.Of(Id, S, Rentals.Currency, analyticsOptions.CurrentValue.PseudonymKey!), logger),
             this.PublishFlowAsync(Moved(), logger),
             this.PublishMoneyAsync(S.MoneyMoves, logger));
     }

@@ -21,6 +21,7 @@ public sealed partial class ReservationGrain(
     [PersistentState("reservation", StorageNames.Grains)] IPersistentState<ReservationState> state,
     IOptionsMonitor<RentalOptions> options,
     IOptionsMonitor<FlowOptions> flowOptions,
+    IOptionsMonitor<Analytics.AnalyticsOptions> analyticsOptions,
     TimeProvider time,
     ILogger<ReservationGrain> logger) : Grain, IReservationGrain, IRemindable
 {
