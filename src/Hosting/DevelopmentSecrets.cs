@@ -30,6 +30,7 @@ public static class DevelopmentSecrets
         ["Integrations:Vss:ClientSecret"] = "02de35aec102ea7ed46a65ba4b519c282bb860db20b097c7d624b1c6d272b6f0",
         ["Integrations:Registration:ApiKey"] = "7668f317379ae490e3ab8f3613a7a4faf6c4e2e9815b7c413bd85d4f06c577b5",
         ["Integrations:Notifications:ApiKey"] = "335e6651f66ab116eb9d243e0e85c8b0affdfda53305bf3afa6d2d2cbea550c2",
+        ["Analytics:PseudonymKey"] = "fa5259230aeaffb8a940511f10b9f945bd6cb6e50a833b6d1a781f18501b7d65",
     }.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
 
     // Any development value is refused in any setting: a local Fleet key pasted as the Stripe key is no safer.

@@ -23,3 +23,13 @@ public sealed class IntegrationSecretsValidator(IHostEnvironment environment) : 
         return refusals.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(refusals);
     }
 }
+
+/// <summary>SEC-5 and SEC-7: outside Development the analytics pseudonyms are never keyed with config/local.json's key.</summary>
+public sealed class PseudonymKeyValidator(IHostEnvironment environment) : IValidateOptions<Grains.Analytics.AnalyticsOptions>
+{
+    public ValidateOptionsResult Validate(string? name, Grains.Analytics.AnalyticsOptions options)
+    {
+        var refusals = DevelopmentSecrets.Refusals(environment, [new("Analytics:PseudonymKey", options.PseudonymKey)]);
+        return refusals.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(refusals);
+    }
+}

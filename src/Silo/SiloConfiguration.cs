@@ -33,6 +33,7 @@ public static class SiloConfiguration
         // Not under "Orleans": Orleans reads Orleans:Reminders as a provider choice.
         silo.Services.Configure<ReminderOptions>(configuration.GetSection("Reminders"));
         silo.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IntegrationOptions>, IntegrationSecretsValidator>());
+        silo.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<Grains.Analytics.AnalyticsOptions>, PseudonymKeyValidator>());
 
         if (settings.UsesPostgres)
         {

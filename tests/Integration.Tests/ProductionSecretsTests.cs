@@ -23,6 +23,7 @@ public sealed class ProductionSecretsTests
         ["Integrations__Vss__ClientSecret"] = "prod-vss",
         ["Integrations__Registration__ApiKey"] = "prod-registration",
         ["Integrations__Notifications__ApiKey"] = "prod-notifications",
+        ["Analytics__PseudonymKey"] = "prod-analytics-pseudonym-key-0123456789abcdef",
     };
 
     public static TheoryData<string, string, string?> Refused => new()
@@ -30,6 +31,7 @@ public sealed class ProductionSecretsTests
         { "Silo", "Integrations:Stripe:SecretKey", SandboxSecrets.StripeSecretKey },
         { "Silo", "Integrations:Iot:PreSharedKey", "local-iot-pre-shared-key" },
         { "Silo", "Integrations:Vss:ClientSecret", null },
+        { "Silo", "Analytics:PseudonymKey", "local-analytics-pseudonym-key-change-me-0123456789" },
         { "ApiHost", TokenOptions.SigningKeySetting, "local-development-signing-key-change-me-0123456789" },
         { "ApiHost", "Integrations:Factory:WebhookSecret", SandboxSecrets.FactorySecret },
         { "ApiHost", TokenOptions.SigningKeySetting, null },
