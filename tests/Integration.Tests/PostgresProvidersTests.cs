@@ -51,6 +51,8 @@ public sealed class PostgresProvidersTests
         {
             ["ConnectionStrings:Caas"] = database.ConnectionString,
             ["Orleans:ClusterId"] = clusterId,
+            // SEC-7: a silo keys analytics pseudonyms; this host does not read config/local.json.
+            ["Analytics:PseudonymKey"] = "postgres-providers-tests-pseudonym-key-0123456789",
             ["Orleans:Endpoints:SiloPort"] = Repository.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Orleans:Endpoints:GatewayPort"] = Repository.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
