@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using CaaS.Grains.Abstractions;
 using CaaS.Grains.Abstractions.Integration;
 using CaaS.Grains.Integration.Http;
@@ -25,6 +26,8 @@ public sealed class StripePaymentClient(IHttpClientFactory httpClients, IOptions
     /// while creating reservations, as profiled.
     /// </summary>
     private static readonly TimeSpan ClientReuse = TimeSpan.FromMinutes(2);
+
+    private const int EventPageSize = 100;
 
     private CachedClient? _client;
 
@@ -117,22 +120,20 @@ public sealed class StripePaymentClient(IHttpClientFactory httpClients, IOptions
         }
     }
 
-    private const int EventPageSize = 100;
-
     /// <returns>The page's events as Stripe lists them (newest first), the id of its last one, and whether more follow.</returns>
     private async Task<(List<string> Events, string? LastId, bool HasMore)> EventPageAsync(string path, CancellationToken cancellationToken)
     {
         var response = await CallAsync(stripe => stripe.RawRequestAsync(HttpMethod.Get, path, cancellationToken: cancellationToken));
         try
         {
-            using var list = System.Text.Json.JsonDocument.Parse(response.Content);
+            using var list = JsonDocument.Parse(response.Content);
             var root = list.RootElement;
             var items = root.GetProperty("data").EnumerateArray().ToList();
             var lastId = items.Count == 0 ? null : items[^1].GetProperty("id").GetString();
             return ([.. items.Select(item => item.GetRawText())], lastId,
-                root.TryGetProperty("has_more", out var more) && more.ValueKind == System.Text.Json.JsonValueKind.True);
+                root.TryGetProperty("has_more", out var more) && more.ValueKind == JsonValueKind.True);
         }
-        catch (Exception unreadable) when (unreadable is System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
+        catch (Exception unreadable) when (unreadable is JsonException or KeyNotFoundException or InvalidOperationException)
         {
             throw new DependencyUnavailableException(ExternalSystem.Stripe, $"stripe answered a list of events that is not one: {unreadable.Message}");
         }
