@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test of the solution against real parts: installs PostgreSQL (Debian's package),
+# Runs every test of the solution against real parts: installs PostgreSQL and nats-server (Debian's packages),
 # docker-compose (to validate docker-compose.yml offline) and Chromium (the ops page's browser test)
 # when they are missing, starts a throwaway PostgreSQL server on a free loopback port, runs
 # `dotnet test`, stops the server, and ends with the line "N passed, N failed, N skipped".
@@ -27,6 +27,9 @@ command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 # The ops page is tested in a real browser (issue 6).
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+# Issue 14: the event log is NATS JetStream in the PostgreSQL mode; a forecaster outside the platform is a python3 script.
+command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || missing+=(nats-server)
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing ${missing[*]}..."
   as_root apt-get update -qq
@@ -64,6 +67,11 @@ export CAAS_TEST_POSTGRES="Host=127.0.0.1;Port=$pg_port;Username=postgres;Passwo
 pg_restart=("$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -m fast -w restart)
 if [ "$(id -u)" = 0 ]; then pg_restart=(runuser -u postgres -- "${pg_restart[@]}"); fi
 export CAAS_TEST_POSTGRES_RESTART="${pg_restart[*]} >/dev/null"
+# Each PostgreSQL platform of the tests starts a JetStream server of its own from this binary, on a
+# free loopback port with its own store, as each gets a database of its own on the server above.
+CAAS_TEST_NATS_SERVER=$(command -v nats-server || echo /usr/sbin/nats-server)
+export CAAS_TEST_NATS_SERVER
+"$CAAS_TEST_NATS_SERVER" --version >/dev/null || { echo "nats-server does not run"; echo "0 passed, 1 failed"; exit 1; }
 
 rm -rf "$results_dir"
 status=0

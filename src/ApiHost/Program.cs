@@ -32,6 +32,7 @@ app.MapServicesApi();
 app.MapVehiclesApi();
 app.MapWebhooksApi();
 app.MapAnalyticsApi();
+app.MapBookingEventsApi();
 app.MapAdminApi();
 return await app.RunOrRefuseAsync();
 

@@ -100,4 +100,9 @@ public sealed class VehicleState
     [Id(9)] public DateTimeOffset? LastContact { get; set; }
     /// <summary>When telemetry was last written, by our clock: the write-behind interval counts from here.</summary>
     [Id(10)] public DateTimeOffset? TelemetryWrittenAt { get; set; }
+    /// <summary>The numbering and outbox of the vehicle's status and ownership events (caas.vehicles.&lt;vin&gt;).</summary>
+    [Id(11)] public Flows.FlowJournal Events { get; set; } = new();
 }
+
+/// <summary>The data of a caas.vehicles event: where the vehicle stands, never its telemetry or its owner's id.</summary>
+public sealed record VehicleEventData(string Vin, VehicleStatus Status, string? Model, string? Category, bool Owned, DateTimeOffset? StatusReportedAt);

@@ -36,15 +36,43 @@ public static class GrainServices
         silo.Services.AddOptions<OperationsOptions>().BindConfiguration(OperationsOptions.Section);
         silo.Services.AddOptions<FlowOptions>().BindConfiguration(FlowOptions.Section)
             .Validate(flows => flows.OutboxLimit > 0, "Flows:OutboxLimit must be at least 1.").ValidateOnStart();
-        // ANA-2, ADM-1, ADM-4. The pub-sub store only tracks explicit subscriptions; the projections
-        // are subscribed implicitly, so losing that store with a silo loses nothing.
-        silo.AddMemoryStreams(CaaSStreams.Provider);
-        silo.AddMemoryGrainStorage("PubSubStore");
+        silo.AddCaaSEvents();
         silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<IBookingExportGrain>(0).EnsureScheduledAsync());
         silo.Services.AddOptions<Fleet.FleetCatalogOptions>().BindConfiguration(Fleet.FleetCatalogOptions.Section);
         silo.Services.AddOptions<StripeRecoveryOptions>().BindConfiguration(StripeRecoveryOptions.Section);
         silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<IStripeEventRecoveryGrain>(0).EnsureScheduledAsync());
         silo.AddTelemetryPolling();
+        return silo;
+    }
+
+    /// <summary>
+    /// Issue 14: the flows' outboxes go to the event log (JetStream when Events:Nats:Url is set, the
+    /// silo's memory otherwise), and the read models are the log's consumers (ANA-2, ADM-1, ADM-4).
+    /// </summary>
+    private static ISiloBuilder AddCaaSEvents(this ISiloBuilder silo)
+    {
+        silo.Services.AddOptions<Events.EventsOptions>().BindConfiguration(Events.EventsOptions.Section)
+            .Validate(events => events.ConsumerBatch > 0, "Events:ConsumerBatch must be at least 1.")
+            .Validate(events => events.SweepEvery >= TimeSpan.FromSeconds(1), "Events:SweepEvery must be at least a second.")
+            .ValidateOnStart();
+        silo.Services.TryAddSingleton<Events.IEventLog>(services =>
+            services.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<Events.EventsOptions>>().CurrentValue.Nats.Enabled
+                ? ActivatorUtilities.CreateInstance<Events.JetStreamEventLog>(services)
+                : ActivatorUtilities.CreateInstance<Events.InProcessEventLog>(services));
+        silo.Services.TryAddSingleton<Events.IRecentlyWrittenFlows, Events.NoWrittenFlows>();
+        silo.Services.AddSingleton<Events.ReadModelFeed, Events.FlowIndexFeed>();
+        silo.Services.AddSingleton<Events.ReadModelFeed, Events.RevenueFeed>();
+        silo.Services.AddSingleton<Events.ReadModelFeed, Events.BookingDaysFeed>();
+        silo.AddStartupTask(async (services, _) =>
+        {
+            var grains = services.GetRequiredService<IGrainFactory>();
+            foreach (var feed in services.GetServices<Events.ReadModelFeed>())
+            {
+                await grains.GetGrain<Abstractions.Events.IEventConsumerGrain>(feed.Name).EnsureRunningAsync();
+            }
+
+            await grains.GetGrain<Abstractions.Events.IOutboxSweepGrain>(0).EnsureScheduledAsync();
+        });
         return silo;
     }
 }

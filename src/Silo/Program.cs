@@ -11,6 +11,11 @@ if (args is ["migrate", ..])
 }
 
 builder.UseOrleans(silo => silo.AddCaaS(builder.Configuration));
+// Issue 14's crash tests arm this fault point; no other environment ever reads it.
+if (builder.Environment.IsDevelopment() && builder.Configuration[CaaS.Grains.Events.PublicationFault.Setting] is { Length: > 0 } faultKind)
+{
+    builder.Services.AddSingleton(new CaaS.Grains.Events.PublicationFault(faultKind));
+}
 builder.AddCaaSTelemetry("caas-silo");
 builder.Services.AddCaaSHealthChecks();
 

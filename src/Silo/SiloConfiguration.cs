@@ -50,6 +50,8 @@ public static class SiloConfiguration
                 options.Invariant = ClusterSettings.AdoInvariant;
                 options.ConnectionString = connectionString;
             });
+            silo.Services.AddSingleton<Grains.Events.IRecentlyWrittenFlows>(services =>
+                new PostgresWrittenFlows(connectionString, services.GetRequiredService<IOptions<ClusterOptions>>()));
         }
         else
         {

@@ -16,7 +16,7 @@ public sealed class OperationsReadModelTests
     public void ADM_1_the_flow_index_keeps_the_newest_word_and_never_revives_a_finished_flow()
     {
         var open = new Dictionary<string, FlowMoved>();
-        var finished = new Dictionary<string, DateTimeOffset>();
+        var finished = new Dictionary<string, FlowMoved>();
 
         Assert.True(FlowIndexing.Apply(open, finished, Move("r1", "Confirmed", Noon)));
         Assert.True(FlowIndexing.Apply(open, finished, Move("r1", "Active", Noon.AddMinutes(5))));
@@ -31,6 +31,23 @@ public sealed class OperationsReadModelTests
         // A finish heard before the flow's earlier moves (reordered): the flow never shows as open.
         Assert.True(FlowIndexing.Apply(open, finished, Move("r2", "Cancelled", Noon.AddMinutes(2), finished: true)));
         Assert.False(FlowIndexing.Apply(open, finished, Move("r2", "Confirmed", Noon)));
+        Assert.Empty(open);
+    }
+
+    [Fact]
+    public void Issue_14_the_flow_index_ignores_a_log_event_at_or_below_the_sequence_it_applied_whatever_its_time()
+    {
+        var open = new Dictionary<string, FlowMoved>();
+        var finished = new Dictionary<string, FlowMoved>();
+
+        Assert.True(FlowIndexing.Apply(open, finished, Move("r1", "Active", Noon) with { Sequence = 3 }));
+        // A re-send after an outage: same sequence, and an older one stamped later by a slow clock.
+        Assert.False(FlowIndexing.Apply(open, finished, Move("r1", "Active", Noon) with { Sequence = 3 }));
+        Assert.False(FlowIndexing.Apply(open, finished, Move("r1", "Confirmed", Noon.AddMinutes(1)) with { Sequence = 2 }));
+        Assert.Equal("Active", open["r1"].State);
+
+        Assert.True(FlowIndexing.Apply(open, finished, Move("r1", "Completed", Noon.AddHours(1), finished: true) with { Sequence = 5 }));
+        Assert.False(FlowIndexing.Apply(open, finished, Move("r1", "ReturnPending", Noon.AddHours(2)) with { Sequence = 4 }));
         Assert.Empty(open);
     }
 

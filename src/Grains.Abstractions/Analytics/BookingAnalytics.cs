@@ -26,6 +26,11 @@ public sealed record AnalyticsExport(
 public interface IBookingDayGrain : IGrainWithStringKey
 {
     Task<IReadOnlyList<AnalyticsExport>> ListAsync();
+
+    /// <summary>Booking events of the log; returns once the day holding them is written.</summary>
+    Task UpsertAsync(IReadOnlyList<SequencedBooking> bookings);
+
+    Task ClearAsync();
 }
 
 /// <summary>ANA-3: writes one newline-delimited JSON file per day, on a daily reminder.</summary>
@@ -48,7 +53,14 @@ public static class BookingStreams
 public sealed class BookingDayState
 {
     [Id(0)] public Dictionary<string, AnalyticsExport> Bookings { get; set; } = [];
+
+    /// <summary>Per booking, the sequence of the newest event applied.</summary>
+    [Id(1)] public Dictionary<string, long> Sequences { get; set; } = [];
 }
+
+/// <param name="Sequence">The booking event's entity sequence.</param>
+[GenerateSerializer, Immutable, Alias("caas.sequenced-booking")]
+public sealed record SequencedBooking([property: Id(0)] AnalyticsExport Booking, [property: Id(1)] long Sequence);
 
 [GenerateSerializer, Alias("caas.booking-export-state")]
 public sealed class BookingExportState

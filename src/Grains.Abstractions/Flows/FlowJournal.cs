@@ -22,6 +22,16 @@ public sealed class FlowJournal
 
     /// <summary>Whether the legacy flags of a state stored before the journal existed were turned into obligations.</summary>
     [Id(3)] public bool Upgraded { get; set; }
+
+    /// <summary>
+    /// The newest entry the event log is known to hold. Advanced in memory once the log acknowledged,
+    /// and stored with the flow's next write, never by a write of its own: after a crash the stored
+    /// value may lag, and what lies after it goes out again (the log and its consumers drop repeats).
+    /// </summary>
+    [Id(4)] public long PublishedThrough { get; set; }
+
+    /// <summary>How many moves of the flow's money ledger the log holds, on the same terms.</summary>
+    [Id(5)] public int MoneyPublished { get; set; }
 }
 
 /// <summary>

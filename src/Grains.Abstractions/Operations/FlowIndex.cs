@@ -29,7 +29,8 @@ public sealed record FlowMoved(
     [property: Id(7)] string? Vin = null,
     [property: Id(8)] string? VehicleId = null,
     [property: Id(9)] DateTimeOffset? StartsAt = null,
-    [property: Id(10)] DateTimeOffset? EndsAt = null)
+    [property: Id(10)] DateTimeOffset? EndsAt = null,
+    [property: Id(11)] long Sequence = 0)
 {
     /// <summary>The moment from which silence counts against the flow.</summary>
     public DateTimeOffset ExpectedMoveBy => QuietUntil > MovedAt ? QuietUntil.Value : MovedAt;
@@ -57,6 +58,12 @@ public interface IFlowIndexGrain : IGrainWithStringKey
 
     /// <summary>Takes a flow's word as if its event had come: for events a crash lost on the way.</summary>
     Task ApplyAsync(FlowMoved moved);
+
+    /// <summary>A batch of the log's flow events; returns once the index holding them is written, so the log may be acknowledged.</summary>
+    Task ApplyEventsAsync(IReadOnlyList<FlowMoved> moves);
+
+    /// <summary>Forgets everything, for a rebuild from the log and the flows.</summary>
+    Task ClearAsync();
 }
 
 public static class FlowIndex

@@ -39,7 +39,16 @@ public sealed record MoneyMoved(
 public interface IRevenueDayGrain : IGrainWithStringKey
 {
     Task<IReadOnlyList<MoneyMoved>> ListAsync();
+
+    /// <summary>Money events of the log, each with its place in its flow's ledger; returns once they are written.</summary>
+    Task RecordAsync(IReadOnlyList<LedgeredMoney> moves);
+
+    Task ClearAsync();
 }
+
+/// <param name="Sequence">Its place in the flow's ledger (the event's entity sequence): anything at or below the last one applied is a repeat.</param>
+[GenerateSerializer, Immutable, Alias("caas.ledgered-money")]
+public sealed record LedgeredMoney([property: Id(0)] MoneyMoved Moved, [property: Id(1)] long Sequence);
 
 public static class RevenueStreams
 {
@@ -54,6 +63,9 @@ public static class RevenueStreams
 public sealed class RevenueDayState
 {
     [Id(0)] public Dictionary<string, MoneyMoved> Movements { get; set; } = [];
+
+    /// <summary>Per flow, the newest ledger place applied.</summary>
+    [Id(1)] public Dictionary<string, long> Applied { get; set; } = [];
 }
 
 /// <summary>Signed totals: captured net of failed settlements, refunded, the fines among them, and what stays.</summary>

@@ -1,69 +1,44 @@
 using CaaS.Grains.Abstractions;
 using CaaS.Grains.Abstractions.Analytics;
-using CaaS.Grains.Operations;
-using Microsoft.Extensions.Options;
 
 namespace CaaS.Grains.Analytics;
 
 /// <summary>
-/// The projection of ANA-1: one grain per booking day, subscribed implicitly to that day's stream, so
-/// it wakes up on the first event and keeps the latest record of each booking.
-/// <para>
-/// Reads are served from memory, so they see every event at once; the write is delayed by
-/// Analytics:ProjectionWriteDelay and carries every event of that delay, and whatever is unwritten is
-/// written when the grain deactivates. A silo that dies loses at most that delay's events, as it
-/// already loses the events still queued in its memory stream (a write per event would store the
-/// whole day each time, so booking creation would slow with every booking of the day).
-/// </para>
+/// The projection of ANA-1: one grain per booking day, kept by the log's booking events, the newest
+/// of each booking by its sequence. The log's consumer hands it a batch and acknowledges once the
+/// batch is written, so a silo that dies loses nothing: the unacknowledged batch comes again.
+/// Reads are served from memory.
 /// </summary>
-[ImplicitStreamSubscription(BookingStreams.Namespace)]
 public sealed class BookingDayGrain(
-    [PersistentState("booking-day", StorageNames.Grains)] IPersistentState<BookingDayState> state,
-    IOptionsMonitor<AnalyticsOptions> options) : Grain, IBookingDayGrain
+    [PersistentState("booking-day", StorageNames.Grains)] IPersistentState<BookingDayState> state) : Grain, IBookingDayGrain
 {
-    private IGrainTimer? _pendingWrite;
-
-    public override Task OnActivateAsync(CancellationToken cancellationToken) =>
-        this.SubscribeOwnStreamAsync<AnalyticsExport>(BookingStreams.Namespace, UpsertAsync);
-
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => WriteAsync();
-
     public Task<IReadOnlyList<AnalyticsExport>> ListAsync() => Task.FromResult<IReadOnlyList<AnalyticsExport>>([.. state.State.Bookings.Values]);
 
-    private Task UpsertAsync(AnalyticsExport booking)
+    public async Task UpsertAsync(IReadOnlyList<SequencedBooking> bookings)
     {
-        // Stream delivery may repeat or reorder: the newer record of a booking wins.
-        if (state.State.Bookings.TryGetValue(booking.ReservationId, out var known) && known.UpdatedAt > booking.UpdatedAt)
+        var changed = false;
+        foreach (var (booking, sequence) in bookings)
         {
-            return Task.CompletedTask;
+            if (state.State.Sequences.GetValueOrDefault(booking.ReservationId) >= sequence)
+            {
+                continue;
+            }
+
+            state.State.Sequences[booking.ReservationId] = sequence;
+            state.State.Bookings[booking.ReservationId] = booking;
+            changed = true;
         }
 
-        state.State.Bookings[booking.ReservationId] = booking;
-        WriteLater();
-        return Task.CompletedTask;
-    }
-
-    private void WriteLater() =>
-        _pendingWrite ??= this.RegisterGrainTimer(_ => WriteAsync(), new GrainTimerCreationOptions(options.CurrentValue.ProjectionWriteDelay, Timeout.InfiniteTimeSpan));
-
-    private async Task WriteAsync()
-    {
-        if (_pendingWrite is null)
-        {
-            return;
-        }
-
-        _pendingWrite.Dispose();
-        _pendingWrite = null;
-        try
+        if (changed)
         {
             await state.WriteStateAsync();
         }
-        catch
-        {
-            // Still unwritten: try again after another delay rather than wait for the next event.
-            WriteLater();
-            throw;
-        }
+    }
+
+    public async Task ClearAsync()
+    {
+        state.State.Bookings.Clear();
+        state.State.Sequences.Clear();
+        await state.WriteStateAsync();
     }
 }

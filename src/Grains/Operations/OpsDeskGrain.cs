@@ -13,8 +13,18 @@ namespace CaaS.Grains.Operations;
 [StatelessWorker]
 public sealed class OpsDeskGrain(TimeProvider time) : Grain, IOpsDeskGrain
 {
-    public async Task<IReadOnlyList<FlowMoved>> ActiveRentalsAsync() =>
-        [.. (await FlowIndex.ListAsync(GrainFactory, FlowKinds.Rental)).Where(OpsDesk.IsActiveRental)];
+    /// <summary>
+    /// The index knows which rentals are under way; who rents each and which car is the reservation's
+    /// to say (booking events carry a pseudonym only, as the forecaster reads them too).
+    /// </summary>
+    public async Task<IReadOnlyList<FlowMoved>> ActiveRentalsAsync()
+    {
+        var indexed = (await FlowIndex.ListAsync(GrainFactory, FlowKinds.Rental)).Where(OpsDesk.IsActiveRental);
+        var described = await Task.WhenAll(indexed.Select(async flow => flow.CustomerId is null
+            ? await GrainFactory.GetGrain<IReservationGrain>(flow.FlowId).DescribeFlowAsync() ?? flow
+            : flow));
+        return [.. described.Where(OpsDesk.IsActiveRental)];
+    }
 
     public async Task<StuckFlowsReport> StuckFlowsAsync(string? kind, TimeSpan threshold)
     {

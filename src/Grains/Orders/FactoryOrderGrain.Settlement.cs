@@ -5,7 +5,6 @@ using CaaS.Grains.Abstractions.Operations;
 using CaaS.Grains.Abstractions.Orders;
 using CaaS.Grains.Flows;
 using CaaS.Grains.Notifications;
-using CaaS.Grains.Operations;
 using Microsoft.Extensions.Logging;
 
 namespace CaaS.Grains.Orders;
@@ -159,8 +158,14 @@ public sealed partial class FactoryOrderGrain
 
         await Guard.BeforeWriteAsync(Journal, Orders.GuardPeriod, now);
         await state.WriteStateAsync();
-        await this.PublishFlowAsync(Moved(), logger);
+        await Outbox.PublishAsync();
     }
+
+    private Events.OutboxPublisher? _outbox;
+
+    private Events.OutboxPublisher Outbox => _outbox ??= new Events.OutboxPublisher(this, () => Journal, () => S.Request is null
+        ? Events.OutboxBatch.Empty
+        : Events.FlowEvents.Pending(Abstractions.Events.EventSubjects.Order, Id, Journal, () => Events.FlowEvents.FlowData(Moved())));
 
     private GuardKeeper? _guard;
 
@@ -173,7 +178,7 @@ public sealed partial class FactoryOrderGrain
     public Task<IReadOnlyList<Obligation>> OwedAsync() => Task.FromResult<IReadOnlyList<Obligation>>([.. S.Journal.Obligations]);
 
     private FlowMoved Moved() => new(FlowKinds.FactoryOrder, Id, S.Status.ToString(), FactoryOrderFlow.IsFinished(S.Status),
-        S.UpdatedAt ?? S.CreatedAt, FactoryOrderRules.AtTheFactory(S.Status) ? S.EstimatedCompletionDate : null, S.Request!.CustomerId, S.Vin);
+        S.UpdatedAt ?? S.CreatedAt, FactoryOrderRules.AtTheFactory(S.Status) ? S.EstimatedCompletionDate : null, S.Request!.CustomerId, S.Vin, Sequence: Journal.Sequence);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Order {OrderId}: placement failed; waiting for a human decision (FAC-1)")]
     private partial void LogPlacementFailed(Exception exception, string orderId);

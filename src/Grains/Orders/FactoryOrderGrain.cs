@@ -34,6 +34,7 @@ public sealed partial class FactoryOrderGrain(
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         FactoryOrderFlow.Upgrade(S, Orders);
+        Outbox.PublishSoon();
         return Task.CompletedTask;
     }
 

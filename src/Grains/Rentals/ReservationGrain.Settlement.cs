@@ -1,14 +1,14 @@
 using CaaS.Grains.Abstractions;
-using CaaS.Grains.Abstractions.Analytics;
 using CaaS.Grains.Abstractions.Flows;
 using CaaS.Grains.Abstractions.Integration;
 using CaaS.Grains.Abstractions.Operations;
 using CaaS.Grains.Abstractions.Rentals;
+using CaaS.Grains.Abstractions.Events;
 using CaaS.Grains.Analytics;
+using CaaS.Grains.Events;
 using CaaS.Grains.Flows;
 using CaaS.Grains.Integration;
 using CaaS.Grains.Notifications;
-using CaaS.Grains.Operations;
 using Microsoft.Extensions.Logging;
 
 namespace CaaS.Grains.Rentals;
@@ -133,11 +133,13 @@ public sealed partial class ReservationGrain
         await Guard.BeforeWriteAsync(Journal, Rentals.GuardPeriod, now);
         await state.WriteStateAsync();
         // ANA-2 and the ops read models: every change goes out once it is stored.
-        await Task.WhenAll(
-            this.PublishAsync(BookingStreams.Namespace, BookingStreams.DayKey(S.CreatedAt), BookingExports.Of(Id, S, Rentals.Currency, analyticsOptions.CurrentValue.PseudonymKey!), logger),
-            this.PublishFlowAsync(Moved(), logger),
-            this.PublishMoneyAsync(S.MoneyMoves, logger));
+        await Outbox.PublishAsync();
     }
+
+    private OutboxPublisher Outbox => _outbox ??= new OutboxPublisher(this, () => Journal, () => S.Request is null
+        ? OutboxBatch.Empty
+        : FlowEvents.Pending(EventSubjects.Booking, Id, Journal,
+            () => FlowEvents.BookingData(BookingExports.Of(Id, S, Rentals.Currency, analyticsOptions.CurrentValue.PseudonymKey!)), S.MoneyMoves));
 
     public Task<FlowMoved?> DescribeFlowAsync() => Task.FromResult(S.Request is null ? null : Moved());
 
@@ -145,7 +147,7 @@ public sealed partial class ReservationGrain
 
     private FlowMoved Moved() => new(FlowKinds.Rental, Id, S.Status.ToString(), ReservationFlow.IsFinished(S.Status),
         S.UpdatedAt ?? S.CreatedAt, ReservationFlow.HoldsTheVehicle(S.Status) ? S.Request!.EndsAt : null,
-        S.Request!.CustomerId, S.Vin, S.Request.VehicleId, S.Request.StartsAt, S.Request.EndsAt);
+        S.Request!.CustomerId, S.Vin, S.Request.VehicleId, S.Request.StartsAt, S.Request.EndsAt, Journal.Sequence);
 
     private DomainException Unavailable(IntegrationException failure, string action)
     {

@@ -39,9 +39,12 @@ public sealed partial class ReservationGrain(
 
     private GuardKeeper? _guard;
 
+    private Events.OutboxPublisher? _outbox;
+
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         ReservationFlow.Upgrade(S, Rentals);
+        Outbox.PublishSoon();
         return Task.CompletedTask;
     }
 

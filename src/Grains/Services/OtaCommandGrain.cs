@@ -5,7 +5,6 @@ using CaaS.Grains.Abstractions.Flows;
 using CaaS.Grains.Abstractions.Operations;
 using CaaS.Grains.Abstractions.Services;
 using CaaS.Grains.Flows;
-using CaaS.Grains.Operations;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -42,6 +41,7 @@ public sealed partial class OtaCommandGrain(
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         OtaSchedule.Upgrade(S);
+        Outbox.PublishSoon();
         if (S.Journal.Obligations.Count > 0)
         {
             Arm(TimeSpan.Zero);
@@ -256,8 +256,14 @@ public sealed partial class OtaCommandGrain(
     private async Task StoreAsync()
     {
         await state.WriteStateAsync();
-        await this.PublishFlowAsync(Moved(), logger);
+        await Outbox.PublishAsync();
     }
+
+    private Events.OutboxPublisher? _outbox;
+
+    private Events.OutboxPublisher Outbox => _outbox ??= new Events.OutboxPublisher(this, () => S.Journal, () => S.Request is null || S.History.Count == 0
+        ? Events.OutboxBatch.Empty
+        : Events.FlowEvents.Pending(Abstractions.Events.EventSubjects.Ota, Id, S.Journal, () => Events.FlowEvents.FlowData(Moved())));
 
     public Task<FlowMoved?> DescribeFlowAsync() => Task.FromResult(S.Request is null || S.History.Count == 0 ? null : Moved());
 
@@ -270,7 +276,7 @@ public sealed partial class OtaCommandGrain(
         // A pending command is expected to stay quiet for its whole retry schedule.
         var schedule = OtaSchedule.WholeSchedule(Ota);
         return new FlowMoved(FlowKinds.OtaCommand, Id, S.Status.ToString(), S.Status != OtaCommandStatus.Pending, movedAt,
-            S.Status == OtaCommandStatus.Pending ? movedAt + schedule : null, Vin: S.Request!.Vin);
+            S.Status == OtaCommandStatus.Pending ? movedAt + schedule : null, Vin: S.Request!.Vin, Sequence: S.Journal.Sequence);
     }
 
     private string CorrelationOf(int attempt) => $"{Id}/attempt-{attempt}";

@@ -123,15 +123,21 @@ public sealed partial class ServicePurchaseGrain
         S.UpdatedAt = now;
         await Guard.BeforeWriteAsync(Journal, Services.GuardPeriod, now);
         await state.WriteStateAsync();
-        await Task.WhenAll(this.PublishFlowAsync(Moved(), logger), this.PublishMoneyAsync(S.MoneyMoves, logger));
+        await Outbox.PublishAsync();
     }
+
+    private Events.OutboxPublisher? _outbox;
+
+    private Events.OutboxPublisher Outbox => _outbox ??= new Events.OutboxPublisher(this, () => Journal, () => S.Request is null
+        ? Events.OutboxBatch.Empty
+        : Events.FlowEvents.Pending(Abstractions.Events.EventSubjects.Purchase, Id, Journal, () => Events.FlowEvents.FlowData(Moved()), S.MoneyMoves));
 
     public Task<FlowMoved?> DescribeFlowAsync() => Task.FromResult(S.Request is null ? null : Moved());
 
     public Task<IReadOnlyList<Obligation>> OwedAsync() => Task.FromResult<IReadOnlyList<Obligation>>([.. S.Journal.Obligations]);
 
     private FlowMoved Moved() => new(FlowKinds.ServicePurchase, Id, S.Status.ToString(), ServicePurchaseFlow.IsFinished(S),
-        S.UpdatedAt ?? S.CreatedAt, CustomerId: S.Request!.CustomerId, Vin: S.Request.Vin);
+        S.UpdatedAt ?? S.CreatedAt, CustomerId: S.Request!.CustomerId, Vin: S.Request.Vin, Sequence: Journal.Sequence);
 
     private void RecordMoney(string step, MoneyMovementType type, Money amount, string paymentIntentId) =>
         MoneyLedger.Record(S.MoneyMoves, new MoneyMoved($"{Id}/{step}", time.GetUtcNow(), RevenueKind.VehicleService, type, amount, 0, Id, paymentIntentId));

@@ -39,6 +39,7 @@ public sealed partial class ServicePurchaseGrain(
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         ServicePurchaseFlow.Upgrade(S, Services);
+        Outbox.PublishSoon();
         return Task.CompletedTask;
     }
 

@@ -41,7 +41,13 @@ public sealed class VehicleGrain(
         // A repeated report (a webhook again, the same fleet list again) changes nothing, so it writes nothing.
         if (outcome != StatusChangeOutcome.Stale && before != (state.State.Status, state.State.StatusReportedAt, state.State.Model, state.State.Category))
         {
+            if (before.Status != state.State.Status)
+            {
+                RecordEvent(before.Status.ToString(), state.State.Status.ToString(), report.OccurredAt);
+            }
+
             await state.WriteStateAsync();
+            await Outbox.PublishAsync();
         }
 
         return outcome;
@@ -117,7 +123,35 @@ public sealed class VehicleGrain(
         state.State.Model ??= model;
         state.State.Category ??= "car";
         TransitionHistory.Append(state.State.History, TransitionHistory.Record(time.GetUtcNow(), "Unowned", "Owned", cause with { Reason = $"{cause.Reason} (order {orderId})" }));
+        RecordEvent("Unowned", "Owned", time.GetUtcNow());
         await state.WriteStateAsync();
+        await Outbox.PublishAsync();
+    }
+
+    private Events.OutboxPublisher? _outbox;
+
+    /// <summary>Status and ownership go to caas.vehicles.&lt;vin&gt;; telemetry reports never do (they are the poller's, many a minute).</summary>
+    private Events.OutboxPublisher Outbox => _outbox ??= new Events.OutboxPublisher(this, () => state.State.Events,
+        () => Events.FlowEvents.Pending(Abstractions.Events.EventSubjects.Vehicle, this.GetPrimaryKeyString(), state.State.Events,
+            () => System.Text.Json.JsonSerializer.Serialize(new VehicleEventData(state.State.Vin, state.State.Status, state.State.Model, state.State.Category,
+                state.State.OwnerId is not null, state.State.StatusReportedAt), Events.EventJson.Options)));
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        Outbox.PublishSoon();
+        return Task.CompletedTask;
+    }
+
+    private void RecordEvent(string from, string to, DateTimeOffset at)
+    {
+        var journal = state.State.Events;
+        journal.Sequence++;
+        journal.Outbox.Add(TransitionHistory.Record(at, from, to, TransitionCause.Automatic("vehicle changed"), FlowEntryKind.Moved, journal.Sequence));
+        // A vehicle lives for years; an outbox the log never drained must not grow with it.
+        if (journal.Outbox.Count > TransitionHistory.MaxEntries)
+        {
+            journal.Outbox.RemoveAt(0);
+        }
     }
 
     public async Task RecordTelemetryAsync(IotVehicleStatus status)

@@ -26,6 +26,9 @@ public sealed class Platform : IAsyncDisposable
 
     public HostProcess Sandbox { get; }
 
+    /// <summary>The platform's own event log server: PostgreSQL platforms run on JetStream, as production does (issue 14).</summary>
+    public NatsServer? Nats { get; private set; }
+
     public HostProcess ApiHost { get; private set; } = null!;
 
     public List<SiloProcess> Silos { get; } = [];
@@ -58,12 +61,14 @@ public sealed class Platform : IAsyncDisposable
             environment[$"Integrations__{system}__BaseUrl"] = sandboxUrl;
         }
 
+        var nats = postgresConnectionString is not null && NatsServer.IsAvailable ? await NatsServer.StartAsync() : null;
+        environment["Events__Nats__Url"] = nats?.Url;
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             environment[key] = value;
         }
 
-        var platform = new Platform(environment, HostProcess.Start("Sandbox", sandboxUrl, environment));
+        var platform = new Platform(environment, HostProcess.Start("Sandbox", sandboxUrl, environment)) { Nats = nats };
         try
         {
             for (var i = 0; i < silos; i++)
@@ -91,14 +96,21 @@ public sealed class Platform : IAsyncDisposable
         }
     }
 
-    public SiloProcess StartSilo()
+    /// <param name="settings">Settings of this silo alone (a fault point armed in one silo only).</param>
+    public SiloProcess StartSilo(IReadOnlyDictionary<string, string?>? settings = null)
     {
         var silo = new SiloProcess(Repository.FreePort(), Repository.FreePort(), $"http://127.0.0.1:{Repository.FreePort()}");
-        silo.Process = HostProcess.Start("Silo", silo.HttpUrl, new Dictionary<string, string?>(_environment)
+        var environment = new Dictionary<string, string?>(_environment)
         {
             ["Orleans__Endpoints__SiloPort"] = silo.SiloPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Orleans__Endpoints__GatewayPort"] = silo.GatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        });
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            environment[key] = value;
+        }
+
+        silo.Process = HostProcess.Start("Silo", silo.HttpUrl, environment);
         Silos.Add(silo);
         return silo;
     }
@@ -161,6 +173,11 @@ public sealed class Platform : IAsyncDisposable
         }
 
         await Sandbox.DisposeAsync();
+        if (Nats is not null)
+        {
+            await Nats.DisposeAsync();
+        }
+
         Http.Dispose();
     }
 

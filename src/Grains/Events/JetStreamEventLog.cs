@@ -1,0 +1,230 @@
+using CaaS.Grains.Abstractions.Events;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Client.JetStream.Models;
+
+namespace CaaS.Grains.Events;
+
+/// <summary>
+/// The log on NATS JetStream (issue 14): stream <see cref="EventSubjects.Stream"/> on file storage,
+/// holding <c>caas.&gt;</c> for <see cref="EventsOptions.Retention"/>, duplicates dropped within
+/// <see cref="EventsOptions.DuplicateWindow"/> by message id. Read models are durable pull consumers
+/// acknowledging all up to a position (AckPolicy All), so a batch is one acknowledgement.
+/// </summary>
+public sealed partial class JetStreamEventLog : IEventLog, IAsyncDisposable
+{
+    private readonly IOptionsMonitor<EventsOptions> _options;
+    private readonly ILogger<JetStreamEventLog> _logger;
+    private readonly NatsConnection _connection;
+    private readonly NatsJSContext _jetStream;
+    private readonly SemaphoreSlim _setUp = new(1, 1);
+    private readonly Dictionary<string, INatsJSConsumer> _consumers = [];
+    private readonly Dictionary<string, (long Position, INatsJSMsg<byte[]> Message)> _lastDelivered = [];
+    private readonly Lock _gate = new();
+    private bool _streamReady;
+
+    public JetStreamEventLog(IOptionsMonitor<EventsOptions> options, ILogger<JetStreamEventLog> logger)
+    {
+        _options = options;
+        _logger = logger;
+        _connection = Connect(options.CurrentValue.Nats, "caas-silo");
+        _jetStream = new NatsJSContext(_connection);
+    }
+
+    public NatsJSContext JetStream => _jetStream;
+
+    public static NatsConnection Connect(NatsOptions nats, string name) => new(NatsOpts.Default with
+    {
+        Url = nats.Url!,
+        Name = name,
+        AuthOpts = string.IsNullOrEmpty(nats.User) ? NatsAuthOpts.Default : NatsAuthOpts.Default with { Username = nats.User, Password = nats.Password },
+    });
+
+    public async Task PublishAsync(IReadOnlyList<CaaSEvent> events, CancellationToken cancellationToken = default)
+    {
+        await EnsureStreamAsync(cancellationToken);
+        // One after the other: the log's order per entity is the order of the acknowledgements.
+        foreach (var cloudEvent in events)
+        {
+            var headers = new NatsHeaders { ["Content-Type"] = CloudEventJson.ContentType };
+            var ack = await _jetStream.PublishAsync(cloudEvent.Subject, CloudEventJson.Format(cloudEvent),
+                opts: new NatsJSPubOpts { MsgId = cloudEvent.Id }, headers: headers, cancellationToken: cancellationToken);
+            if (ack.Error is { } error)
+            {
+                throw new NatsJSApiException(error);
+            }
+        }
+    }
+
+    public async Task<IReadOnlyList<LoggedEvent>> FetchAsync(string consumer, string filter, int max, TimeSpan wait, CancellationToken cancellationToken = default)
+    {
+        var durable = await ConsumerAsync(consumer, filter, cancellationToken);
+        var fetched = new List<LoggedEvent>();
+        INatsJSMsg<byte[]>? last = null;
+        await foreach (var message in durable.FetchAsync<byte[]>(new NatsJSFetchOpts { MaxMsgs = max, Expires = AtLeastASecond(wait) }, cancellationToken: cancellationToken))
+        {
+            fetched.Add(new LoggedEvent((long)message.Metadata!.Value.Sequence.Stream, CloudEventJson.Parse(message.Data ?? [], message.Subject)));
+            last = message;
+        }
+
+        if (last is { } newest)
+        {
+            lock (_gate)
+            {
+                _lastDelivered[consumer] = (fetched[^1].Position, newest);
+            }
+        }
+
+        return fetched;
+    }
+
+    public async Task AckAsync(string consumer, long position, CancellationToken cancellationToken = default)
+    {
+        INatsJSMsg<byte[]> message;
+        lock (_gate)
+        {
+            if (!_lastDelivered.TryGetValue(consumer, out var last) || last.Position != position)
+            {
+                throw new InvalidOperationException($"Consumer {consumer} was not last given position {position}: only a fetched batch's newest event is acknowledged.");
+            }
+
+            message = last.Message;
+        }
+
+        await message.AckAsync(cancellationToken: cancellationToken);
+    }
+
+    public async Task ResetAsync(string consumer, string filter, CancellationToken cancellationToken = default)
+    {
+        await EnsureStreamAsync(cancellationToken);
+        lock (_gate)
+        {
+            _consumers.Remove(consumer);
+            _lastDelivered.Remove(consumer);
+        }
+
+        try
+        {
+            await _jetStream.DeleteConsumerAsync(EventSubjects.Stream, DurableName(consumer), cancellationToken);
+        }
+        catch (NatsJSApiException missing) when (missing.Error.Code == 404)
+        {
+            // Never created, or already gone: starting over is what was asked.
+        }
+    }
+
+    public async Task<EventPage> ReadAsync(string filter, long after, int max, TimeSpan wait, CancellationToken cancellationToken = default)
+    {
+        await EnsureStreamAsync(cancellationToken);
+        // An ephemeral consumer per read: readers keep their own place, and the server forgets it after.
+        // Named: nats-server 2.9 refuses an unnamed consumer with a filter through the create subject the client uses.
+        var reader = await _jetStream.CreateOrUpdateConsumerAsync(EventSubjects.Stream, new ConsumerConfig("reader-" + Guid.NewGuid().ToString("N"))
+        {
+            FilterSubject = filter,
+            DeliverPolicy = ConsumerConfigDeliverPolicy.ByStartSequence,
+            OptStartSeq = (ulong)after + 1,
+            AckPolicy = ConsumerConfigAckPolicy.None,
+            InactiveThreshold = TimeSpan.FromSeconds(30),
+        }, cancellationToken);
+        var events = new List<LoggedEvent>();
+        try
+        {
+            await foreach (var message in reader.FetchAsync<byte[]>(new NatsJSFetchOpts { MaxMsgs = max, Expires = AtLeastASecond(wait) }, cancellationToken: cancellationToken))
+            {
+                events.Add(new LoggedEvent((long)message.Metadata!.Value.Sequence.Stream, CloudEventJson.Parse(message.Data ?? [], message.Subject)));
+                if (events.Count >= max)
+                {
+                    break;
+                }
+            }
+        }
+        finally
+        {
+            await _jetStream.DeleteConsumerAsync(EventSubjects.Stream, reader.Info.Name, CancellationToken.None);
+        }
+
+        return new EventPage(events, await HeadAsync(cancellationToken));
+    }
+
+    public async Task<long> HeadAsync(CancellationToken cancellationToken = default)
+    {
+        await EnsureStreamAsync(cancellationToken);
+        var stream = await _jetStream.GetStreamAsync(EventSubjects.Stream, cancellationToken: cancellationToken);
+        return (long)stream.Info.State.LastSeq;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _connection.DisposeAsync();
+        _setUp.Dispose();
+    }
+
+    private static TimeSpan AtLeastASecond(TimeSpan wait) => wait < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : wait;
+
+    private static string DurableName(string consumer) => "caas-" + consumer;
+
+    private async Task<INatsJSConsumer> ConsumerAsync(string consumer, string filter, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (_consumers.TryGetValue(consumer, out var known))
+            {
+                return known;
+            }
+        }
+
+        await EnsureStreamAsync(cancellationToken);
+        var options = _options.CurrentValue;
+        var created = await _jetStream.CreateOrUpdateConsumerAsync(EventSubjects.Stream, new ConsumerConfig(DurableName(consumer))
+        {
+            FilterSubject = filter,
+            DeliverPolicy = ConsumerConfigDeliverPolicy.All,
+            AckPolicy = ConsumerConfigAckPolicy.All,
+            AckWait = options.AckWait,
+            // A batch is acknowledged at its end, so a whole batch is pending at once.
+            MaxAckPending = options.ConsumerBatch * 2,
+        }, cancellationToken);
+        lock (_gate)
+        {
+            _consumers[consumer] = created;
+        }
+
+        return created;
+    }
+
+    private async Task EnsureStreamAsync(CancellationToken cancellationToken)
+    {
+        if (_streamReady)
+        {
+            return;
+        }
+
+        await _setUp.WaitAsync(cancellationToken);
+        try
+        {
+            if (_streamReady)
+            {
+                return;
+            }
+
+            var options = _options.CurrentValue;
+            await _jetStream.CreateOrUpdateStreamAsync(new StreamConfig(EventSubjects.Stream, [EventSubjects.All])
+            {
+                Storage = StreamConfigStorage.File,
+                DuplicateWindow = options.DuplicateWindow,
+                MaxAge = options.Retention,
+            }, cancellationToken);
+            _streamReady = true;
+            LogStreamReady(_logger, EventSubjects.Stream, options.Retention);
+        }
+        finally
+        {
+            _setUp.Release();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Event log: JetStream stream {Stream} ready, events kept {Retention}")]
+    private static partial void LogStreamReady(ILogger logger, string stream, TimeSpan retention);
+}
