@@ -45,6 +45,8 @@ for system in Customer Stripe Fleet Factory Iot Vss Registration Notifications; 
   export "Integrations__${system}__BaseUrl=${sandbox_url}"
 done
 export Platform__ApiBaseUrl="${api_url}"
+# SEC-6: the sandbox is the OpenID Connect issuer; it and the API host both read its address here.
+export Identity__Authority="${sandbox_url}"
 # SEC-5: a local run is Development, the only environment that reads config/local.json's credentials;
 # as anything else each host would refuse to start without production secrets.
 export DOTNET_ENVIRONMENT=Development ASPNETCORE_ENVIRONMENT=Development
@@ -63,7 +65,7 @@ for _ in $(seq 1 120); do
 CaaS platform is ready (embedded default: state in memory).
   API host  $api_url      (try $api_url/health/ready)
   silo      $silo_url      (health and /metrics)
-  sandbox   $sandbox_url      (external systems; POST /sandbox/token for a JWT)
+  sandbox   $sandbox_url      (external systems and the OIDC issuer; POST /sandbox/token for a JWT)
 Press Ctrl-C to stop.
 EOT
     wait -n "${pids[@]}" || true

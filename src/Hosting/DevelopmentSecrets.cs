@@ -18,7 +18,6 @@ public static class DevelopmentSecrets
     /// </summary>
     public static readonly FrozenDictionary<string, string> HashBySetting = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
     {
-        ["Identity:SigningKey"] = "1ac37dc179152ba215803e3a1d181985a80c0d2f3ecef592d94a3ce5e8e41170",
         ["Integrations:Customer:ApiKey"] = "e39838f09b84112601dfe95a74c8429f298cbe2409c5843d7927f8a602ed3921",
         ["Integrations:Stripe:SecretKey"] = "09101488b0b591cef0345603cb2ebda9a43f7bc42acce3c70ca530625330431b",
         ["Integrations:Stripe:WebhookSecret"] = "02006423615f94db5b0370195e3cd0d7f9b584ea41dcd32b082cdfd4d463a505",
@@ -30,6 +29,10 @@ public static class DevelopmentSecrets
         ["Integrations:Vss:ClientSecret"] = "02de35aec102ea7ed46a65ba4b519c282bb860db20b097c7d624b1c6d272b6f0",
         ["Integrations:Registration:ApiKey"] = "7668f317379ae490e3ab8f3613a7a4faf6c4e2e9815b7c413bd85d4f06c577b5",
         ["Integrations:Notifications:ApiKey"] = "335e6651f66ab116eb9d243e0e85c8b0affdfda53305bf3afa6d2d2cbea550c2",
+        // The sandbox issuer's service clients (SEC-6): no host takes them, but a secret that ever
+        // was in the repository must not become a real client's.
+        ["Sandbox:Identity:Clients:caas-forecaster:Secret"] = "c15f74f02dc318727036ee247b5640945e18e176e0b650fc1d01f992a40fec3d",
+        ["Sandbox:Identity:Clients:caas-ops-tool:Secret"] = "da4312ba728b6c0757a07fc0d58429c9462a2617899090f11c5730d2d5681faa",
         ["Analytics:PseudonymKey"] = "fa5259230aeaffb8a940511f10b9f945bd6cb6e50a833b6d1a781f18501b7d65",
     }.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
 

@@ -100,11 +100,12 @@ public sealed class DevelopmentSecretsTests
     }
 
     [Theory]
-    [InlineData(TokenOptions.SigningKeySetting, "local-development-signing-key-change-me-0123456789", "is a development value")]
-    [InlineData(TokenOptions.SigningKeySetting, null, "is not set")]
+    [InlineData(TokenOptions.AuthoritySetting, null, "is not set")]
+    [InlineData(TokenOptions.AuthoritySetting, "http://127.0.0.1:5090", "must be https outside Development")]
+    [InlineData(TokenOptions.AudienceSetting, " ", "is not set")]
     [InlineData("Integrations:Fleet:WebhookSecret", SandboxSecrets.FleetSecret, "is a development value")]
     [InlineData("Integrations:Stripe:WebhookSecret", null, "is not configured")]
-    public void SEC_5_the_API_host_refuses_a_development_or_missing_signing_key_or_webhook_secret(string setting, string? value, string reason)
+    public void SEC_5_SEC_6_the_API_host_refuses_a_missing_or_plain_http_issuer_or_a_development_or_missing_webhook_secret(string setting, string? value, string reason)
     {
         var refused = Assert.Throws<OptionsValidationException>(() => ApiOptions("Production", new(RealApiSecrets) { [setting] = value }));
 
@@ -121,7 +122,8 @@ public sealed class DevelopmentSecretsTests
 
     public static readonly Dictionary<string, string?> RealApiSecrets = new()
     {
-        [TokenOptions.SigningKeySetting] = "production-signing-key-" + Guid.NewGuid(),
+        [TokenOptions.AuthoritySetting] = "https://login.caas.invalid/realms/caas",
+        [TokenOptions.AudienceSetting] = "caas-api",
         ["Integrations:Stripe:WebhookSecret"] = "whsec_production_stripe",
         ["Integrations:Fleet:WebhookSecret"] = "whsec_cHJvZHVjdGlvbi1mbGVldA==",
         ["Integrations:Factory:WebhookSecret"] = "whsec_cHJvZHVjdGlvbi1mYWN0b3J5",

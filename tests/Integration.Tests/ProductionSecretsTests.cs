@@ -32,9 +32,7 @@ public sealed class ProductionSecretsTests
         { "Silo", "Integrations:Iot:PreSharedKey", "local-iot-pre-shared-key" },
         { "Silo", "Integrations:Vss:ClientSecret", null },
         { "Silo", "Analytics:PseudonymKey", "local-analytics-pseudonym-key-change-me-0123456789" },
-        { "ApiHost", TokenOptions.SigningKeySetting, "local-development-signing-key-change-me-0123456789" },
         { "ApiHost", "Integrations:Factory:WebhookSecret", SandboxSecrets.FactorySecret },
-        { "ApiHost", TokenOptions.SigningKeySetting, null },
     };
 
     [Theory]
@@ -51,6 +49,23 @@ public sealed class ProductionSecretsTests
         Assert.True(exitCode != 0, $"{project} exited with 0:\n{host.RecentOutput}");
         Assert.Contains(setting, host.RecentOutput, StringComparison.Ordinal);
         Assert.Contains(value is null ? "is not set" : "is a development value", host.RecentOutput, StringComparison.Ordinal);
+    }
+
+    /// <summary>SEC-6: outside Development the API host trusts only an issuer it is told of, and reads its keys over https only.</summary>
+    [Theory]
+    [InlineData(null, "is not set")]
+    [InlineData("", "is not set")]
+    [InlineData("http://idp.example.com", "must be https outside Development")]
+    public async Task SEC_6_an_API_host_started_as_Production_without_an_https_Identity_Authority_exits_non_zero_naming_the_setting(string? authority, string reason)
+    {
+        var environment = Production("ApiHost");
+        environment["Identity__Authority"] = authority;
+        await using var host = HostProcess.Start("ApiHost", $"http://127.0.0.1:{Repository.FreePort()}", environment);
+
+        var exitCode = await host.WaitForExitAsync(ExitBudget);
+
+        Assert.True(exitCode != 0, $"the API host exited with 0:\n{host.RecentOutput}");
+        Assert.Contains($"{TokenOptions.AuthoritySetting} {reason}", host.RecentOutput, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
 using CaaS.TestSupport;
 
 namespace CaaS.Integration.Tests;
@@ -12,6 +14,7 @@ public sealed class SetupScriptTests(ITestOutputHelper output)
     public async Task Run_script_starts_all_three_hosts_and_SIGTERM_leaves_no_process_behind()
     {
         var api = $"http://127.0.0.1:{Repository.FreePort()}";
+        var sandbox = $"http://127.0.0.1:{Repository.FreePort()}";
         var start = new ProcessStartInfo(Path.Combine(Repository.Root, "run.sh"))
         {
             RedirectStandardOutput = true,
@@ -22,7 +25,7 @@ public sealed class SetupScriptTests(ITestOutputHelper output)
                 ["CAAS_CONFIGURATION"] = Repository.Configuration,
                 ["CAAS_API_URL"] = api,
                 ["CAAS_SILO_URL"] = $"http://127.0.0.1:{Repository.FreePort()}",
-                ["CAAS_SANDBOX_URL"] = $"http://127.0.0.1:{Repository.FreePort()}",
+                ["CAAS_SANDBOX_URL"] = sandbox,
                 ["Orleans__Endpoints__SiloPort"] = Repository.FreePort().ToString(CultureInfo.InvariantCulture),
                 ["Orleans__Endpoints__GatewayPort"] = Repository.FreePort().ToString(CultureInfo.InvariantCulture),
                 ["Orleans__ClusterId"] = "run-script-" + Guid.NewGuid().ToString("N")[..6],
@@ -44,6 +47,13 @@ public sealed class SetupScriptTests(ITestOutputHelper output)
             using var http = new HttpClient();
             using var ready = await http.GetAsync(new Uri(api + "/health/ready"));
             Assert.True(ready.IsSuccessStatusCode);
+            // The README's first request: the API trusts the issuer at the sandbox's address, whatever port run.sh gave it (SEC-6).
+            using var issued = await http.PostAsJsonAsync(new Uri(sandbox + "/sandbox/token"), new { sub = "cust-1", role = "customer" });
+            var token = (await issued.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString();
+            using var vehicle = new HttpRequestMessage(HttpMethod.Get, new Uri(api + "/api/vehicles/WVWZZZ1JZXW000001"));
+            vehicle.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+            using var unknownVin = await http.SendAsync(vehicle);
+            Assert.Equal(System.Net.HttpStatusCode.NotFound, unknownVin.StatusCode);
             var hosts = ProcessTree.DescendantsOf(script.Id);
             Assert.True(hosts.Count >= 3, $"expected the three hosts under run.sh, found {hosts.Count}");
 
@@ -94,7 +104,7 @@ public sealed class SetupScriptTests(ITestOutputHelper output)
     /// <summary>SEC-5: every secret the production shape takes from the environment, none from config/local.json.</summary>
     private static readonly string[] ComposeSecrets =
     [
-        "CAAS_DB_PASSWORD", "CAAS_SIGNING_KEY", "CAAS_CUSTOMER_API_KEY", "CAAS_STRIPE_SECRET_KEY", "CAAS_FLEET_API_KEY", "CAAS_FACTORY_API_KEY",
+        "CAAS_DB_PASSWORD", "CAAS_IDENTITY_AUTHORITY", "CAAS_CUSTOMER_API_KEY", "CAAS_STRIPE_SECRET_KEY", "CAAS_FLEET_API_KEY", "CAAS_FACTORY_API_KEY",
         "CAAS_IOT_PRE_SHARED_KEY", "CAAS_VSS_CLIENT_ID", "CAAS_VSS_CLIENT_SECRET", "CAAS_REGISTRATION_API_KEY", "CAAS_NOTIFICATIONS_API_KEY",
         "CAAS_STRIPE_WEBHOOK_SECRET", "CAAS_FLEET_WEBHOOK_SECRET", "CAAS_FACTORY_WEBHOOK_SECRET", "CAAS_ANALYTICS_PSEUDONYM_KEY",
     ];

@@ -16,6 +16,16 @@ public static class SandboxSecrets
     /// <summary>The sandbox Stripe's webhook signing secret.</summary>
     public const string StripeWebhookSecret = "whsec_local_stripe_webhook_secret";
 
+    /// <summary>The sandbox issuer's forecasting service client (role analytics, SEC-6).</summary>
+    public const string ForecasterClientId = "caas-forecaster";
+
+    public const string ForecasterClientSecret = "local-forecaster-client-secret";
+
+    /// <summary>The sandbox issuer's ops tool client (role ops, SEC-6).</summary>
+    public const string OpsToolClientId = "caas-ops-tool";
+
+    public const string OpsToolClientSecret = "local-ops-tool-client-secret";
+
     /// <summary>The sandbox Stripe's API key.</summary>
     public const string StripeSecretKey = "sk_test_local_caas_sandbox";
 }

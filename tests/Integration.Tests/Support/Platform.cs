@@ -55,6 +55,10 @@ public sealed class Platform : IAsyncDisposable
             ["Orleans__Membership__TableRefreshTimeout"] = "00:00:02",
             ["Orleans__Messaging__ResponseTimeout"] = "00:00:10",
             ["Platform__ApiBaseUrl"] = apiUrl,
+            // SEC-6: the API host trusts the sandbox as its OpenID Connect issuer, which takes the same setting as its identifier.
+            ["Identity__Authority"] = sandboxUrl,
+            // A rotated key is fetched on its first token, not five minutes later (IssuerTests' rotation test).
+            ["Identity__KeyRefreshInterval"] = "00:00:01",
         };
         foreach (var system in Systems)
         {
@@ -115,10 +119,11 @@ public sealed class Platform : IAsyncDisposable
         return silo;
     }
 
-    public async Task<string> TokenAsync(string subject, string role, int? expiresInSeconds = null)
+    /// <summary>A token from the sandbox issuer's convenience endpoint, signed with the keys its JWKS publishes.</summary>
+    public async Task<string> TokenAsync(string subject, string role, int? expiresInSeconds = null, string? alg = null)
     {
         using var response = await Http.PostAsJsonAsync(new Uri(Sandbox.BaseUrl + "/sandbox/token"),
-            new { sub = subject, role, expiresInSeconds });
+            new { sub = subject, role, expiresInSeconds, alg });
         response.EnsureSuccessStatusCode();
         var token = await response.Content.ReadFromJsonAsync<TokenAnswer>();
         return token!.AccessToken;
