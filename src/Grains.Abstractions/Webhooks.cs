@@ -52,6 +52,8 @@ public enum InboundVia
 {
     Webhook = 0,
     Fetched = 1,
+    /// <summary>Read from its source's event stream (Fleet Management's fleet.events.&gt; on JetStream).</summary>
+    Streamed = 2,
 }
 
 /// <summary>

@@ -29,6 +29,7 @@ builder.Services.AddSingleton<RequestLog>();
 builder.Services.AddSingleton<WebhookDispatcher>();
 builder.Services.AddHttpClient(WebhookDispatcher.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(30));
 builder.Services.AddSingleton<FleetManagement>();
+builder.Services.AddSingleton<FleetEventStream>();
 builder.Services.AddSingleton<Factory>();
 builder.Services.AddSingleton<ApiIot>();
 builder.Services.AddSingleton<Vss>();

@@ -85,7 +85,7 @@ public static class FleetEndpoints
     }
 
     private static async Task<IResult> PublishAsync(FleetManagement.FleetEventRequest request, FleetManagement fleet, WebhookDispatcher webhooks,
-        TimeProvider time, CancellationToken cancellationToken)
+        FleetEventStream stream, TimeProvider time, CancellationToken cancellationToken)
     {
         if (request.Vin is null || fleet.Find(request.Vin) is null)
         {
@@ -111,7 +111,18 @@ public static class FleetEndpoints
         var json = JsonSerializer.Serialize(body, JsonSerializerOptions.Web);
         var deliveries = new List<int>();
         // Lost: it happened at Fleet Management (the list shows it) but its webhook never reaches the platform.
-        for (var copy = 0; copy < (request.Lost == true ? 0 : request.Duplicate == true ? 2 : 1); copy++)
+        var copies = request.Lost == true ? 0 : request.Duplicate == true ? 2 : 1;
+        if (stream.Enabled)
+        {
+            for (var copy = 0; copy < copies; copy++)
+            {
+                await stream.PublishAsync(request.Vin, json, cancellationToken);
+            }
+
+            return Results.Ok(new { eventId, deliveries, streamed = copies });
+        }
+
+        for (var copy = 0; copy < copies; copy++)
         {
             deliveries.Add(await webhooks.SendStandardAsync(ExternalSystem.Fleet, "Integrations:Fleet:WebhookSecret", "/events/fleet", eventId, json, cancellationToken));
         }
