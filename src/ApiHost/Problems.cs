@@ -72,7 +72,9 @@ public static class Problems
                 problem.Extensions["code"] = CodeByStatus.GetValueOrDefault(problem.Status ?? 500, InternalError);
             }
 
-            problem.Extensions.TryAdd("traceId", Activity.Current?.TraceId.ToString() ?? context.HttpContext.TraceIdentifier);
+            // Set, not added: ASP.NET Core has already put the whole W3C id (version, trace, span, flags)
+            // there, and OBS-2 promises the 32-hex trace id a caller sent in X-Trace-Id or traceparent.
+            problem.Extensions["traceId"] = Activity.Current?.TraceId.ToString() ?? context.HttpContext.TraceIdentifier;
         });
         services.AddExceptionHandler<DomainExceptionHandler>();
         return services;

@@ -1,6 +1,8 @@
 using System.Diagnostics.Metrics;
 using CaaS.Adapters.Tests.Support;
 using CaaS.Grains.Abstractions;
+using CaaS.Grains.Abstractions.Integration;
+using CaaS.Grains.Integration;
 using CaaS.Grains.Integration.Customer;
 using CaaS.Grains.Integration.Fleet;
 using CaaS.Grains.Integration.Vss;
@@ -31,52 +33,118 @@ public sealed class TelemetryTests(SandboxFixture sandbox) : SandboxTest<Sandbox
     }
 
     [Fact]
-    public async Task OBS_1_requests_errors_retries_and_durations_are_measured_per_system()
+    public async Task OBS_1_requests_errors_retries_and_durations_are_measured_per_system_and_outcome_class_from_zero()
     {
-        var measured = new List<(string Instrument, double Value, string? System)>();
-        using var listener = new MeterListener();
-        listener.InstrumentPublished = (instrument, meterListener) =>
+        using var meters = new MeterReader(Harness.Get<IMeterFactory>());
+        // A host makes them at start-up (IntegrationMetricsAtStartup); the harness starts no host.
+        Harness.Get<IntegrationMetrics>();
+
+        // Before any call every system has every outcome class at 0: a missing series means something.
+        var start = meters.Observe();
+        foreach (var system in ExternalSystem.All)
         {
-            if (instrument.Meter.Name == CaaSDiagnostics.SourceName && instrument.Name.StartsWith("integration.", StringComparison.Ordinal))
+            foreach (var outcome in OutcomeClass.All)
             {
-                meterListener.EnableMeasurementEvents(instrument);
+                Assert.Equal(0, start[("integration.request.count", system, outcome)]);
             }
-        };
-        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) => Record(instrument, value, tags));
-        listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) => Record(instrument, value, tags));
-        listener.SetMeasurementEventCallback<int>((instrument, value, tags, _) => Record(instrument, value, tags));
-        listener.Start();
+
+            foreach (var outcome in OutcomeClass.Failures)
+            {
+                Assert.Equal(0, start[("integration.request.errors", system, outcome)]);
+                Assert.Equal(0, start[("integration.retry.count", system, outcome)]);
+            }
+        }
 
         await Harness.Get<CustomerClient>().GetAsync("cust-1");
         await Sandbox.FaultAsync("fleet", "down");
-        await Harness.DriveToFailureAsync<CaaS.Grains.Abstractions.Integration.DependencyUnavailableException>(Harness.Get<FleetClient>().ListAsync());
-        listener.RecordObservableInstruments();
+        await Harness.DriveToFailureAsync<DependencyUnavailableException>(Harness.Get<FleetClient>().ListAsync());
+        var after = meters.Observe();
 
-        lock (measured)
+        Assert.Equal(1, after[("integration.request.count", "customer", OutcomeClass.Success)]);
+        Assert.Equal(3, after[("integration.request.count", "fleet", OutcomeClass.ServerError)]);
+        Assert.Equal(3, after[("integration.request.errors", "fleet", OutcomeClass.ServerError)]);
+        Assert.Equal(2, after[("integration.retry.count", "fleet", OutcomeClass.ServerError)]);
+        Assert.Equal(0, after[("integration.request.errors", "customer", OutcomeClass.ServerError)]);
+        Assert.Equal(0, after[("integration.circuit.state", "vss", null)]);
+        Assert.Equal(0, after[("integration.queue.depth", "iot", null)]);
+        var durations = meters.Durations();
+        Assert.Contains(durations, duration => duration is { System: "customer", Outcome: OutcomeClass.Success });
+        Assert.Equal(3, durations.Count(duration => duration is { System: "fleet", Outcome: OutcomeClass.ServerError }));
+    }
+
+    /// <summary>Reads the CaaS instruments of one container (the harness's meter factory), so no other test's calls count.</summary>
+    private sealed class MeterReader : IDisposable
+    {
+        private readonly MeterListener _listener = new();
+        private readonly Dictionary<(string Instrument, string? System, string? Outcome), double> _observed = [];
+        private readonly List<(string? System, string? Outcome, double Seconds)> _durations = [];
+
+        public MeterReader(IMeterFactory scope)
         {
-            Assert.Contains(measured, m => m is { Instrument: "integration.request.count", System: "customer" });
-            Assert.Contains(measured, m => m is { Instrument: "integration.request.duration", System: "customer" });
-            Assert.Equal(3, measured.Count(m => m is { Instrument: "integration.request.count", System: "fleet" }));
-            Assert.Equal(3, measured.Count(m => m is { Instrument: "integration.request.errors", System: "fleet" }));
-            Assert.Equal(2, measured.Count(m => m is { Instrument: "integration.retry.count", System: "fleet" }));
-            Assert.Contains(measured, m => m is { Instrument: "integration.circuit.state", System: "vss", Value: 0 });
-            Assert.Contains(measured, m => m is { Instrument: "integration.queue.depth", System: "iot", Value: 0 });
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Scope == scope && instrument.Meter.Name == CaaSDiagnostics.SourceName)
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            };
+            _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) => Record(instrument, value, tags));
+            _listener.SetMeasurementEventCallback<int>((instrument, value, tags, _) => Record(instrument, value, tags));
+            _listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) => Record(instrument, value, tags));
+            _listener.Start();
         }
 
-        void Record(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        public Dictionary<(string Instrument, string? System, string? Outcome), double> Observe()
         {
-            string? system = null;
-            foreach (var tag in tags)
+            lock (_observed)
             {
-                if (tag.Key == "system")
-                {
-                    system = tag.Value as string;
-                }
+                _observed.Clear();
             }
 
-            lock (measured)
+            _listener.RecordObservableInstruments();
+            lock (_observed)
             {
-                measured.Add((instrument.Name, value, system));
+                return new(_observed);
+            }
+        }
+
+        public List<(string? System, string? Outcome, double Seconds)> Durations()
+        {
+            lock (_durations)
+            {
+                return [.. _durations];
+            }
+        }
+
+        public void Dispose() => _listener.Dispose();
+
+        private void Record(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        {
+            string? system = null;
+            string? outcome = null;
+            foreach (var tag in tags)
+            {
+                (system, outcome) = tag.Key switch
+                {
+                    IntegrationMetrics.SystemTag => (tag.Value as string, outcome),
+                    IntegrationMetrics.OutcomeTag => (system, tag.Value as string),
+                    _ => (system, outcome),
+                };
+            }
+
+            if (instrument.Name == "integration.request.duration")
+            {
+                lock (_durations)
+                {
+                    _durations.Add((system, outcome, value));
+                }
+            }
+            else
+            {
+                lock (_observed)
+                {
+                    _observed[(instrument.Name, system, outcome)] = value;
+                }
             }
         }
     }

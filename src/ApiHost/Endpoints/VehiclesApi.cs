@@ -28,9 +28,18 @@ public static class VehiclesApi
 
         var grain = grains.GetGrain<IVehicleGrain>(Vin.Normalize(vin));
         var vehicle = await grain.GetAsync();
+        if (vehicle is null)
+        {
+            // FLT-4: a fleet car the platform has not heard of yet (no webhook, no list, no poll so far) is
+            // the fleet's to describe. Such a car has no owner, and nothing SEC-7 hides is known of it.
+            return await grains.GetGrain<IFleetCatalogGrain>(0).FindByVinAsync(Vin.Normalize(vin)) is { } listed
+                ? TypedResults.Ok(VehicleView.FromFleet(listed))
+                : Problems.NotFound($"Vehicle {vin}");
+        }
+
         var customer = user.IsInRole(Roles.Customer) ? RentalsApi.CustomerId(user) : null;
         // SEC-1: a customer's own car (where it is, its history) is that customer's; fleet vehicles are everyone's to see.
-        if (vehicle is null || (vehicle.OwnerId is { } owner && customer is not null && owner != customer))
+        if (vehicle.OwnerId is { } owner && customer is not null && owner != customer)
         {
             return Problems.NotFound($"Vehicle {vin}");
         }
@@ -69,4 +78,8 @@ public sealed record VehicleView(string Vin, string? Model, string? Category, st
     public static VehicleView From(VehicleSnapshot vehicle) =>
         new(vehicle.Vin, vehicle.Model, vehicle.Category, vehicle.Status.ToString(), vehicle.StatusReportedAt, vehicle.History,
             vehicle.Telemetry, vehicle.LastContact, vehicle.OwnerId);
+
+    /// <summary>Fleet Management's record alone: its position is left out like any telemetry a non-owner may not see.</summary>
+    public static VehicleView FromFleet(FleetVehicle vehicle) =>
+        new(vehicle.Vin, vehicle.Model, vehicle.Category, vehicle.Status.ToString(), vehicle.UpdatedAt, []);
 }

@@ -32,7 +32,8 @@ public sealed record IotCommandRequest(
     [property: Id(1)] string Command,
     [property: Id(2)] IReadOnlyDictionary<string, string> Parameters,
     [property: Id(3)] string CorrelationId,
-    [property: Id(4)] GrainId? Owner);
+    [property: Id(4)] GrainId? Owner,
+    [property: Id(5)] string? TraceParent = null);
 
 public static class IotCommands
 {

@@ -11,4 +11,8 @@ public interface IFleetCatalogGrain : IGrainWithIntegerKey
     /// <summary>Null when the fleet has no vehicle with that id.</summary>
     [ResponseTimeout(AdapterTimeouts.Fleet)]
     Task<FleetVehicle?> FindAsync(string vehicleId);
+
+    /// <summary>FLT-4: the fleet's own record of a VIN, from the same cached list; null when the fleet has no such car.</summary>
+    [ResponseTimeout(AdapterTimeouts.Fleet)]
+    Task<FleetVehicle?> FindByVinAsync(string vin);
 }

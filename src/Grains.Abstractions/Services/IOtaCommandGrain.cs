@@ -28,12 +28,14 @@ public enum OtaCommandStatus
 }
 
 /// <param name="PurchaseId">the service purchase told of the outcome.</param>
+/// <param name="TraceParent">OBS-2: the purchase's trace (W3C traceparent), which every attempt's spans continue.</param>
 [GenerateSerializer, Immutable, Alias("caas.ota-command-request")]
 public sealed record OtaCommandRequest(
     [property: Id(0)] string Vin,
     [property: Id(1)] string Command,
     [property: Id(2)] IReadOnlyDictionary<string, string> Parameters,
-    [property: Id(3)] string PurchaseId);
+    [property: Id(3)] string PurchaseId,
+    [property: Id(4)] string? TraceParent = null);
 
 [GenerateSerializer, Immutable, Alias("caas.ota-attempt")]
 public sealed record OtaAttempt(

@@ -88,6 +88,12 @@ public sealed class ServicePurchaseState : Flows.IFlowState<ServicePurchaseStatu
 
     [Id(17)] public Flows.FlowJournal Journal { get; set; } = new();
 
+    /// <summary>
+    /// OBS-2: the W3C traceparent of the request that started the purchase, so the steps its reminder
+    /// and the OTA command's timer take later are spans of the same trace. Null for purchases stored before it.
+    /// </summary>
+    [Id(18)] public string? TraceParent { get; set; }
+
     // Written by versions before the flow journal, which kept obligations as flags; read once by the
     // upgrade into the journal, never written again.
     [Id(6)] public bool LegacyOtaStarted { get; set; }

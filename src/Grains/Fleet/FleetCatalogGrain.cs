@@ -55,6 +55,11 @@ public sealed partial class FleetCatalogGrain(TimeProvider time, IOptionsMonitor
     public async Task<FleetVehicle?> FindAsync(string vehicleId) =>
         (await ListAsync()).FirstOrDefault(vehicle => vehicle.VehicleId == vehicleId);
 
+    // From the list, not a lookup per VIN: a read of a made-up VIN costs Fleet Management nothing
+    // while the list is fresh, and a car that joined the fleet shows within ListFreshness.
+    public async Task<FleetVehicle?> FindByVinAsync(string vin) =>
+        (await ListAsync()).FirstOrDefault(vehicle => string.Equals(vehicle.Vin, vin, StringComparison.OrdinalIgnoreCase));
+
     private async Task ReportChangesAsync(IReadOnlyList<FleetVehicle> changed)
     {
         var pending = new Queue<FleetVehicle>(changed);

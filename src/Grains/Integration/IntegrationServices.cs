@@ -15,6 +15,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Polly;
 using Polly.Retry;
+using Polly.Timeout;
 
 namespace CaaS.Grains.Integration;
 
@@ -38,6 +39,7 @@ public static class IntegrationServices
         services.TryAddSingleton<IotFailureJudge>();
         services.TryAddSingleton<IotCommandQueue>();
         services.TryAddSingleton<IntegrationMetrics>();
+        services.AddHostedService<IntegrationMetricsAtStartup>();
         services.TryAddSingleton<VssTokenProvider>();
         services.TryAddSingleton<StripePaymentClient>();
         services.TryAddSingleton<IotDispatcher>();
@@ -93,7 +95,7 @@ public static class IntegrationServices
                         ShouldRetry(policy.RetryOn, arguments.Outcome, arguments.Context.GetRequestMessage())),
                     OnRetry = arguments =>
                     {
-                        metrics.RecordRetry(system, arguments.AttemptNumber + 1);
+                        metrics.RecordRetry(system, OutcomeOf(arguments.Outcome));
                         return ValueTask.CompletedTask;
                     },
                 });
@@ -142,6 +144,13 @@ public static class IntegrationServices
 
         return retryOn == RetryOn.TransientFailures && outcome.Result is { } response && Failures.IsSystemFailure(response.StatusCode);
     }
+
+    private static string OutcomeOf(Outcome<HttpResponseMessage> outcome) => outcome switch
+    {
+        { Result: { } response } => OutcomeClass.Of((int)response.StatusCode, timedOut: false),
+        { Exception: TimeoutRejectedException or OperationCanceledException } => OutcomeClass.Timeout,
+        _ => OutcomeClass.NetworkError,
+    };
 
     private static bool IsSafeToRepeat(HttpRequestMessage request) =>
         request.Method == HttpMethod.Get || request.Method == HttpMethod.Head || request.Headers.Contains(IntegrationHeaders.IdempotencyKey);

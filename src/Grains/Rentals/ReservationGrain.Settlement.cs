@@ -118,6 +118,10 @@ public sealed partial class ReservationGrain
         }
 
         await StoreAsync(now);
+        if (creationEnds)
+        {
+            ReservationMetrics.CreationEnded(to);
+        }
     }
 
     private Task RecordAsync(FlowEntryKind kind, TransitionCause cause)

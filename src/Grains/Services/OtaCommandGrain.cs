@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using CaaS.Grains.Abstractions;
 using CaaS.Grains.Abstractions.Integration;
@@ -25,8 +26,9 @@ public sealed partial class OtaCommandGrain(
 {
     private const string Watchdog = "watchdog";
 
-    private static readonly Histogram<double> AttemptLateness = CaaSDiagnostics.Meter.CreateHistogram<double>(
-        "ota.attempt.lateness", "s", "How long after its scheduled time an OTA attempt started.");
+    private static readonly Histogram<double> AttemptLateness = CaaSDiagnostics.Meter.CreateHistogram(
+        "ota.attempt.lateness", "s", "How long after its scheduled time an OTA attempt started.",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = HistogramBuckets.ScheduledSteps });
 
     private IGrainTimer? _timer;
 
@@ -91,6 +93,10 @@ public sealed partial class OtaCommandGrain(
 
     private async Task TickAsync()
     {
+        // Timer and watchdog ticks belong to no request: each continues the purchase's trace (OBS-2).
+        using var step = FlowTrace.Continue("ota step", S.Request?.TraceParent);
+        step?.SetTag("caas.ota.command", Id);
+        step?.SetTag("caas.ota.attempt", S.Attempts.Count);
         if (S.Request is null)
         {
             await StopAsync();
@@ -125,6 +131,7 @@ public sealed partial class OtaCommandGrain(
         var request = S.Request!;
         var now = time.GetUtcNow();
         var attempt = OtaSchedule.NextAttempt(S, now, Ota);
+        Activity.Current?.SetTag("caas.ota.attempt", attempt.Number);
         AttemptLateness.Record(Math.Max(0, (now - attempt.ScheduledAt).TotalSeconds));
         S.Attempts.Add(attempt);
         await state.WriteStateAsync();
@@ -132,7 +139,8 @@ public sealed partial class OtaCommandGrain(
         try
         {
             var dispatch = await GrainFactory.GetGrain<IIotAdapterGrain>(0).SendCommandAsync(
-                new IotCommandRequest(request.Vin, request.Command, request.Parameters, CorrelationOf(attempt.Number), this.GetGrainId()));
+                new IotCommandRequest(request.Vin, request.Command, request.Parameters, CorrelationOf(attempt.Number), this.GetGrainId(),
+                    FlowTrace.Capture()));
             switch (dispatch)
             {
                 case { Status: IotDispatchStatus.Accepted, CommandId: { } commandId }:

@@ -16,6 +16,7 @@ public sealed partial class ServicePurchaseGrain
 {
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
+        using var step = FlowTrace.Continue("service purchase guard", S.TraceParent);
         if (S.Request is null)
         {
             await this.StopReminderAsync(reminderName);
@@ -42,7 +43,7 @@ public sealed partial class ServicePurchaseGrain
     private async Task StartActivationAsync()
     {
         await GrainFactory.GetGrain<IOtaCommandGrain>(CommandId).StartAsync(new OtaCommandRequest(S.Request!.Vin, IotCommands.ActivateService,
-            new Dictionary<string, string> { ["serviceCode"] = S.Request.ServiceCode, ["purchaseId"] = Id }, Id));
+            new Dictionary<string, string> { ["serviceCode"] = S.Request.ServiceCode, ["purchaseId"] = Id }, Id, S.TraceParent));
         Journal.Discharge(ObligationKind.StartActivation);
         await state.WriteStateAsync();
     }

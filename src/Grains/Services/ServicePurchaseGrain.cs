@@ -72,6 +72,7 @@ public sealed partial class ServicePurchaseGrain(
         }
 
         S.Request = request;
+        S.TraceParent = FlowTrace.Capture();
         S.Price = new Money(price, Services.Currency);
         S.CreatedAt = time.GetUtcNow();
         await MoveAsync(ServicePurchaseStatus.Validating, new TransitionCause($"{request.ServiceCode} requested", request.CustomerId));

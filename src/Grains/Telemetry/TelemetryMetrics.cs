@@ -21,8 +21,9 @@ public sealed class TelemetryMetrics
     public TelemetryMetrics(IMeterFactory meters)
     {
         var meter = meters.Create(CaaSDiagnostics.SourceName);
-        _lateness = meter.CreateHistogram<double>("iot.poll.lateness", unit: "s", description: "How long after its scheduled time a poll round started.");
-        _roundDuration = meter.CreateHistogram<double>("iot.poll.round.duration", unit: "s", description: "Time one partition took to poll all its vehicles.");
+        var rounds = new InstrumentAdvice<double> { HistogramBucketBoundaries = HistogramBuckets.PollRounds };
+        _lateness = meter.CreateHistogram("iot.poll.lateness", unit: "s", description: "How long after its scheduled time a poll round started.", advice: rounds);
+        _roundDuration = meter.CreateHistogram("iot.poll.round.duration", unit: "s", description: "Time one partition took to poll all its vehicles.", advice: rounds);
         _skippedRounds = meter.CreateCounter<long>("iot.poll.rounds.skipped", description: "Rounds dropped because the previous one overran whole intervals.");
         _polls = meter.CreateCounter<long>("iot.poll.vehicles", description: "Vehicle status polls, tagged outcome ok or failed; backedoff counts cars not asked this round because they stay unreachable.");
     }

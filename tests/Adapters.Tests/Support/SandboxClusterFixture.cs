@@ -59,9 +59,12 @@ public class SandboxClusterFixture : IAsyncLifetime
         {
             silo.Services.AddSingleton<TimeProvider>(Time);
             silo.AddCaaSGrains();
+            // As the silo and the API host are: a grain call carries its caller's trace (OBS-2).
+            silo.AddActivityPropagation();
             silo.AddMemoryGrainStorage(StorageNames.Grains);
             silo.UseInMemoryReminderService();
         });
+        builder.ConfigureClient(client => client.AddActivityPropagation());
         Cluster = builder.Build();
         await Cluster.DeployAsync();
     }

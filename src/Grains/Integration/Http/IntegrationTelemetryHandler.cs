@@ -31,16 +31,15 @@ public sealed class IntegrationTelemetryHandler(string system, IntegrationMetric
             var response = await base.SendAsync(request, cancellationToken);
             var status = (int)response.StatusCode;
             activity.SetTag("http.response.status_code", status);
-            metrics.RecordAttempt(system, request.Method.Method, status,
-                response.IsSuccessStatusCode ? null : Failures.IsSystemFailure(response.StatusCode) ? "unavailable" : "rejected",
-                time.GetElapsedTime(started));
+            metrics.RecordAttempt(system, request.Method.Method, status, timedOut: false, time.GetElapsedTime(started));
             return response;
         }
         catch (Exception exception)
         {
-            var error = exception is OperationCanceledException ? "timeout" : "network";
-            activity.SetStatus(ActivityStatusCode.Error, error);
-            metrics.RecordAttempt(system, request.Method.Method, null, error, time.GetElapsedTime(started));
+            // The attempt timeout sits outside this handler and cancels the call: a cancellation is a timeout.
+            var timedOut = exception is OperationCanceledException;
+            activity.SetStatus(ActivityStatusCode.Error, timedOut ? OutcomeClass.Timeout : OutcomeClass.NetworkError);
+            metrics.RecordAttempt(system, request.Method.Method, null, timedOut, time.GetElapsedTime(started));
             throw;
         }
     }

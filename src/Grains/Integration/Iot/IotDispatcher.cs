@@ -40,6 +40,8 @@ public sealed partial class IotDispatcher(
 
     public Task<int> DrainAsync() => queue.DrainAsync(Breaker, async request =>
     {
+        // OBS-2: a queued command is sent long after its caller's span ended; it goes out in the caller's trace still.
+        using var step = Flows.FlowTrace.Continue("iot queued command", request.TraceParent);
         var dispatch = await TrySendAsync(request, fromQueue: true);
         if (dispatch.Status != IotDispatchStatus.Queued && request.Owner is { } owner)
         {
