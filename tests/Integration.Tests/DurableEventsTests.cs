@@ -12,6 +12,7 @@ using CloudNative.CloudEvents.SystemTextJson;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
 using NATS.Client.JetStream.Models;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CaaS.Integration.Tests;
 
@@ -160,6 +161,56 @@ public sealed class DurableEventsTests
             && JsonDocument.Parse(line).RootElement.GetProperty("type").GetString() == "caas.booking.created");
         Assert.All(lines.Where(line => line.StartsWith('{')), line => Assert.StartsWith("caas.booking.", JsonDocument.Parse(line).RootElement.GetProperty("type").GetString(), StringComparison.Ordinal));
         Assert.Contains("PUBLISH_REFUSED", lines);
+    }
+}
+
+/// <summary>FLT-1..3 as Pub/Sub (issue 14 point 6): Fleet Management's events on its own JetStream stream.</summary>
+public sealed class FleetEventStreamTests
+{
+    [Fact]
+    public async Task FLT_1_2_3_a_fleet_event_on_JetStream_blocks_a_timeslot_and_the_same_event_twice_or_an_older_one_after_a_newer_changes_nothing()
+    {
+        await using var database = await PostgresDatabase.CreateAsync();
+        await using var platform = await Platform.StartAsync(database.ConnectionString, fleetEventsOnJetStream: true);
+        using var client = await ClusterClients.ConnectAsync(platform.ClusterId, database.ConnectionString);
+        var grains = client.Services.GetRequiredService<IClusterClient>();
+        var fleet = await platform.Http.GetFromJsonAsync<JsonElement>(new Uri(platform.Sandbox.BaseUrl + "/sandbox/fleet/vehicles"));
+        var vin = fleet[5].GetProperty("vin").GetString()!;
+        var vehicle = grains.GetGrain<CaaS.Grains.Abstractions.IVehicleGrain>(vin);
+
+        var from = new DateTimeOffset(DateTime.UtcNow.Date.AddDays(40), TimeSpan.Zero);
+        var streamed = await PublishAsync(platform, new { type = "MaintenanceScheduled", vin, from, to = from.AddDays(1), eventId = "evt-maint-1" });
+        Assert.Equal(1, streamed.GetProperty("streamed").GetInt32());
+        Assert.Empty(streamed.GetProperty("deliveries").EnumerateArray());
+        await Eventually.Until(async () => (await vehicle.GetTimeslotsAsync()).Any(slot => slot.Kind == CaaS.Grains.Abstractions.TimeslotKind.Maintenance && slot.From == from),
+            "the streamed maintenance to block its timeslot");
+
+        var newer = DateTimeOffset.UtcNow.AddMinutes(-1);
+        await PublishAsync(platform, new { type = "VehicleStatusChanged", vin, status = "Maintenance", occurredAt = newer, eventId = "evt-status-2", duplicate = true });
+        await Eventually.Until(async () => (await vehicle.GetAsync())?.Status == CaaS.Grains.Abstractions.VehicleStatus.Maintenance, "the streamed status to reach the vehicle");
+        // Older than what the vehicle knows: applied, acknowledged, and changes nothing (FLT-3).
+        await PublishAsync(platform, new { type = "VehicleStatusChanged", vin, status = "Available", occurredAt = newer.AddMinutes(-5), eventId = "evt-status-1" });
+        await Eventually.Until(() => ConsumerPendingAsync(platform), pending => pending == 0, "the platform's fleet consumer to acknowledge every message");
+
+        var seen = await vehicle.GetAsync();
+        Assert.Equal(CaaS.Grains.Abstractions.VehicleStatus.Maintenance, seen!.Status);
+        Assert.Single(await vehicle.GetTimeslotsAsync(), slot => slot.Kind == CaaS.Grains.Abstractions.TimeslotKind.Maintenance);
+        Assert.Single(seen.History, entry => entry.To == nameof(CaaS.Grains.Abstractions.VehicleStatus.Maintenance));
+    }
+
+    private static async Task<JsonElement> PublishAsync(Platform platform, object fleetEvent)
+    {
+        using var response = await platform.Http.PostAsJsonAsync(new Uri(platform.Sandbox.BaseUrl + "/sandbox/fleet/events"), fleetEvent);
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    /// <summary>Messages of the fleet stream the platform's durable consumer has not acknowledged (delivered or not yet).</summary>
+    private static async Task<long> ConsumerPendingAsync(Platform platform)
+    {
+        await using var nats = new NatsConnection(NatsOpts.Default with { Url = platform.Nats!.Url });
+        var consumer = await new NatsJSContext(nats).GetConsumerAsync("FLEET", CaaS.Grains.Events.FleetEventsConsumer.ConsumerName);
+        return (long)consumer.Info.NumPending + consumer.Info.NumAckPending;
     }
 }
 

@@ -35,7 +35,9 @@ public sealed class Platform : IAsyncDisposable
 
     public static readonly string[] Systems = ["Customer", "Stripe", "Fleet", "Factory", "Iot", "Vss", "Registration", "Notifications"];
 
-    public static async Task<Platform> StartAsync(string? postgresConnectionString = null, int silos = 1, IReadOnlyDictionary<string, string?>? settings = null)
+    /// <param name="fleetEventsOnJetStream">The sandbox's Fleet Management publishes its events on the platform's JetStream server instead of calling the webhook (FLT-1..3 as Pub/Sub).</param>
+    public static async Task<Platform> StartAsync(string? postgresConnectionString = null, int silos = 1, IReadOnlyDictionary<string, string?>? settings = null,
+        bool fleetEventsOnJetStream = false)
     {
         if (postgresConnectionString is null && silos != 1)
         {
@@ -67,6 +69,7 @@ public sealed class Platform : IAsyncDisposable
 
         var nats = postgresConnectionString is not null && NatsServer.IsAvailable ? await NatsServer.StartAsync() : null;
         environment["Events__Nats__Url"] = nats?.Url;
+        environment["Sandbox__Nats__Url"] = fleetEventsOnJetStream ? nats?.Url ?? throw new InvalidOperationException("fleet events on JetStream need a PostgreSQL platform") : null;
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             environment[key] = value;
