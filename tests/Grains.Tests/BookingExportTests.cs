@@ -1,5 +1,6 @@
 using CaaS.Grains.Abstractions.Analytics;
 using CaaS.Grains.Analytics;
+using CaaS.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace CaaS.Grains.Tests;
@@ -61,7 +62,44 @@ public sealed class BookingExportTests(ClusterFixture fixture)
 
         await export.AsReference<IRemindable>().ReceiveReminder("nightly", new TickStatus(fixture.Time.GetUtcNow().UtcDateTime, TimeSpan.FromDays(1), fixture.Time.GetUtcNow().UtcDateTime));
 
-        var written = Directory.GetFiles(fixture.ExportDirectory).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray();
+        var written = Directory.GetFiles(fixture.ExportDirectory, "bookings-*.ndjson").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray();
         Assert.Equal(Enumerable.Range(1, 4).Select(back => $"bookings-{today.AddDays(-back):yyyy-MM-dd}.ndjson").Order(StringComparer.Ordinal), written);
+        // ANA-3: each night's file has its BigQuery schema beside it.
+        Assert.All(written, file => Assert.True(File.Exists(Path.Combine(fixture.ExportDirectory, file!.Replace(".ndjson", ".schema.json", StringComparison.Ordinal)))));
+    }
+
+    [Fact]
+    public async Task ANA_3_a_nights_file_holds_every_booking_changed_that_day_with_microsecond_timestamps_and_a_BigQuery_schema_beside_it()
+    {
+        var log = fixture.Cluster.Silos[0].ServiceProvider.GetRequiredService<Events.IEventLog>();
+        var today = fixture.Time.GetUtcNow().UtcDateTime.Date;
+        var createdAt = new DateTimeOffset(today.AddDays(-9).AddHours(10).AddTicks(1234567), TimeSpan.Zero);
+        var cancelledAt = new DateTimeOffset(today.AddDays(-8).AddHours(9).AddTicks(7654321), TimeSpan.Zero);
+        var id = "res-ana3-" + Guid.NewGuid().ToString("N")[..8];
+        AnalyticsExport Booking(string status, DateTimeOffset updatedAt) =>
+            new(id, "c_0123456789abcdef", "veh-001", "car", createdAt, createdAt.AddDays(20), createdAt.AddDays(21), status, 9_000, 0, "EUR", updatedAt);
+        // Created on one day and cancelled on the next, after that night's export would have run.
+        await log.PublishAsync([
+            Abstractions.Events.EventSubjects.Booking.Event(id, 1, "created", createdAt, Events.FlowEvents.BookingData(Booking("Confirmed", createdAt)), null),
+            Abstractions.Events.EventSubjects.Booking.Event(id, 2, "cancelled", cancelledAt, Events.FlowEvents.BookingData(Booking("Cancelled", cancelledAt)), null),
+        ]);
+        var export = fixture.Grains.GetGrain<IBookingExportGrain>(0);
+
+        var firstNight = await Eventually.Until(async () => await File.ReadAllLinesAsync(await export.ExportDayAsync(DateOnly.FromDateTime(createdAt.UtcDateTime))),
+            lines => lines.Any(line => line.Contains(id, StringComparison.Ordinal)), "the booking to reach its creation night's file");
+        var secondNight = await Eventually.Until(async () => await File.ReadAllLinesAsync(await export.ExportDayAsync(DateOnly.FromDateTime(cancelledAt.UtcDateTime))),
+            lines => lines.Any(line => line.Contains(id, StringComparison.Ordinal)), "the cancellation to reach the next night's file");
+
+        var created = System.Text.Json.JsonDocument.Parse(firstNight.Single(line => line.Contains(id, StringComparison.Ordinal))).RootElement;
+        var cancelled = System.Text.Json.JsonDocument.Parse(secondNight.Single(line => line.Contains(id, StringComparison.Ordinal))).RootElement;
+        Assert.Equal("Confirmed", created.GetProperty("status").GetString());
+        Assert.Equal("Cancelled", cancelled.GetProperty("status").GetString());
+        // BigQuery's TIMESTAMP takes at most six fractional digits.
+        Assert.Equal($"{createdAt.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss}.123456Z", cancelled.GetProperty("createdAt").GetString());
+        Assert.Matches(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$", cancelled.GetProperty("updatedAt").GetString()!);
+        var schema = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(fixture.ExportDirectory,
+            $"bookings-{cancelledAt.UtcDateTime:yyyy-MM-dd}.schema.json"))).RootElement;
+        Assert.Equal(cancelled.EnumerateObject().Select(field => field.Name), schema.EnumerateArray().Select(column => column.GetProperty("name").GetString()));
+        Assert.Equal("TIMESTAMP", schema.EnumerateArray().Single(column => column.GetProperty("name").GetString() == "updatedAt").GetProperty("type").GetString());
     }
 }

@@ -47,6 +47,12 @@ public static class BookingStreams
     public const string Namespace = "booking-events";
 
     public static string DayKey(DateTimeOffset createdAt) => createdAt.UtcDateTime.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// ANA-3: the bookings created or changed on a day, each as it stood at that day's last event, so
+    /// the night's file carries a cancellation or capture of a booking exported on an earlier night.
+    /// </summary>
+    public static string ChangedKey(DateTimeOffset changedAt) => "changed/" + DayKey(changedAt);
 }
 
 [GenerateSerializer, Alias("caas.booking-day-state")]

@@ -48,19 +48,18 @@ public sealed partial class BookingExportGrain(
     public async Task<string> ExportDayAsync(DateOnly day)
     {
         var key = day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-        var bookings = await GrainFactory.GetGrain<IBookingDayGrain>(key).ListAsync();
+        var bookings = await GrainFactory.GetGrain<IBookingDayGrain>(BookingStreams.ChangedKey(new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero))).ListAsync();
         var directory = Path.GetFullPath(options.CurrentValue.ExportDirectory);
         Directory.CreateDirectory(directory);
         var path = Path.Combine(directory, $"bookings-{key}.ndjson");
-        var partial = path + ".partial";
         var lines = new StringBuilder();
         foreach (var booking in bookings.OrderBy(booking => booking.CreatedAt).ThenBy(booking => booking.ReservationId, StringComparer.Ordinal))
         {
-            lines.Append(JsonSerializer.Serialize(booking, JsonSerializerOptions.Web)).Append('\n');
+            lines.Append(JsonSerializer.Serialize(booking, Events.EventJson.Options)).Append('\n');
         }
 
-        await File.WriteAllTextAsync(partial, lines.ToString());
-        File.Move(partial, path, overwrite: true);
+        await WriteWholeAsync(Path.Combine(directory, $"bookings-{key}.schema.json"), BigQuerySchema);
+        await WriteWholeAsync(path, lines.ToString());
         if (state.State.LastExportedDay is null || day > state.State.LastExportedDay)
         {
             state.State.LastExportedDay = day;
@@ -70,6 +69,27 @@ public sealed partial class BookingExportGrain(
         LogExported(bookings.Count, key, path);
         return path;
     }
+
+    /// <summary>Written aside and renamed, so a loader never sees half a file.</summary>
+    private static async Task WriteWholeAsync(string path, string text)
+    {
+        var partial = path + ".partial";
+        await File.WriteAllTextAsync(partial, text);
+        File.Move(partial, path, overwrite: true);
+    }
+
+    /// <summary>
+    /// ANA-3: the BigQuery JSON schema of the night's file (`bq load --source_format=NEWLINE_DELIMITED_JSON
+    /// --schema=bookings-DAY.schema.json`), in the order and names the records are written.
+    /// </summary>
+    public static readonly string BigQuerySchema = JsonSerializer.Serialize(new[]
+    {
+        Column("reservationId", "STRING"), Column("customerRef", "STRING"), Column("vehicleId", "STRING"), Column("category", "STRING"),
+        Column("createdAt", "TIMESTAMP"), Column("startsAt", "TIMESTAMP"), Column("endsAt", "TIMESTAMP"), Column("status", "STRING"),
+        Column("priceAmount", "INTEGER"), Column("capturedAmount", "INTEGER"), Column("currency", "STRING"), Column("updatedAt", "TIMESTAMP"),
+    }, new JsonSerializerOptions { WriteIndented = true });
+
+    private static Dictionary<string, string> Column(string name, string type) => new() { ["name"] = name, ["type"] = type, ["mode"] = "REQUIRED" };
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Exported {Count} bookings of {Day} to {Path}")]
     private partial void LogExported(int count, string day, string path);

@@ -91,18 +91,23 @@ public sealed class RevenueFeed(TimeProvider time) : ReadModelFeed
     }
 }
 
-/// <summary>ANA-1's booking days (by the day a booking was created), from <c>caas.bookings.&gt;</c>.</summary>
+/// <summary>ANA-1's booking days (by the day a booking was created) and ANA-3's (by the day it changed), from <c>caas.bookings.&gt;</c>.</summary>
 public sealed class BookingDaysFeed(TimeProvider time) : ReadModelFeed
 {
     public override string Name => "booking-days";
 
     public override string Filter => EventSubjects.Bookings;
 
-    public override Task ApplyAsync(IGrainFactory grains, IReadOnlyList<LoggedEvent> events) =>
-        Task.WhenAll(events.Select(logged => new SequencedBooking(DataOf<AnalyticsExport>(logged), logged.Event.Sequence))
-            .GroupBy(booking => BookingStreams.DayKey(booking.Booking.CreatedAt))
-            .Select(day => grains.GetGrain<IBookingDayGrain>(day.Key).UpsertAsync([.. day])));
+    public override Task ApplyAsync(IGrainFactory grains, IReadOnlyList<LoggedEvent> events)
+    {
+        var bookings = events.Select(logged => new SequencedBooking(DataOf<AnalyticsExport>(logged), logged.Event.Sequence)).ToList();
+        var byCreation = bookings.GroupBy(booking => BookingStreams.DayKey(booking.Booking.CreatedAt));
+        var byChange = bookings.GroupBy(booking => BookingStreams.ChangedKey(booking.Booking.UpdatedAt));
+        return Task.WhenAll(byCreation.Concat(byChange).Select(day => grains.GetGrain<IBookingDayGrain>(day.Key).UpsertAsync([.. day])));
+    }
 
     public override Task ClearAsync(IGrainFactory grains) =>
-        Task.WhenAll(RevenueFeed.DaysBack(time, 400).Select(day => grains.GetGrain<IBookingDayGrain>(RevenueStreams.DayKey(day)).ClearAsync()));
+        Task.WhenAll(RevenueFeed.DaysBack(time, 400).Select(day => new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero))
+            .SelectMany(day => new[] { BookingStreams.DayKey(day), BookingStreams.ChangedKey(day) })
+            .Select(key => grains.GetGrain<IBookingDayGrain>(key).ClearAsync()));
 }
