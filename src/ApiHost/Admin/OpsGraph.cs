@@ -37,8 +37,25 @@ internal static class OpsGraph
             });
     }
 
+    /// <summary>The read models that consume the event log (issue 14), by the names their consumers have.</summary>
+    private static readonly string[] ReadModels = ["flow-index", "revenue", "booking-days"];
+
     public static void AddOpsMutations(this ObjectGraphType mutation)
     {
+        mutation.Field<NonNullGraphType<IntGraphType>>("rebuildReadModel")
+            .Description("Issue 14: empties a read model (" + string.Join(", ", ReadModels) + ") and fills it again from the retained event log, "
+                + "every flow storage holds sending its current state after it; answers how many flows did.")
+            .Argument<NonNullGraphType<StringGraphType>>("name")
+            .ResolveAsync(async context =>
+            {
+                var name = context.GetArgument<string>("name");
+                if (!ReadModels.Contains(name))
+                {
+                    throw AdminErrors.Invalid($"name is one of {string.Join(", ", ReadModels)}.");
+                }
+
+                return await context.Grains().GetGrain<CaaS.Grains.Abstractions.Events.IEventConsumerGrain>(name).RebuildAsync();
+            });
         mutation.Field<NonNullGraphType<DeadLetterReplayType>>("replayDeadLetter")
             .Description("WH-6: process a dead letter again through the same path (still once at most); resolved when it goes through.")
             .Argument<NonNullGraphType<StringGraphType>>("id")

@@ -55,8 +55,12 @@ public interface IEventConsumerGrain : IGrainWithStringKey
     /// <summary>Makes sure it reads, now and after any silo's death (a reminder brings it back).</summary>
     Task EnsureRunningAsync();
 
-    /// <summary>Issue 14 point 4: empties the read model and reads the retained log again from its start.</summary>
-    Task RebuildAsync();
+    /// <summary>
+    /// Issue 14 point 4: empties the read model and reads the retained log again from its start, the
+    /// flows storage holds sending their current state after it (older than the log keeps); answers how many flows.
+    /// </summary>
+    [ResponseTimeout("00:05:00")]
+    Task<int> RebuildAsync();
 
     Task<ConsumerProgress> ProgressAsync();
 }

@@ -46,6 +46,12 @@ public interface IFlowGrain : IGrainWithStringKey
 
     /// <summary>What the flow still owes the world (a void, a capture, a notification...): empty once it has nothing left to do.</summary>
     Task<IReadOnlyList<Flows.Obligation>> OwedAsync();
+
+    /// <summary>
+    /// A read model's rebuild (issue 14 point 4): the flow's current state goes to the log again as its
+    /// newest event (same id and sequence), and its whole money ledger, for flows older than the log keeps.
+    /// </summary>
+    Task RepublishAsync();
 }
 
 /// <summary>

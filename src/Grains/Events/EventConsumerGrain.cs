@@ -12,6 +12,8 @@ namespace CaaS.Grains.Events;
 /// </summary>
 public sealed partial class EventConsumerGrain(
     IEventLog log,
+    IRecentlyWrittenFlows flows,
+    TimeProvider time,
     IEnumerable<ReadModelFeed> feeds,
     IOptionsMonitor<EventsOptions> options,
     ILogger<EventConsumerGrain> logger) : Grain, IEventConsumerGrain, IRemindable
@@ -42,7 +44,7 @@ public sealed partial class EventConsumerGrain(
 
     public Task ReceiveReminder(string reminderName, Orleans.Runtime.TickStatus status) => Task.CompletedTask;
 
-    public async Task RebuildAsync()
+    public async Task<int> RebuildAsync()
     {
         _rebuilding = true;
         try
@@ -50,7 +52,16 @@ public sealed partial class EventConsumerGrain(
             _unacknowledged = null;
             await log.ResetAsync(Feed.Name, Feed.Filter);
             await Feed.ClearAsync(GrainFactory);
-            LogRebuilding(logger, Feed.Name);
+            // What the log no longer keeps comes from the flows themselves: each sends its current
+            // state again, after the retained events, so the read model ends at each flow's newest word.
+            var written = await flows.WrittenAsync(DateTimeOffset.MinValue, time.GetUtcNow());
+            foreach (var chunk in written.Chunk(64))
+            {
+                await Task.WhenAll(chunk.Select(flow => flow.GrainIn(GrainFactory)?.RepublishAsync() ?? Task.CompletedTask));
+            }
+
+            LogRebuilding(logger, Feed.Name, written.Count);
+            return written.Count;
         }
         finally
         {
@@ -94,6 +105,6 @@ public sealed partial class EventConsumerGrain(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Read model {ReadModel}: a batch of {Count} events failed; it is applied again, nothing after it is acknowledged")]
     private static partial void LogBatchFailed(ILogger logger, Exception exception, string readModel, int count);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Read model {ReadModel}: emptied, reading the retained log again from its start")]
-    private static partial void LogRebuilding(ILogger logger, string readModel);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Read model {ReadModel}: emptied, reading the retained log again from its start after {Flows} flows sent their current state")]
+    private static partial void LogRebuilding(ILogger logger, string readModel, int flows);
 }

@@ -42,6 +42,25 @@ public static class FlowEvents
         return events.Count == 0 ? OutboxBatch.Empty : new OutboxBatch(events, through, money);
     }
 
+    /// <summary>The flow as it stands now, under its newest entry's id, and every move of its ledger: what a rebuild re-seeds from.</summary>
+    public static OutboxBatch Snapshot(EventKind kind, string entityId, FlowJournal journal, IReadOnlyList<TransitionRecord> history, Func<string> dataOf,
+        IReadOnlyList<MoneyMoved>? ledger = null)
+    {
+        if (history.Count == 0 || journal.Sequence == 0)
+        {
+            return OutboxBatch.Empty;
+        }
+
+        var newest = history[^1];
+        var events = new List<CaaSEvent> { kind.Event(entityId, journal.Sequence, TypeOf(newest), newest.At, dataOf(), OutboxPublisher.TraceParentOf(newest.TraceId)) };
+        for (var i = 0; ledger is not null && i < ledger.Count; i++)
+        {
+            events.Add(MoneyEvent(ledger[i], i + 1));
+        }
+
+        return new OutboxBatch(events, journal.Sequence, ledger?.Count ?? 0);
+    }
+
     /// <summary>The word after <c>caas.&lt;kind&gt;.</c>: what the entry did, in the contract's snake case.</summary>
     public static string TypeOf(TransitionRecord entry)
     {

@@ -10,7 +10,18 @@ using Microsoft.Extensions.Options;
 namespace CaaS.Grains.Events;
 
 /// <summary>A flow grain's state as storage knows it: its state name and key.</summary>
-public sealed record WrittenFlow(string StateName, string Key);
+public sealed record WrittenFlow(string StateName, string Key)
+{
+    /// <summary>The flow grain that keeps this state; null for a state that is no flow's.</summary>
+    public IFlowGrain? GrainIn(IGrainFactory grains) => StateName switch
+    {
+        "reservation" => grains.GetGrain<IReservationGrain>(Key),
+        "factory-order" => grains.GetGrain<IFactoryOrderGrain>(Key),
+        "service-purchase" => grains.GetGrain<IServicePurchaseGrain>(Key),
+        "ota-command" => grains.GetGrain<IOtaCommandGrain>(Key),
+        _ => null,
+    };
+}
 
 /// <summary>Which flows storage wrote in a span of time. The embedded default's memory storage has none to tell: its silo's death takes the flows with it.</summary>
 public interface IRecentlyWrittenFlows
@@ -65,7 +76,7 @@ public sealed partial class OutboxSweepGrain(
         var flows = await written.WrittenAsync(after, through);
         foreach (var chunk in flows.Chunk(64))
         {
-            await Task.WhenAll(chunk.Select(flow => FlowOf(flow)?.DescribeFlowAsync() ?? Task.FromResult<FlowMoved?>(null)));
+            await Task.WhenAll(chunk.Select(flow => flow.GrainIn(GrainFactory)?.DescribeFlowAsync() ?? Task.FromResult<FlowMoved?>(null)));
         }
 
         state.State.SweptThrough = through;
@@ -77,15 +88,6 @@ public sealed partial class OutboxSweepGrain(
 
         return flows.Count;
     }
-
-    private IFlowGrain? FlowOf(WrittenFlow flow) => flow.StateName switch
-    {
-        "reservation" => GrainFactory.GetGrain<IReservationGrain>(flow.Key),
-        "factory-order" => GrainFactory.GetGrain<IFactoryOrderGrain>(flow.Key),
-        "service-purchase" => GrainFactory.GetGrain<IServicePurchaseGrain>(flow.Key),
-        "ota-command" => GrainFactory.GetGrain<IOtaCommandGrain>(flow.Key),
-        _ => null,
-    };
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Outbox sweep: touched {Count} flows written between {After} and {Through}")]
     private static partial void LogSwept(ILogger logger, int count, DateTimeOffset after, DateTimeOffset through);

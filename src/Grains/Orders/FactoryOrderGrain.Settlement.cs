@@ -167,6 +167,9 @@ public sealed partial class FactoryOrderGrain
         ? Events.OutboxBatch.Empty
         : Events.FlowEvents.Pending(Abstractions.Events.EventSubjects.Order, Id, Journal, () => Events.FlowEvents.FlowData(Moved())));
 
+    public Task RepublishAsync() => S.Request is null ? Task.CompletedTask
+        : Outbox.RepublishAsync(() => Events.FlowEvents.Snapshot(Abstractions.Events.EventSubjects.Order, Id, Journal, S.History, () => Events.FlowEvents.FlowData(Moved())));
+
     private GuardKeeper? _guard;
 
     private GuardKeeper Guard => _guard ??= new GuardKeeper(this);

@@ -142,8 +142,12 @@ public sealed partial class ReservationGrain
 
     private OutboxPublisher Outbox => _outbox ??= new OutboxPublisher(this, () => Journal, () => S.Request is null
         ? OutboxBatch.Empty
-        : FlowEvents.Pending(EventSubjects.Booking, Id, Journal,
-            () => FlowEvents.BookingData(BookingExports.Of(Id, S, Rentals.Currency, analyticsOptions.CurrentValue.PseudonymKey!)), S.MoneyMoves));
+        : FlowEvents.Pending(EventSubjects.Booking, Id, Journal, BookingData, S.MoneyMoves));
+
+    private string BookingData() => FlowEvents.BookingData(BookingExports.Of(Id, S, Rentals.Currency, analyticsOptions.CurrentValue.PseudonymKey!));
+
+    public Task RepublishAsync() => S.Request is null ? Task.CompletedTask
+        : Outbox.RepublishAsync(() => FlowEvents.Snapshot(EventSubjects.Booking, Id, Journal, S.History, BookingData, S.MoneyMoves));
 
     public Task<FlowMoved?> DescribeFlowAsync() => Task.FromResult(S.Request is null ? null : Moved());
 

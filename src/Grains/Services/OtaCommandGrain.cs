@@ -273,6 +273,9 @@ public sealed partial class OtaCommandGrain(
         ? Events.OutboxBatch.Empty
         : Events.FlowEvents.Pending(Abstractions.Events.EventSubjects.Ota, Id, S.Journal, () => Events.FlowEvents.FlowData(Moved())));
 
+    public Task RepublishAsync() => S.Request is null || S.History.Count == 0 ? Task.CompletedTask
+        : Outbox.RepublishAsync(() => Events.FlowEvents.Snapshot(Abstractions.Events.EventSubjects.Ota, Id, S.Journal, S.History, () => Events.FlowEvents.FlowData(Moved())));
+
     public Task<FlowMoved?> DescribeFlowAsync() => Task.FromResult(S.Request is null || S.History.Count == 0 ? null : Moved());
 
     public Task<IReadOnlyList<Obligation>> OwedAsync() => Task.FromResult<IReadOnlyList<Obligation>>([.. S.Journal.Obligations]);

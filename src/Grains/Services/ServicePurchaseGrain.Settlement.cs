@@ -133,6 +133,10 @@ public sealed partial class ServicePurchaseGrain
         ? Events.OutboxBatch.Empty
         : Events.FlowEvents.Pending(Abstractions.Events.EventSubjects.Purchase, Id, Journal, () => Events.FlowEvents.FlowData(Moved()), S.MoneyMoves));
 
+    public Task RepublishAsync() => S.Request is null ? Task.CompletedTask
+        : Outbox.RepublishAsync(() => Events.FlowEvents.Snapshot(Abstractions.Events.EventSubjects.Purchase, Id, Journal, S.History,
+            () => Events.FlowEvents.FlowData(Moved()), S.MoneyMoves));
+
     public Task<FlowMoved?> DescribeFlowAsync() => Task.FromResult(S.Request is null ? null : Moved());
 
     public Task<IReadOnlyList<Obligation>> OwedAsync() => Task.FromResult<IReadOnlyList<Obligation>>([.. S.Journal.Obligations]);
