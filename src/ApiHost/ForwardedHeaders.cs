@@ -21,10 +21,18 @@ public sealed class ProxyOptions
 
     public string[] KnownNetworks { get; set; } = [];
 
+    /// <summary>Blank entries are none: docker-compose.yml passes an optional proxy range as a possibly empty variable.</summary>
+    public IEnumerable<(string Value, int Index)> Proxies => Given(KnownProxies);
+
+    public IEnumerable<(string Value, int Index)> Networks => Given(KnownNetworks);
+
     /// <summary>Proxies in a row a request may have passed (a CDN before the balancer is two); the addresses beyond are not read.</summary>
     public int ForwardLimit { get; set; } = 1;
 
-    public bool IsConfigured => KnownProxies.Length > 0 || KnownNetworks.Length > 0;
+    public bool IsConfigured => Proxies.Any() || Networks.Any();
+
+    private static IEnumerable<(string Value, int Index)> Given(string[] entries) =>
+        entries.Select((entry, index) => (entry.Trim(), index)).Where(entry => entry.Item1.Length > 0);
 }
 
 public static class ForwardedHeadersSetup
@@ -40,7 +48,7 @@ public static class ForwardedHeadersSetup
             // Only what operations named: the loopback defaults would let anything on the host forge a sender.
             forwarded.KnownProxies.Clear();
             forwarded.KnownIPNetworks.Clear();
-            foreach (var proxy in proxies.Value.KnownProxies)
+            foreach (var (proxy, _) in proxies.Value.Proxies)
             {
                 if (IPAddress.TryParse(proxy, out var address))
                 {
@@ -48,7 +56,7 @@ public static class ForwardedHeadersSetup
                 }
             }
 
-            foreach (var network in proxies.Value.KnownNetworks)
+            foreach (var (network, _) in proxies.Value.Networks)
             {
                 if (System.Net.IPNetwork.TryParse(network, out var range))
                 {
@@ -76,14 +84,12 @@ internal sealed class ProxyOptionsValidator : IValidateOptions<ProxyOptions>
 {
     public ValidateOptionsResult Validate(string? name, ProxyOptions options)
     {
-        var failures = options.KnownProxies
-            .Select((proxy, index) => (proxy, index))
-            .Where(entry => !IPAddress.TryParse(entry.proxy, out _))
-            .Select(entry => $"{ProxyOptions.Section}:KnownProxies:{entry.index} is {entry.proxy}: not an IP address.")
-            .Concat(options.KnownNetworks
-                .Select((network, index) => (network, index))
-                .Where(entry => !System.Net.IPNetwork.TryParse(entry.network, out _))
-                .Select(entry => $"{ProxyOptions.Section}:KnownNetworks:{entry.index} is {entry.network}: not a CIDR range."))
+        var failures = options.Proxies
+            .Where(entry => !IPAddress.TryParse(entry.Value, out _))
+            .Select(entry => $"{ProxyOptions.Section}:KnownProxies:{entry.Index} is {entry.Value}: not an IP address.")
+            .Concat(options.Networks
+                .Where(entry => !System.Net.IPNetwork.TryParse(entry.Value, out _))
+                .Select(entry => $"{ProxyOptions.Section}:KnownNetworks:{entry.Index} is {entry.Value}: not a CIDR range."))
             .ToList();
         if (options.ForwardLimit < 1)
         {
