@@ -23,11 +23,13 @@ public sealed class BenchPlatform : IAsyncDisposable
     private readonly Platform _platform;
     private readonly IHost _client;
     private readonly string _postgresServer;
+    private readonly OrleansTlsMaterial? _tls;
     private CpuMeter? _cpu;
     private long _stallWarnings;
 
-    private BenchPlatform(PostgresDatabase database, Platform platform, IHost client, string postgresServer)
+    private BenchPlatform(PostgresDatabase database, Platform platform, IHost client, string postgresServer, OrleansTlsMaterial? tls)
     {
+        _tls = tls;
         _database = database;
         _platform = platform;
         _client = client;
@@ -82,6 +84,7 @@ public sealed class BenchPlatform : IAsyncDisposable
     public static async Task<BenchPlatform> StartAsync(BenchSettings bench, IReadOnlyDictionary<string, string?> settings)
     {
         var database = await PostgresDatabase.CreateAsync(server: bench.PostgresServer);
+        var tls = bench.OrleansTls ? new OrleansTlsMaterial() : null;
         Platform? platform = null;
         try
         {
@@ -91,19 +94,24 @@ public sealed class BenchPlatform : IAsyncDisposable
                 ["DOTNET_PerfMapEnabled"] = bench.PerfMap ? "1" : null,
                 ["DOTNET_EnableWriteXorExecute"] = bench.PerfMap ? "0" : null,
             };
-            foreach (var (key, value) in settings)
+            foreach (var (key, value) in settings.Concat(tls?.PlatformEnvironment ?? new Dictionary<string, string?>()))
             {
                 environment[key] = value;
             }
 
             platform = await Platform.StartAsync(database.ConnectionString, silos: 1, environment);
-            var client = await ClusterClients.ConnectAsync(platform.ClusterId, database.ConnectionString,
-                new Dictionary<string, string?> { ["Orleans:Messaging:ResponseTimeout"] = Common["Orleans__Messaging__ResponseTimeout"] },
+            // With TLS on, the runner's client is one more member: without its certificate the gateway would drop it.
+            var clientSettings = new Dictionary<string, string?>(tls?.ClientSettings ?? new Dictionary<string, string?>())
+            {
+                ["Orleans:Messaging:ResponseTimeout"] = Common["Orleans__Messaging__ResponseTimeout"],
+            };
+            var client = await ClusterClients.ConnectAsync(platform.ClusterId, database.ConnectionString, clientSettings,
                 builder => builder.Logging.SetMinimumLevel(LogLevel.Warning));
-            return new BenchPlatform(database, platform, client, bench.PostgresServer);
+            return new BenchPlatform(database, platform, client, bench.PostgresServer, tls);
         }
         catch
         {
+            tls?.Dispose();
             if (platform is not null)
             {
                 await platform.DisposeAsync();
@@ -139,6 +147,7 @@ public sealed class BenchPlatform : IAsyncDisposable
         _client.Dispose();
         await _platform.DisposeAsync();
         await _database.DisposeAsync();
+        _tls?.Dispose();
     }
 }
 

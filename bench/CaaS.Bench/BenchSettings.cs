@@ -26,6 +26,8 @@ public sealed record BenchSettings
           --fleet N          vehicles for the telemetry and memory scenarios (default 100000, 1000 with --quick)
           --ota N            concurrent OTA activations (default 10000, 200 with --quick)
           --perf-map         hosts write /tmp/perf-PID.map, so `perf record -g -p PID` names JIT-compiled methods
+          --orleans-tls      Orleans traffic over mutual TLS as in production (a CA made for the run; every
+                             host and the runner's own client get a certificate from it)
         """;
 
     public static readonly string[] AllScenarios =
@@ -50,6 +52,9 @@ public sealed record BenchSettings
 
     /// <summary>Profiling aid: the hosts publish their JIT-compiled code to perf (DOTNET_PerfMapEnabled).</summary>
     public bool PerfMap { get; init; }
+
+    /// <summary>The production shape's Orleans mutual TLS (issue 16 point 6), so its cost shows in the figures.</summary>
+    public bool OrleansTls { get; init; }
 
     /// <summary>Unmeasured load before each HTTP phase, so the hosts' JIT and pools are warm.</summary>
     public TimeSpan Warmup => Quick ? TimeSpan.FromSeconds(0.5) : TimeSpan.FromSeconds(20);
@@ -88,6 +93,7 @@ public sealed record BenchSettings
         int? fleet = null;
         int? ota = null;
         var perfMap = false;
+        var orleansTls = false;
         for (var i = 0; i < args.Length; i++)
         {
             string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -113,6 +119,9 @@ public sealed record BenchSettings
                     break;
                 case "--perf-map":
                     perfMap = true;
+                    break;
+                case "--orleans-tls":
+                    orleansTls = true;
                     break;
                 case "all":
                     scenarios.AddRange(AllScenarios);
@@ -147,6 +156,7 @@ public sealed record BenchSettings
             Fleet = fleet ?? (quick ? 1_000 : 100_000),
             OtaCommands = ota ?? (quick ? 200 : 10_000),
             PerfMap = perfMap,
+            OrleansTls = orleansTls,
         };
     }
 

@@ -12,6 +12,7 @@ builder.Services.AddCaaSHealthChecks();
 builder.Services.AddCaaSProblems();
 builder.Services.AddCaaSAuthentication();
 builder.Services.AddCaaSWebhooks();
+builder.Services.AddCaaSForwardedHeaders();
 builder.Services.AddCaaSRateLimits();
 builder.Services.AddCaaSAdmin();
 builder.Services.AddSingleton(TimeProvider.System);
@@ -19,6 +20,7 @@ builder.Services.AddSingleton(TimeProvider.System);
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 1024 * 1024);
 
 var app = builder.Build();
+app.UseCaaSForwardedHeaders();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseAuthentication();

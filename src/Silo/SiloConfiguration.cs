@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Orleans.Configuration;
+using Orleans.Connections.Security;
 using Orleans.Storage;
 
 namespace CaaS.Silo;
@@ -37,7 +38,22 @@ public static class SiloConfiguration
 
         if (settings.UsesPostgres)
         {
-            silo.ConfigureEndpoints(AdvertisedAddress(configuration), settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: true);
+            if (configuration.GetValue<bool>(KubernetesSetting))
+            {
+                // The pod gives the advertised address (POD_IP), the silo name and the cluster's ids
+                // (its orleans/* labels); a fixed address here would win over the pod's, so only ports are set.
+                silo.Configure<EndpointOptions>(endpoints =>
+                {
+                    endpoints.SiloPort = settings.SiloPort;
+                    endpoints.GatewayPort = settings.GatewayPort;
+                });
+                silo.UseKubernetesHosting();
+            }
+            else
+            {
+                silo.ConfigureEndpoints(AdvertisedAddress(configuration), settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: true);
+            }
+
             var connectionString = ForProviders(settings.ConnectionString!);
             silo.UseAdoNetClustering(options =>
             {
@@ -60,9 +76,35 @@ public static class SiloConfiguration
             silo.UseInMemoryReminderService();
         }
 
+        silo.UseCaaSTls(configuration, required: settings.UsesPostgres);
         silo.AddCaaSGrains();
         silo.AddActivityPropagation();
         return silo;
+    }
+
+    /// <summary>Orleans__Kubernetes=true: deploy/k8s/ runs the silos as pods (Orleans' Kubernetes hosting).</summary>
+    public const string KubernetesSetting = "Orleans:Kubernetes";
+
+    /// <summary>
+    /// Silo-to-silo and client-to-gateway traffic over mutual TLS when Orleans:Tls is set: every peer,
+    /// silo or client, shows a certificate from the cluster's CA, or its connection is dropped.
+    /// </summary>
+    private static void UseCaaSTls(this ISiloBuilder silo, IConfiguration configuration, bool required)
+    {
+        if (ClusterTls.Register(silo.Services, configuration, ClusterTlsRole.Silo, required) is not { } tls)
+        {
+            return;
+        }
+
+        silo.Services.AddSingleton(tls);
+        silo.UseTls(options =>
+        {
+            options.LocalCertificate = tls.Certificate;
+            // Inbound (silos and clients) must show a certificate; Orleans' client default would only allow one.
+            options.RemoteCertificateMode = RemoteCertificateMode.RequireCertificate;
+            options.ClientCertificateMode = RemoteCertificateMode.RequireCertificate;
+            options.RemoteCertificateValidation = tls.IsTrusted;
+        });
     }
 
     /// <summary>

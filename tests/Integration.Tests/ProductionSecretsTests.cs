@@ -1,5 +1,8 @@
 using System.Globalization;
 using CaaS.ApiHost;
+using CaaS.Grains.Abstractions.Integration;
+using CaaS.Grains.Integration;
+using CaaS.Hosting;
 using CaaS.TestSupport;
 
 namespace CaaS.Integration.Tests;
@@ -68,6 +71,22 @@ public sealed class ProductionSecretsTests
         Assert.Contains($"{TokenOptions.AuthoritySetting} {reason}", host.RecentOutput, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("Silo")]
+    [InlineData("ApiHost")]
+    public async Task SEC_5_a_host_started_as_Production_on_PostgreSQL_without_Orleans_TLS_exits_non_zero_naming_the_setting(string project)
+    {
+        var environment = Production(project);
+        // Never reached: the refusal comes before Orleans opens a connection.
+        environment["ConnectionStrings__Caas"] = "Host=127.0.0.1;Port=1;Username=caas;Password=unused;Database=caas";
+        await using var host = HostProcess.Start(project, $"http://127.0.0.1:{Repository.FreePort()}", environment);
+
+        var exitCode = await host.WaitForExitAsync(ExitBudget);
+
+        Assert.True(exitCode != 0, $"{project} exited with 0:\n{host.RecentOutput}");
+        Assert.Contains($"{ClusterTlsOptions.CertificatePathSetting} is not set", host.RecentOutput, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task SEC_5_a_silo_started_as_Production_with_real_secrets_and_no_local_json_becomes_ready()
     {
@@ -97,6 +116,13 @@ public sealed class ProductionSecretsTests
             ["Orleans__Endpoints__GatewayPort"] = Repository.FreePort().ToString(CultureInfo.InvariantCulture),
             ["ConnectionStrings__Caas"] = null,
         };
+        // Outside Development every integration is https (loopback too), as docker-compose.yml gives them.
+        foreach (var system in ExternalSystem.All)
+        {
+            environment[IntegrationOptions.SectionFor(system).Replace(":", "__", StringComparison.Ordinal) + "__BaseUrl"] =
+                $"https://{system}.caas.invalid";
+        }
+
         var secrets = project == "ApiHost"
             ? DevelopmentSecretsTests.RealApiSecrets.ToDictionary(entry => entry.Key.Replace(":", "__", StringComparison.Ordinal), entry => entry.Value)
             : RealSiloSecrets;

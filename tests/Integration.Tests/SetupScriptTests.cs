@@ -80,7 +80,7 @@ public sealed class SetupScriptTests(ITestOutputHelper output)
         var withoutSecrets = await ComposeAsync(["config", "-q"], secrets: false);
 
         Assert.True(valid.ExitCode == 0, valid.Output);
-        Assert.Equal(new[] { "api", "migrate", "postgres", "silo1", "silo2" }, Lines(services.Output).Order());
+        Assert.Equal(new[] { "api", "migrate", "nats", "postgres", "silo1", "silo2" }, Lines(services.Output).Order());
         Assert.NotEqual(0, withoutSecrets.ExitCode);
     }
 
@@ -101,12 +101,28 @@ public sealed class SetupScriptTests(ITestOutputHelper output)
         Assert.Contains(Lines(overlay.Output), line => line == "Integrations__Factory__BaseUrl: http://sandbox:5090");
     }
 
+    [Fact]
+    public async Task Compose_production_shape_runs_Orleans_over_TLS_with_certificates_from_mounted_secrets()
+    {
+        var production = await ComposeAsync(["config"], secrets: true);
+
+        Assert.True(production.ExitCode == 0, production.Output);
+        var lines = Lines(production.Output);
+        // Both silos and the API host, each with its certificate, password and CA: a host without them would refuse to start.
+        Assert.Equal(3, lines.Count(line => line == "Orleans__Tls__CertificatePath: /run/secrets/orleans-tls-certificate"));
+        Assert.Equal(3, lines.Count(line => line == "Orleans__Tls__CaPath: /run/secrets/orleans-tls-ca"));
+        Assert.Equal(3, lines.Count(line => line == "Orleans__Tls__CertificatePassword: test-caas_orleans_tls_certificate_password"));
+        Assert.Equal(3, lines.Count(line => line == "- source: orleans-tls-certificate"));
+        Assert.Contains(lines, line => line.StartsWith("file: ", StringComparison.Ordinal) && line.EndsWith("test-caas_orleans_tls_certificate", StringComparison.Ordinal));
+    }
+
     /// <summary>SEC-5: every secret the production shape takes from the environment, none from config/local.json.</summary>
     private static readonly string[] ComposeSecrets =
     [
         "CAAS_DB_PASSWORD", "CAAS_NATS_PASSWORD", "FORECASTER_NATS_PASSWORD", "CAAS_IDENTITY_AUTHORITY", "CAAS_CUSTOMER_API_KEY", "CAAS_STRIPE_SECRET_KEY", "CAAS_FLEET_API_KEY", "CAAS_FACTORY_API_KEY",
         "CAAS_IOT_PRE_SHARED_KEY", "CAAS_VSS_CLIENT_ID", "CAAS_VSS_CLIENT_SECRET", "CAAS_REGISTRATION_API_KEY", "CAAS_NOTIFICATIONS_API_KEY",
         "CAAS_STRIPE_WEBHOOK_SECRET", "CAAS_FLEET_WEBHOOK_SECRET", "CAAS_FACTORY_WEBHOOK_SECRET", "CAAS_ANALYTICS_PSEUDONYM_KEY",
+        "CAAS_ORLEANS_TLS_CERTIFICATE", "CAAS_ORLEANS_TLS_CERTIFICATE_PASSWORD", "CAAS_ORLEANS_TLS_CA",
     ];
 
     private static string[] Lines(string output) => output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

@@ -1,7 +1,7 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using CaaS.Integration.Tests.Support;
+using CaaS.TestSupport;
 
 namespace CaaS.Integration.Tests;
 
@@ -108,23 +108,5 @@ public sealed class WebhookRateLimitTests(RateLimitPlatformFixture fixture)
         return request;
     }
 
-    /// <summary>A client whose connections leave from this loopback address, so the API host sees it as another sender.</summary>
-    private static HttpClient From(string address) => new(new SocketsHttpHandler
-    {
-        ConnectCallback = async (context, cancellation) =>
-        {
-            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            try
-            {
-                socket.Bind(new IPEndPoint(IPAddress.Parse(address), 0));
-                await socket.ConnectAsync(context.DnsEndPoint, cancellation);
-                return new NetworkStream(socket, ownsSocket: true);
-            }
-            catch
-            {
-                socket.Dispose();
-                throw;
-            }
-        },
-    });
+    private static HttpClient From(string address) => LoopbackSenders.From(address);
 }

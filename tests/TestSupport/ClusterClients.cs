@@ -22,8 +22,10 @@ public static class ClusterClients
     /// <summary>Through the membership table in PostgreSQL, so the client finds whichever silos are alive, as they come and go.</summary>
     /// <param name="settings">More client configuration, added to (and winning over) the cluster's.</param>
     /// <param name="configure">Anything else the host needs before it is built, such as its logging.</param>
+    /// <param name="orleans">Anything the client needs beyond AddCaaSClient: a test's own TLS, say.</param>
     public static Task<IHost> ConnectAsync(string clusterId, string connectionString,
-        IReadOnlyDictionary<string, string?>? settings = null, Action<HostApplicationBuilder>? configure = null)
+        IReadOnlyDictionary<string, string?>? settings = null, Action<HostApplicationBuilder>? configure = null,
+        Action<IClientBuilder>? orleans = null, CancellationToken cancellation = default)
     {
         var values = new Dictionary<string, string?>
         {
@@ -35,17 +37,32 @@ public static class ClusterClients
             values[key] = value;
         }
 
-        return StartAsync(values, configure);
+        return StartAsync(values, configure, orleans, cancellation);
     }
 
-    private static async Task<IHost> StartAsync(IReadOnlyDictionary<string, string?> settings, Action<HostApplicationBuilder>? configure = null)
+    private static async Task<IHost> StartAsync(IReadOnlyDictionary<string, string?> settings, Action<HostApplicationBuilder>? configure = null,
+        Action<IClientBuilder>? orleans = null, CancellationToken cancellation = default)
     {
-        var builder = Host.CreateApplicationBuilder();
+        // SEC-5: a test's client is a local run like the hosts it talks to (HostProcess), whatever the runner's environment.
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = Environments.Development });
         configure?.Invoke(builder);
         builder.Configuration.AddInMemoryCollection(settings);
-        builder.UseOrleansClient(client => client.AddCaaSClient(builder.Configuration));
+        builder.UseOrleansClient(client =>
+        {
+            client.AddCaaSClient(builder.Configuration);
+            orleans?.Invoke(client);
+        });
         var host = builder.Build();
-        await host.StartAsync();
+        try
+        {
+            await host.StartAsync(cancellation);
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
+        }
+
         return host;
     }
 }

@@ -6,11 +6,10 @@ namespace CaaS.Grains.Integration;
 
 /// <summary>
 /// Outside Development every external system is reached over https: a plain-http address would carry
-/// the platform's API keys, tokens and customers' data in clear across the network. Plain http stays
-/// allowed to a loopback address, which never leaves the machine. The run command and the tests run
-/// as Development since SEC-5; loopback is kept for a production-environment host on this machine
-/// (the tests that start a silo as Production to check its secrets). Without a host (no environment
-/// to read) the stricter production rule applies.
+/// the platform's API keys, tokens and customers' data in clear across the network. Loopback gets no
+/// exception: in a container or pod it is the sidecar's or the node's, not obviously this process's own,
+/// and the only plain-http peer the platform has, the sandbox, runs in Development (SEC-5). Without a
+/// host (no environment to read) the production rule applies.
 /// </summary>
 public sealed class IntegrationUrlValidator(IHostEnvironment? environment = null) : IValidateOptions<IntegrationOptions>
 {
@@ -29,11 +28,10 @@ public sealed class IntegrationUrlValidator(IHostEnvironment? environment = null
         var failures = addresses
             .Where(address => !IsAcceptable(address.Item2))
             .Select(address => $"{address.Item1} is {address.Item2}: outside the Development environment an integration is reached over https " +
-                "(plain http only to a loopback address). Set an https URL.")
+                "only. Set an https URL.")
             .ToList();
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
-    public static bool IsAcceptable(Uri url) =>
-        url.IsAbsoluteUri && (url.Scheme == Uri.UriSchemeHttps || (url.Scheme == Uri.UriSchemeHttp && url.IsLoopback));
+    public static bool IsAcceptable(Uri url) => url.IsAbsoluteUri && url.Scheme == Uri.UriSchemeHttps;
 }

@@ -37,6 +37,8 @@ public sealed class AdapterHarness : IAsyncDisposable
         var configuration = new ConfigurationBuilder().AddCaaSLocalDefaults(LocalRun).AddInMemoryCollection(values).Build();
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(configuration);
+        // The sandbox answers on plain http, which only a local run may call (the https rule skips Development).
+        services.AddSingleton(LocalRun);
         services.AddSingleton<TimeProvider>(Time);
         services.AddLogging();
         services.AddCaaSIntegrations();
