@@ -8,7 +8,8 @@ namespace CaaS.Grains.Events;
 /// </summary>
 public interface IEventLog
 {
-    Task PublishAsync(IReadOnlyList<CaaSEvent> events, CancellationToken cancellationToken = default);
+    /// <param name="resend">A rebuild's re-send of what the log may no longer hold: not dropped by the duplicate window (consumers drop it by sequence when they have it).</param>
+    Task PublishAsync(IReadOnlyList<CaaSEvent> events, CancellationToken cancellationToken = default, bool resend = false);
 
     /// <summary>
     /// The next events of a durable consumer: what follows its last acknowledgement, unacknowledged

@@ -17,7 +17,7 @@ public sealed class InProcessEventLog(IOptionsMonitor<EventsOptions> options, Ti
     private long _head;
     private TaskCompletionSource _appended = NewSignal();
 
-    public Task PublishAsync(IReadOnlyList<CaaSEvent> events, CancellationToken cancellationToken = default)
+    public Task PublishAsync(IReadOnlyList<CaaSEvent> events, CancellationToken cancellationToken = default, bool resend = false)
     {
         TaskCompletionSource appended;
         lock (_gate)
@@ -26,7 +26,7 @@ public sealed class InProcessEventLog(IOptionsMonitor<EventsOptions> options, Ti
             var window = options.CurrentValue.DuplicateWindow;
             foreach (var cloudEvent in events)
             {
-                if (_recentIds.TryGetValue(cloudEvent.Id, out var seenAt) && now - seenAt < window)
+                if (!resend && _recentIds.TryGetValue(cloudEvent.Id, out var seenAt) && now - seenAt < window)
                 {
                     continue;
                 }

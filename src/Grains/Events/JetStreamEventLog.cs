@@ -42,7 +42,7 @@ public sealed partial class JetStreamEventLog : IEventLog, IAsyncDisposable
         AuthOpts = string.IsNullOrEmpty(nats.User) ? NatsAuthOpts.Default : NatsAuthOpts.Default with { Username = nats.User, Password = nats.Password },
     });
 
-    public async Task PublishAsync(IReadOnlyList<CaaSEvent> events, CancellationToken cancellationToken = default)
+    public async Task PublishAsync(IReadOnlyList<CaaSEvent> events, CancellationToken cancellationToken = default, bool resend = false)
     {
         await EnsureStreamAsync(cancellationToken);
         // One after the other: the log's order per entity is the order of the acknowledgements.
@@ -50,7 +50,7 @@ public sealed partial class JetStreamEventLog : IEventLog, IAsyncDisposable
         {
             var headers = new NatsHeaders { ["Content-Type"] = CloudEventJson.ContentType };
             var ack = await _jetStream.PublishAsync(cloudEvent.Subject, CloudEventJson.Format(cloudEvent),
-                opts: new NatsJSPubOpts { MsgId = cloudEvent.Id }, headers: headers, cancellationToken: cancellationToken);
+                opts: new NatsJSPubOpts { MsgId = resend ? $"{cloudEvent.Id}#resent-{Guid.NewGuid():N}" : cloudEvent.Id }, headers: headers, cancellationToken: cancellationToken);
             if (ack.Error is { } error)
             {
                 throw new NatsJSApiException(error);

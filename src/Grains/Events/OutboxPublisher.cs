@@ -73,8 +73,8 @@ public sealed partial class OutboxPublisher
         journal.Outbox.RemoveAll(entry => entry.Sequence <= journal.PublishedThrough);
     }
 
-    /// <summary>Sends a snapshot of the flow (a rebuild); the log drops it within its window, consumers by sequence after.</summary>
-    public Task RepublishAsync(Func<OutboxBatch> snapshot) => _log.PublishAsync(snapshot().Events);
+    /// <summary>Sends a snapshot of the flow (a rebuild), past the duplicate window: consumers that have it drop it by sequence.</summary>
+    public Task RepublishAsync(Func<OutboxBatch> snapshot) => _log.PublishAsync(snapshot().Events, resend: true);
 
     /// <summary>On activation: whatever a previous activation stored but may not have published goes now (a repeat is harmless).</summary>
     public void PublishSoon()
