@@ -37,10 +37,10 @@ public static class GrainServices
         silo.Services.AddOptions<FlowOptions>().BindConfiguration(FlowOptions.Section)
             .Validate(flows => flows.OutboxLimit > 0, "Flows:OutboxLimit must be at least 1.").ValidateOnStart();
         silo.AddCaaSEvents();
-        silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<IBookingExportGrain>(0).EnsureScheduledAsync());
+        silo.AddStandingStartupTask("the nightly export's reminder", services => services.GetRequiredService<IGrainFactory>().GetGrain<IBookingExportGrain>(0).EnsureScheduledAsync());
         silo.Services.AddOptions<Fleet.FleetCatalogOptions>().BindConfiguration(Fleet.FleetCatalogOptions.Section);
         silo.Services.AddOptions<StripeRecoveryOptions>().BindConfiguration(StripeRecoveryOptions.Section);
-        silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<IStripeEventRecoveryGrain>(0).EnsureScheduledAsync());
+        silo.AddStandingStartupTask("the Stripe event recovery's reminder", services => services.GetRequiredService<IGrainFactory>().GetGrain<IStripeEventRecoveryGrain>(0).EnsureScheduledAsync());
         silo.AddTelemetryPolling();
         return silo;
     }
@@ -64,7 +64,7 @@ public static class GrainServices
         silo.Services.AddSingleton<Events.ReadModelFeed, Events.FlowIndexFeed>();
         silo.Services.AddSingleton<Events.ReadModelFeed, Events.RevenueFeed>();
         silo.Services.AddSingleton<Events.ReadModelFeed, Events.BookingDaysFeed>();
-        silo.AddStartupTask(async (services, _) =>
+        silo.AddStandingStartupTask("the event log's readers and sweep", async services =>
         {
             var grains = services.GetRequiredService<IGrainFactory>();
             foreach (var feed in services.GetServices<Events.ReadModelFeed>())

@@ -2,8 +2,8 @@ using CaaS.Grains.Abstractions.Integration;
 using CaaS.Grains.Integration;
 using CaaS.Grains.Integration.Iot;
 using CaaS.Grains.Telemetry;
+using CaaS.TestSupport;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
 namespace CaaS.Adapters.Tests;
@@ -216,14 +216,5 @@ public sealed class IotJudgementTests
         public int Count { get; set; } = 1;
 
         public int ActiveSilos => Count;
-    }
-
-    private sealed class StaticOptions<T>(T value) : IOptionsMonitor<T>
-    {
-        public T CurrentValue => value;
-
-        public T Get(string? name) => value;
-
-        public IDisposable? OnChange(Action<T, string?> listener) => null;
     }
 }

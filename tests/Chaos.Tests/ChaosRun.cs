@@ -111,15 +111,29 @@ public sealed class ChaosRun(Platform platform, PostgresDatabase database, ITest
     /// <summary>
     /// Each round lifts the last round's faults, then kills a silo, restarts PostgreSQL, or faults two
     /// systems at once, walking a shuffled list of every system and mode so that a run of a minute
-    /// covers all of them; Stripe events are sent again every round.
+    /// covers all of them; Stripe events are sent again every round. With <paramref name="walkEveryFault"/>
+    /// the rounds go on past <paramref name="stop"/> until every combination was injected once (a slow
+    /// machine takes fewer rounds a minute), for at most as long again.
     /// </summary>
-    public async Task InjectFaultsAsync(TimeSpan tick, CancellationToken stop)
+    public async Task InjectFaultsAsync(TimeSpan tick, CancellationToken stop, bool walkEveryFault = false)
     {
         var combinations = Systems.SelectMany(system => Modes.Select(mode => (System: system, Mode: mode))).OrderBy(_ => Next(1_000_000)).ToList();
         var pending = new List<(string System, string Mode)>(combinations);
         var faulted = new List<string>();
-        for (var round = 0; !stop.IsCancellationRequested; round++)
+        var started = DateTimeOffset.UtcNow;
+        DateTimeOffset? stoppedAt = null;
+        bool Walked() => combinations.All(combination => Faults.ContainsKey($"{combination.System} {combination.Mode}"));
+        for (var round = 0; ; round++)
         {
+            if (stop.IsCancellationRequested)
+            {
+                stoppedAt ??= DateTimeOffset.UtcNow;
+                if (!walkEveryFault || Walked() || DateTimeOffset.UtcNow - stoppedAt > stoppedAt - started)
+                {
+                    break;
+                }
+            }
+
             foreach (var system in faulted)
             {
                 await _calls.FaultAsync(new { system, mode = "ok" });
@@ -164,8 +178,13 @@ public sealed class ChaosRun(Platform platform, PostgresDatabase database, ITest
             }
             catch (OperationCanceledException)
             {
-                break;
+                // The next round decides whether the walk goes on.
             }
+        }
+
+        foreach (var system in faulted)
+        {
+            await _calls.FaultAsync(new { system, mode = "ok" });
         }
     }
 

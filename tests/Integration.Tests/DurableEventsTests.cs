@@ -382,3 +382,37 @@ internal sealed class SseStream : IDisposable
         _response.Dispose();
     }
 }
+
+/// <summary>Issue 20's way for issue 14's causes: each loss the chaos suite found, reproduced every time.</summary>
+public sealed class EventLogReaderTests
+{
+    [Fact]
+    public async Task Issue_14_a_reader_that_dies_with_a_batch_unacknowledged_loses_none_of_it_though_its_successor_acknowledges_later_events_first()
+    {
+        await using var server = await NatsServer.StartAsync();
+        var options = new StaticOptions<CaaS.Grains.Events.EventsOptions>(new CaaS.Grains.Events.EventsOptions
+        {
+            Nats = new CaaS.Grains.Events.NatsOptions { Url = server.Url },
+            // Long enough that the successor's first fetch comes before the dead reader's events are due again.
+            AckWait = TimeSpan.FromSeconds(5),
+        });
+        var events = Enumerable.Range(1, 3).Select(n => EventSubjects.Booking.Event("res-reader", n, "created", DateTimeOffset.UtcNow, "{}", null)).ToList();
+
+        var dying = new CaaS.Grains.Events.JetStreamEventLog(options, Microsoft.Extensions.Logging.Abstractions.NullLogger<CaaS.Grains.Events.JetStreamEventLog>.Instance);
+        await dying.PublishAsync(events[..2]);
+        Assert.Equal(2, (await dying.FetchAsync("reader-test", EventSubjects.Bookings, 10, TimeSpan.FromSeconds(1))).Count);
+        // It dies here: the two events were delivered to it and never acknowledged.
+        await dying.DisposeAsync();
+
+        await using var successor = new CaaS.Grains.Events.JetStreamEventLog(options, Microsoft.Extensions.Logging.Abstractions.NullLogger<CaaS.Grains.Events.JetStreamEventLog>.Instance);
+        await successor.PublishAsync(events[2..]);
+        var first = await successor.FetchAsync("reader-test", EventSubjects.Bookings, 10, TimeSpan.FromSeconds(1));
+        Assert.Equal([3L], first.Select(logged => logged.Event.Sequence));
+        await successor.AckAsync("reader-test", first[^1].Position);
+
+        // After the ack wait the dead reader's events come again: acknowledging the third did not take them along.
+        var again = await Eventually.Until(() => successor.FetchAsync("reader-test", EventSubjects.Bookings, 10, TimeSpan.FromSeconds(1)),
+            batch => batch.Count > 0, "the unacknowledged events to be delivered again", TimeSpan.FromSeconds(20));
+        Assert.Equal([1L, 2L], again.Select(logged => logged.Event.Sequence).Order());
+    }
+}

@@ -46,7 +46,7 @@ public interface IRevenueDayGrain : IGrainWithStringKey
     Task ClearAsync();
 }
 
-/// <param name="Sequence">Its place in the flow's ledger (the event's entity sequence): anything at or below the last one applied is a repeat.</param>
+/// <param name="Sequence">Its place in the flow's ledger (the event's entity sequence).</param>
 [GenerateSerializer, Immutable, Alias("caas.ledgered-money")]
 public sealed record LedgeredMoney([property: Id(0)] MoneyMoved Moved, [property: Id(1)] long Sequence);
 
@@ -63,9 +63,6 @@ public static class RevenueStreams
 public sealed class RevenueDayState
 {
     [Id(0)] public Dictionary<string, MoneyMoved> Movements { get; set; } = [];
-
-    /// <summary>Per flow, the newest ledger place applied.</summary>
-    [Id(1)] public Dictionary<string, long> Applied { get; set; } = [];
 }
 
 /// <summary>Signed totals: captured net of failed settlements, refunded, the fines among them, and what stays.</summary>

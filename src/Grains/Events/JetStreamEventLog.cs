@@ -11,7 +11,9 @@ namespace CaaS.Grains.Events;
 /// The log on NATS JetStream (issue 14): stream <see cref="EventSubjects.Stream"/> on file storage,
 /// holding <c>caas.&gt;</c> for <see cref="EventsOptions.Retention"/>, duplicates dropped within
 /// <see cref="EventsOptions.DuplicateWindow"/> by message id. Read models are durable pull consumers
-/// acknowledging all up to a position (AckPolicy All), so a batch is one acknowledgement.
+/// acknowledging each event explicitly once its batch is written. Not AckPolicy All: after a reader
+/// dies with a batch unacknowledged, the next reader is given later events first, and acknowledging
+/// those would acknowledge the dead reader's too, which nobody applied (the chaos suite lost bookings so).
 /// </summary>
 public sealed partial class JetStreamEventLog : IEventLog, IAsyncDisposable
 {
@@ -21,7 +23,7 @@ public sealed partial class JetStreamEventLog : IEventLog, IAsyncDisposable
     private readonly NatsJSContext _jetStream;
     private readonly SemaphoreSlim _setUp = new(1, 1);
     private readonly Dictionary<string, INatsJSConsumer> _consumers = [];
-    private readonly Dictionary<string, (long Position, INatsJSMsg<byte[]> Message)> _lastDelivered = [];
+    private readonly Dictionary<string, List<(long Position, INatsJSMsg<byte[]> Message)>> _delivered = [];
     private readonly Lock _gate = new();
     private bool _streamReady;
 
@@ -62,19 +64,17 @@ public sealed partial class JetStreamEventLog : IEventLog, IAsyncDisposable
     {
         var durable = await ConsumerAsync(consumer, filter, cancellationToken);
         var fetched = new List<LoggedEvent>();
-        INatsJSMsg<byte[]>? last = null;
+        var messages = new List<(long Position, INatsJSMsg<byte[]> Message)>();
         await foreach (var message in durable.FetchAsync<byte[]>(new NatsJSFetchOpts { MaxMsgs = max, Expires = AtLeastASecond(wait) }, cancellationToken: cancellationToken))
         {
-            fetched.Add(new LoggedEvent((long)message.Metadata!.Value.Sequence.Stream, CloudEventJson.Parse(message.Data ?? [], message.Subject)));
-            last = message;
+            var position = (long)message.Metadata!.Value.Sequence.Stream;
+            fetched.Add(new LoggedEvent(position, CloudEventJson.Parse(message.Data ?? [], message.Subject)));
+            messages.Add((position, message));
         }
 
-        if (last is { } newest)
+        lock (_gate)
         {
-            lock (_gate)
-            {
-                _lastDelivered[consumer] = (fetched[^1].Position, newest);
-            }
+            _delivered[consumer] = messages;
         }
 
         return fetched;
@@ -82,18 +82,22 @@ public sealed partial class JetStreamEventLog : IEventLog, IAsyncDisposable
 
     public async Task AckAsync(string consumer, long position, CancellationToken cancellationToken = default)
     {
-        INatsJSMsg<byte[]> message;
+        List<(long Position, INatsJSMsg<byte[]> Message)> batch;
         lock (_gate)
         {
-            if (!_lastDelivered.TryGetValue(consumer, out var last) || last.Position != position)
+            if (!_delivered.TryGetValue(consumer, out var delivered) || delivered.Count == 0 || delivered[^1].Position != position)
             {
-                throw new InvalidOperationException($"Consumer {consumer} was not last given position {position}: only a fetched batch's newest event is acknowledged.");
+                throw new InvalidOperationException($"Consumer {consumer} was not last given position {position}: a fetched batch is acknowledged through its newest event.");
             }
 
-            message = last.Message;
+            batch = delivered;
+            _delivered.Remove(consumer);
         }
 
-        await message.AckAsync(cancellationToken: cancellationToken);
+        foreach (var (_, message) in batch)
+        {
+            await message.AckAsync(cancellationToken: cancellationToken);
+        }
     }
 
     public async Task ResetAsync(string consumer, string filter, CancellationToken cancellationToken = default)
@@ -102,7 +106,7 @@ public sealed partial class JetStreamEventLog : IEventLog, IAsyncDisposable
         lock (_gate)
         {
             _consumers.Remove(consumer);
-            _lastDelivered.Remove(consumer);
+            _delivered.Remove(consumer);
         }
 
         try
@@ -181,9 +185,9 @@ public sealed partial class JetStreamEventLog : IEventLog, IAsyncDisposable
         {
             FilterSubject = filter,
             DeliverPolicy = ConsumerConfigDeliverPolicy.All,
-            AckPolicy = ConsumerConfigAckPolicy.All,
+            AckPolicy = ConsumerConfigAckPolicy.Explicit,
             AckWait = options.AckWait,
-            // A batch is acknowledged at its end, so a whole batch is pending at once.
+            // A batch is acknowledged at its end, so a whole batch is pending at once, and a dead reader's besides.
             MaxAckPending = options.ConsumerBatch * 2,
         }, cancellationToken);
         lock (_gate)

@@ -4,8 +4,10 @@ using CaaS.Grains.Abstractions.Operations;
 namespace CaaS.Grains.Operations;
 
 /// <summary>
-/// ADM-4: the money moved on one day, each movement once, however often the log delivers it: a
-/// flow's money event at or below the ledger place already applied is a repeat.
+/// ADM-4: the money moved on one day, each movement once, however often and in whatever order the log
+/// delivers it. Unlike the read models that keep an entity's newest word, every money event is a fact
+/// of its own: a capture redelivered after a refund of the same flow (its reader died before
+/// acknowledging it) still counts, so the ledger places applied are a set, not a high-water mark.
 /// </summary>
 public sealed class RevenueDayGrain(
     [PersistentState("revenue-day", StorageNames.Grains)] IPersistentState<RevenueDayState> state) : Grain, IRevenueDayGrain
@@ -15,14 +17,9 @@ public sealed class RevenueDayGrain(
     public async Task RecordAsync(IReadOnlyList<LedgeredMoney> moves)
     {
         var changed = false;
-        foreach (var (moved, sequence) in moves)
+        foreach (var (moved, _) in moves)
         {
-            if (state.State.Applied.GetValueOrDefault(moved.FlowId) >= sequence)
-            {
-                continue;
-            }
-
-            state.State.Applied[moved.FlowId] = sequence;
+            // The movement id is the flow's step (its idempotency key): its ledger place, once.
             changed |= state.State.Movements.TryAdd(moved.MovementId, moved);
         }
 
@@ -35,7 +32,6 @@ public sealed class RevenueDayGrain(
     public async Task ClearAsync()
     {
         state.State.Movements.Clear();
-        state.State.Applied.Clear();
         await state.WriteStateAsync();
     }
 }

@@ -1,6 +1,7 @@
 using CaaS.Grains.Abstractions.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using CaaS.Grains.Flows;
 using CaaS.Grains.Telemetry;
 using Microsoft.Extensions.Options;
 
@@ -23,7 +24,7 @@ public static class TelemetryServices
             .ValidateOnStart();
         silo.Services.AddMetrics();
         silo.Services.TryAddSingleton<TelemetryMetrics>();
-        silo.AddStartupTask(async (services, _) =>
+        silo.AddStandingStartupTask("the telemetry poller's partitions", async services =>
         {
             var settings = services.GetRequiredService<IOptions<TelemetryPollerOptions>>().Value;
             if (!settings.Enabled)
