@@ -292,7 +292,7 @@ public sealed class CaaSJourneyTests(CaaSPlatformFixture fixture)
         Assert.DoesNotContain(await Calls.SandboxRequestsAsync("iot"), request => request.GetProperty("path").GetString() == $"/api/iot/vehicles/{vin}/configure");
     }
 
-    private CaaSApiClient As(string? token) => Platform.Api.As(token);
+    private CaaSApiClient As(string? token) => Of(Platform).As(token);
 
     private static OrderRequest Spec(string country) => new() { VehicleSpec = new SpecRequest { Model = "ID.4", Trim = "Pro", Color = "Moonstone Grey", Country = country } };
 

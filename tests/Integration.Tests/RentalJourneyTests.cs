@@ -460,7 +460,7 @@ public sealed class RentalJourneyTests(EmbeddedPlatformFixture fixture)
         return (from, from.AddHours(hours));
     }
 
-    private CaaSApiClient As(string? token) => Platform.Api.As(token);
+    private CaaSApiClient As(string? token) => Of(Platform).As(token);
 
     /// <summary><see cref="CaaSCalls.GoodProof"/> as the generated client sends it.</summary>
     private static ReturnRequest GoodReturn => new()

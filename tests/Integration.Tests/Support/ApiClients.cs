@@ -18,6 +18,9 @@ public sealed class ApiClients : IDisposable
 {
     private static readonly AsyncLocal<Seen?> Current = new();
 
+    // Kept beside the platform, not in it: Platform.cs is compiled into the benchmark too, which has no generated client.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Platform, ApiClients> ByPlatform = new();
+
     private readonly HttpClient _http;
     private readonly string _baseUrl;
 
@@ -32,6 +35,9 @@ public sealed class ApiClients : IDisposable
             Timeout = TimeSpan.FromSeconds(90),
         };
     }
+
+    /// <summary>The clients of this platform's API host, made on first use.</summary>
+    public static ApiClients Of(Platform platform) => ByPlatform.GetValue(platform, created => new ApiClients(created));
 
     /// <summary>The API as the holder of <paramref name="token"/> calls it; null calls it without one.</summary>
     public CaaSApiClient As(string? token) =>

@@ -31,11 +31,6 @@ public sealed class Platform : IAsyncDisposable
 
     public HostProcess ApiHost { get; private set; } = null!;
 
-    /// <summary>The API host through the client generated from docs/openapi.json.</summary>
-    public ApiClients Api => _api ??= new ApiClients(this);
-
-    private ApiClients? _api;
-
     public List<SiloProcess> Silos { get; } = [];
 
     public static readonly string[] Systems = ["Customer", "Stripe", "Fleet", "Factory", "Iot", "Vss", "Registration", "Notifications"];
@@ -192,7 +187,6 @@ public sealed class Platform : IAsyncDisposable
         }
 
         Http.Dispose();
-        _api?.Dispose();
     }
 
     private sealed record TokenAnswer(string AccessToken);
