@@ -30,6 +30,8 @@ command -v curl >/dev/null 2>&1 || missing+=(curl)
 # Issue 14: the event log is NATS JetStream in the PostgreSQL mode; a forecaster outside the platform is a python3 script.
 command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || missing+=(nats-server)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
+# Issue 17: docs/openapi.json is linted by npx @redocly/cli (fetched from npm on first use).
+command -v npx >/dev/null 2>&1 || missing+=(nodejs npm)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing ${missing[*]}..."
   as_root apt-get update -qq

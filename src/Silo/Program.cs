@@ -10,7 +10,7 @@ if (args is ["migrate", ..])
     return await SchemaMigrator.RunAsync(builder.Configuration);
 }
 
-builder.UseOrleans(silo => silo.AddCaaS(builder.Configuration));
+builder.UseOrleans(silo => silo.AddCaaS(builder.Configuration).AddCaaSDashboard(builder.Configuration));
 // Issue 14's crash tests arm this fault point; no other environment ever reads it.
 if (builder.Environment.IsDevelopment() && builder.Configuration[CaaS.Grains.Events.PublicationFault.Setting] is { Length: > 0 } faultKind)
 {
@@ -22,4 +22,5 @@ builder.Services.AddCaaSHealthChecks();
 var app = builder.Build();
 app.MapCaaSHealth();
 app.MapCaaSMetrics();
+app.MapCaaSDashboard(builder.Configuration);
 return await app.RunOrRefuseAsync();

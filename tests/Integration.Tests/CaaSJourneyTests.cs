@@ -1,19 +1,24 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using CaaS.ApiClient;
+using CaaS.ApiClient.Models;
 using CaaS.Grains.Abstractions;
 using CaaS.Grains.Abstractions.Operations;
 using CaaS.Grains.Abstractions.Orders;
 using CaaS.Grains.Abstractions.Services;
 using CaaS.Integration.Tests.Support;
 using CaaS.TestSupport;
+using static CaaS.Integration.Tests.Support.ApiClients;
 
 namespace CaaS.Integration.Tests;
 
 /// <summary>
 /// The CaaS journeys end to end over HTTP (TST-3's two CaaS paths and every failure branch): factory orders
 /// to delivery, and vehicle services to activation, against the API host, a silo and the sandbox,
-/// with money checked where Stripe holds it. Timings are shortened so retries run in seconds.
+/// with money checked where Stripe holds it. Timings are shortened so retries run in seconds. The API
+/// host's routes are called through the client generated from docs/openapi.json; webhooks are sent
+/// as their senders sign them.
 /// </summary>
 [Collection(CaaSPlatformCollection.Name)]
 public sealed class CaaSJourneyTests(CaaSPlatformFixture fixture)
@@ -28,44 +33,45 @@ public sealed class CaaSJourneyTests(CaaSPlatformFixture fixture)
         var (customer, token) = await Calls.CustomerAsync();
         var ops = await Platform.TokenAsync("ops-1", "ops");
 
-        using var placedAnswer = await Platform.SendAsync(HttpMethod.Post, "/api/orders", token, CaaSCalls.Spec("ES"));
-        var placed = await CaaSCalls.ReadAsync(placedAnswer);
-        var id = placed.GetProperty("orderId").GetString()!;
-        var factoryId = placed.GetProperty("factoryOrderId").GetString()!;
-        using var tooEarly = await Platform.SendAsync(HttpMethod.Post, $"/api/orders/{id}/delivery", ops);
+        var placedAnswer = await PlaceAsync(token, "ES");
+        var placed = Succeeded(placedAnswer);
+        var id = placed.OrderId!;
+        var factoryId = placed.FactoryOrderId!;
+        var tooEarly = await DeliverAsync(ops, id);
         await Calls.AdvanceAsync(factoryId, new { status = "MANUFACTURING" });
         await Calls.AdvanceAsync(factoryId, new { status = "DELAYED", estimatedCompletionDate = DateTimeOffset.UtcNow.AddDays(60) });
         var ready = await Calls.AdvanceAsync(factoryId, new { status = "READY", duplicate = true });
         var vin = ready.GetProperty("vin").GetString()!;
-        var registered = await Eventually.Until(() => Calls.OrderAsync(token, id), order => order.GetProperty("status").GetString() == "Registered", "the registration");
+        var registered = await Eventually.Until(() => OrderAsync(token, id), order => order.Status == "Registered", "the registration");
         // A late MANUFACTURING, delivered twice, after READY: never backwards.
         var late = await Calls.AdvanceAsync(factoryId, new { status = "MANUFACTURING", duplicate = true });
-        using var delivered = await Platform.SendAsync(HttpMethod.Post, $"/api/orders/{id}/delivery", ops);
-        using var deliveredAgain = await Platform.SendAsync(HttpMethod.Post, $"/api/orders/{id}/delivery", ops);
-        using var byCustomer = await Platform.SendAsync(HttpMethod.Post, $"/api/orders/{id}/delivery", token);
+        var delivered = await DeliverAsync(ops, id);
+        var deliveredAgain = await DeliverAsync(ops, id);
+        var byCustomer = await DeliverAsync(token, id);
         var (_, stranger) = await Calls.CustomerAsync();
-        using var notTheirs = await Platform.SendAsync(HttpMethod.Get, $"/api/orders/{id}", stranger);
-        var vehicle = await CaaSCalls.ReadAsync(await Platform.SendAsync(HttpMethod.Get, $"/api/vehicles/{vin}", token));
-        var final = await Calls.OrderAsync(token, id);
+        var notTheirs = await AnswerAsync(() => As(stranger).Api.Orders[id].GetAsync());
+        var vehicle = (await As(token).Api.Vehicles[vin].GetAsync())!;
+        var final = await OrderAsync(token, id);
 
-        Assert.Equal(HttpStatusCode.Created, placedAnswer.StatusCode);
-        Assert.Equal("Placed", placed.GetProperty("status").GetString());
-        Assert.True(placed.TryGetProperty("estimatedCompletionDate", out var eta) && eta.ValueKind == JsonValueKind.String);
-        await CaaSCalls.AssertProblemAsync(tooEarly, HttpStatusCode.Conflict, "INVALID_STATE");
+        Assert.Equal(HttpStatusCode.Created, placedAnswer.Status);
+        Assert.Equal($"/api/orders/{id}", placedAnswer.Location?.ToString());
+        Assert.Equal("Placed", placed.Status);
+        Assert.NotNull(placed.EstimatedCompletionDate);
+        AssertProblem(tooEarly, HttpStatusCode.Conflict, "INVALID_STATE");
         Assert.Equal([200, 200], ready.GetProperty("deliveries").EnumerateArray().Select(status => status.GetInt32()));
         Assert.Equal([200, 200], late.GetProperty("deliveries").EnumerateArray().Select(status => status.GetInt32()));
-        Assert.Equal(vin, registered.GetProperty("vin").GetString());
-        Assert.StartsWith("ES-", registered.GetProperty("registration").GetProperty("plateNumber").GetString(), StringComparison.Ordinal);
-        Assert.Equal(HttpStatusCode.OK, delivered.StatusCode);
-        Assert.Equal(HttpStatusCode.OK, deliveredAgain.StatusCode);
-        await CaaSCalls.AssertProblemAsync(byCustomer, HttpStatusCode.Forbidden, "FORBIDDEN");
-        await CaaSCalls.AssertProblemAsync(notTheirs, HttpStatusCode.NotFound, "NOT_FOUND");
-        Assert.Equal("Delivered", final.GetProperty("status").GetString());
+        Assert.Equal(vin, registered.Vin);
+        Assert.StartsWith("ES-", registered.Registration!.PlateNumber, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, delivered.Status);
+        Assert.Equal(HttpStatusCode.OK, deliveredAgain.Status);
+        AssertProblem(byCustomer, HttpStatusCode.Forbidden, "FORBIDDEN");
+        AssertProblem(notTheirs, HttpStatusCode.NotFound, "NOT_FOUND");
+        Assert.Equal("Delivered", final.Status);
         Assert.Equal(["None>Placing", "Placing>Placed", "Placed>Manufacturing", "Manufacturing>Delayed", "Delayed>Ready", "Ready>Registered", "Registered>Delivered"],
-            final.GetProperty("history").EnumerateArray().Select(move => $"{move.GetProperty("from").GetString()}>{move.GetProperty("to").GetString()}"));
-        Assert.All(final.GetProperty("history").EnumerateArray().Select((move, index) => (move, index)), entry =>
-            Assert.Equal(("Moved", entry.index + 1L), (entry.move.GetProperty("kind").GetString(), entry.move.GetProperty("sequence").GetInt64())));
-        Assert.Equal(customer, vehicle.GetProperty("ownerId").GetString());
+            final.History!.Select(move => $"{move.From}>{move.To}"));
+        Assert.All(final.History!.Select((move, index) => (move, index)), entry =>
+            Assert.Equal((ApiClient.Models.FlowEntryKind.Moved, (long?)(entry.index + 1L)), (entry.move.Kind, entry.move.Sequence)));
+        Assert.Equal(customer, vehicle.OwnerId);
         var told = await Eventually.Until(() => Calls.NotificationsAsync(customer), sent => sent.Length >= 5, "every notification to be sent");
         Assert.Equal(["STATUS_UPDATE/email", "DELAY_ALERT/email", "VEHICLE_READY/email", "VEHICLE_READY/push", "VEHICLE_DELIVERED/email"],
             told.Select(message => $"{message.GetProperty("template").GetString()}/{message.GetProperty("channel").GetString()}"));
@@ -76,11 +82,11 @@ public sealed class CaaSJourneyTests(CaaSPlatformFixture fixture)
     {
         var (_, token) = await Calls.CustomerAsync();
         await Calls.FaultAsync(new { system = "factory", mode = "down" });
-        JsonElement failed;
+        OrderResponse failed;
         int placementsWhileDown;
         try
         {
-            failed = await CaaSCalls.ReadAsync(await Platform.SendAsync(HttpMethod.Post, "/api/orders", token, CaaSCalls.Spec("DE")));
+            failed = Succeeded(await PlaceAsync(token, "DE"));
             placementsWhileDown = (await Calls.SandboxRequestsAsync("factory")).Count(request => request.GetProperty("method").GetString() == "POST"
                 && request.GetProperty("status").GetInt32() == 503);
         }
@@ -89,12 +95,12 @@ public sealed class CaaSJourneyTests(CaaSPlatformFixture fixture)
             await Calls.FaultAsync(new { system = "factory", mode = "ok" });
         }
 
-        var id = failed.GetProperty("orderId").GetString()!;
+        var id = failed.OrderId!;
         var alerts = await fixture.Grains.GetGrain<IOpsGrain>(0).ListAsync(OpsItemKind.Alert);
         var retried = await fixture.Grains.GetGrain<IFactoryOrderGrain>(id).RetryAsync(new TransitionCause("factory is back", "ops-1"));
         var again = await fixture.Grains.GetGrain<IFactoryOrderGrain>(id).RetryAsync(new TransitionCause("clicked twice", "ops-1")).ContinueWith(task => task.Exception?.InnerException);
 
-        Assert.Equal("PlacementFailed", failed.GetProperty("status").GetString());
+        Assert.Equal("PlacementFailed", failed.Status);
         Assert.Equal(1, placementsWhileDown);
         Assert.Contains(alerts, alert => alert.Id == $"factory-placement/{id}" && alert.FlowId == id);
         Assert.Equal(FactoryOrderStatus.Placed, retried.Status);
@@ -106,9 +112,9 @@ public sealed class CaaSJourneyTests(CaaSPlatformFixture fixture)
     public async Task FAC_2_and_WH_1_2_factory_webhooks_with_a_bad_signature_a_stale_timestamp_or_a_bad_body_are_refused_and_change_nothing()
     {
         var (_, token) = await Calls.CustomerAsync();
-        var placed = await CaaSCalls.ReadAsync(await Platform.SendAsync(HttpMethod.Post, "/api/orders", token, CaaSCalls.Spec("IT")));
-        var id = placed.GetProperty("orderId").GetString()!;
-        var body = JsonSerializer.Serialize(new { orderId = placed.GetProperty("factoryOrderId").GetString(), reference = id, status = "MANUFACTURING", occurredAt = DateTimeOffset.UtcNow });
+        var placed = Succeeded(await PlaceAsync(token, "IT"));
+        var id = placed.OrderId!;
+        var body = JsonSerializer.Serialize(new { orderId = placed.FactoryOrderId, reference = id, status = "MANUFACTURING", occurredAt = DateTimeOffset.UtcNow });
 
         using var forged = await Calls.SendFactoryAsync(body, "msg-forged", DateTimeOffset.UtcNow, "whsec_" + Convert.ToBase64String("not-the-factory-secret"u8.ToArray()));
         using var stale = await Calls.SendFactoryAsync(body, "msg-stale", DateTimeOffset.UtcNow.AddMinutes(-6), CaaSCalls.FactorySecret);
@@ -123,9 +129,9 @@ public sealed class CaaSJourneyTests(CaaSPlatformFixture fixture)
         await CaaSCalls.AssertProblemAsync(readyWithoutVin, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
         Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (accepted.StatusCode, duplicate.StatusCode));
         Assert.Contains("duplicate", await duplicate.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        var order = await Calls.OrderAsync(token, id);
-        Assert.Equal("Manufacturing", order.GetProperty("status").GetString());
-        Assert.Single(order.GetProperty("history").EnumerateArray(), move => move.GetProperty("to").GetString() == "Manufacturing");
+        var order = await OrderAsync(token, id);
+        Assert.Equal("Manufacturing", order.Status);
+        Assert.Single(order.History!, move => move.To == "Manufacturing");
     }
 
 
@@ -133,16 +139,15 @@ public sealed class CaaSJourneyTests(CaaSPlatformFixture fixture)
     public async Task FAC_4_an_order_whose_webhook_was_lost_is_polled_after_the_silence()
     {
         var (_, token) = await Calls.CustomerAsync();
-        var placed = await CaaSCalls.ReadAsync(await Platform.SendAsync(HttpMethod.Post, "/api/orders", token, CaaSCalls.Spec("FR")));
+        var placed = Succeeded(await PlaceAsync(token, "FR"));
 
-        var lost = await Calls.AdvanceAsync(placed.GetProperty("factoryOrderId").GetString()!, new { status = "MANUFACTURING", deliver = false });
-        var polled = await Eventually.Until(() => Calls.OrderAsync(token, placed.GetProperty("orderId").GetString()!),
-            order => order.GetProperty("status").GetString() == "Manufacturing", "the poll to find the change");
+        var lost = await Calls.AdvanceAsync(placed.FactoryOrderId!, new { status = "MANUFACTURING", deliver = false });
+        var polled = await Eventually.Until(() => OrderAsync(token, placed.OrderId!), order => order.Status == "Manufacturing", "the poll to find the change");
 
         Assert.Empty(lost.GetProperty("deliveries").EnumerateArray());
-        Assert.Contains("(poll)", polled.GetProperty("history").EnumerateArray().Last().GetProperty("cause").GetString(), StringComparison.Ordinal);
+        Assert.Contains("(poll)", polled.History!.Last().Cause, StringComparison.Ordinal);
         Assert.Contains(await Calls.SandboxRequestsAsync("factory"), request => request.GetProperty("method").GetString() == "GET"
-            && request.GetProperty("path").GetString()!.EndsWith(placed.GetProperty("factoryOrderId").GetString()!, StringComparison.Ordinal));
+            && request.GetProperty("path").GetString()!.EndsWith(placed.FactoryOrderId!, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -151,55 +156,56 @@ public sealed class CaaSJourneyTests(CaaSPlatformFixture fixture)
         var (_, token) = await Calls.CustomerAsync();
         var ops = await Platform.TokenAsync("ops-1", "ops");
         // No registration body serves GB in the sandbox: the registration is refused.
-        var placed = await CaaSCalls.ReadAsync(await Platform.SendAsync(HttpMethod.Post, "/api/orders", token, CaaSCalls.Spec("GB")));
-        var id = placed.GetProperty("orderId").GetString()!;
+        var placed = Succeeded(await PlaceAsync(token, "GB"));
+        var id = placed.OrderId!;
 
-        await Calls.AdvanceAsync(placed.GetProperty("factoryOrderId").GetString()!, new { status = "READY" });
-        var failed = await Eventually.Until(() => Calls.OrderAsync(token, id), order => order.GetProperty("status").GetString() == "RegistrationFailed", "the registration to fail");
-        using var delivery = await Platform.SendAsync(HttpMethod.Post, $"/api/orders/{id}/delivery", ops);
+        await Calls.AdvanceAsync(placed.FactoryOrderId!, new { status = "READY" });
+        var failed = await Eventually.Until(() => OrderAsync(token, id), order => order.Status == "RegistrationFailed", "the registration to fail");
+        var delivery = await DeliverAsync(ops, id);
 
-        await CaaSCalls.AssertProblemAsync(delivery, HttpStatusCode.Conflict, "INVALID_STATE");
-        Assert.False(string.IsNullOrEmpty(failed.GetProperty("lastError").GetString()));
+        AssertProblem(delivery, HttpStatusCode.Conflict, "INVALID_STATE");
+        Assert.False(string.IsNullOrEmpty(failed.LastError));
         Assert.Contains(await fixture.Grains.GetGrain<IOpsGrain>(0).ListAsync(OpsItemKind.Alert), alert => alert.Id == $"registration/{id}");
-        var vehicle = await CaaSCalls.ReadAsync(await Platform.SendAsync(HttpMethod.Get, $"/api/vehicles/{failed.GetProperty("vin").GetString()}", token), allowFailure: true);
-        Assert.False(vehicle.ValueKind == JsonValueKind.Object && vehicle.TryGetProperty("ownerId", out var owner) && owner.ValueKind == JsonValueKind.String);
+        var vehicle = await AnswerAsync(() => As(token).Api.Vehicles[failed.Vin!].GetAsync());
+        Assert.Null(vehicle.Value?.OwnerId);
     }
 
     [Fact]
     public async Task TST_3_a_service_is_activated_over_the_air_then_captured_and_its_settlement_confirmed_or_raised_as_a_risk()
     {
         var (customer, token) = await Calls.CustomerAsync();
-        var vin = await Calls.DeliveredVehicleAsync(token);
+        var vin = await DeliveredVehicleAsync(token);
 
-        using var started = await Calls.BuyAsync(token, vin, "ENHANCED_POWER");
-        var purchase = await CaaSCalls.ReadAsync(started);
-        var id = purchase.GetProperty("purchaseId").GetString()!;
-        var active = await Eventually.Until(() => Calls.PurchaseAsync(token, id), view => view.GetProperty("status").GetString() == "Active"
-            && view.GetProperty("settlement").GetString() == "confirmed", "the activation and its settlement");
+        var started = await BuyAsync(token, vin, "ENHANCED_POWER");
+        var purchase = Succeeded(started);
+        var id = purchase.PurchaseId!;
+        var active = await Eventually.Until(() => PurchaseAsync(token, id), view => view.Status == "Active" && view.Settlement == "confirmed",
+            "the activation and its settlement");
         var intent = Assert.Single((await Calls.IntentsAsync(id)).EnumerateArray());
         var (_, stranger) = await Calls.CustomerAsync();
-        using var notTheirs = await Platform.SendAsync(HttpMethod.Get, $"/api/service-purchases/{id}", stranger);
-        using var notTheirVehicle = await Calls.BuyAsync(stranger, vin, "ENHANCED_POWER");
+        var notTheirs = await AnswerAsync(() => As(stranger).Api.ServicePurchases[id].GetAsync());
+        var notTheirVehicle = await BuyAsync(stranger, vin, "ENHANCED_POWER");
 
-        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
-        Assert.Equal("Activating", purchase.GetProperty("status").GetString());
-        Assert.False(purchase.GetProperty("charged").GetBoolean());
-        Assert.True(active.GetProperty("charged").GetBoolean());
-        Assert.Equal(1, active.GetProperty("attempts").GetInt32());
+        Assert.Equal(HttpStatusCode.Accepted, started.Status);
+        Assert.Equal("Activating", purchase.Status);
+        Assert.False(purchase.Charged);
+        Assert.True(active.Charged);
+        Assert.Equal(1, active.Attempts);
         Assert.Equal(("succeeded", 4_900L), (intent.GetProperty("status").GetString(), intent.GetProperty("amount_received").GetInt64()));
         Assert.Contains(await Calls.SandboxRequestsAsync("iot"), request => request.GetProperty("path").GetString() == $"/api/iot/vehicles/{vin}/configure");
-        await CaaSCalls.AssertProblemAsync(notTheirs, HttpStatusCode.NotFound, "NOT_FOUND");
-        await CaaSCalls.AssertProblemAsync(notTheirVehicle, HttpStatusCode.NotFound, "NOT_FOUND");
+        AssertProblem(notTheirs, HttpStatusCode.NotFound, "NOT_FOUND");
+        AssertProblem(notTheirVehicle, HttpStatusCode.NotFound, "NOT_FOUND");
 
         // A late or repeated verdict from the OTA grain changes nothing (IOT-4, PAY-9).
         await fixture.Grains.GetGrain<IServicePurchaseGrain>(id).OnActivationFinishedAsync(new OtaOutcome("ota-" + id, Activated: false, 9, "late duplicate"));
         await fixture.Grains.GetGrain<IServicePurchaseGrain>(id).OnActivationFinishedAsync(new OtaOutcome("ota-" + id, Activated: true, 1, null));
-        Assert.Equal(("Active", true), ((await Calls.PurchaseAsync(token, id)).GetProperty("status").GetString(), (await Calls.PurchaseAsync(token, id)).GetProperty("charged").GetBoolean()));
+        var afterVerdicts = await PurchaseAsync(token, id);
+        Assert.Equal(("Active", (bool?)true), (afterVerdicts.Status, afterVerdicts.Charged));
         Assert.Single((await Calls.IntentsAsync(id)).EnumerateArray());
 
         await Calls.SandboxPostAsync($"/sandbox/stripe/payment_intents/{intent.GetProperty("id").GetString()}/fail-settlement");
-        var risky = await Eventually.Until(() => Calls.PurchaseAsync(token, id), view => view.GetProperty("settlement").GetString() == "failed", "the settlement failure");
-        Assert.Equal("Active", risky.GetProperty("status").GetString());
+        var risky = await Eventually.Until(() => PurchaseAsync(token, id), view => view.Settlement == "failed", "the settlement failure");
+        Assert.Equal("Active", risky.Status);
         Assert.Contains(await fixture.Grains.GetGrain<IOpsGrain>(0).ListAsync(OpsItemKind.RiskItem), item => item.Id == $"settlement-failed/{id}");
         var told = await Eventually.Until(() => Calls.NotificationsAsync(customer), sent => sent.Any(message => message.GetProperty("template").GetString() == "PAYMENT_FAILED"),
             "the customer to be told");
@@ -210,17 +216,17 @@ public sealed class CaaSJourneyTests(CaaSPlatformFixture fixture)
     public async Task IOT_4_an_activation_that_fails_every_attempt_is_never_charged_and_opens_a_ticket()
     {
         var (customer, token) = await Calls.CustomerAsync();
-        var vin = await Calls.DeliveredVehicleAsync(token);
+        var vin = await DeliveredVehicleAsync(token);
         await Calls.SandboxPostAsync("/sandbox/iot/behavior", new { vin, outcome = "fail", delayMs = 200 });
 
-        var id = (await CaaSCalls.ReadAsync(await Calls.BuyAsync(token, vin, "HEATED_SEATS"))).GetProperty("purchaseId").GetString()!;
-        var failed = await Eventually.Until(() => Calls.PurchaseAsync(token, id), view => view.GetProperty("status").GetString() == "Failed", "the retries to run out");
+        var id = Succeeded(await BuyAsync(token, vin, "HEATED_SEATS")).PurchaseId!;
+        var failed = await Eventually.Until(() => PurchaseAsync(token, id), view => view.Status == "Failed", "the retries to run out");
         var intents = await Eventually.Until(() => Calls.IntentsAsync(id), found => found.EnumerateArray().All(intent => intent.GetProperty("status").GetString() == "canceled"),
             "the authorisation to be voided");
 
         // Ota__MaxRetries is 2 here: the first attempt and two retries.
-        Assert.Equal(3, failed.GetProperty("attempts").GetInt32());
-        Assert.False(failed.GetProperty("charged").GetBoolean());
+        Assert.Equal(3, failed.Attempts);
+        Assert.False(failed.Charged);
         Assert.Equal(3, (await Calls.SandboxRequestsAsync("iot")).Count(request => request.GetProperty("path").GetString() == $"/api/iot/vehicles/{vin}/configure"));
         Assert.Equal(0, Assert.Single(intents.EnumerateArray()).GetProperty("amount_received").GetInt64());
         Assert.Contains(await fixture.Grains.GetGrain<IOpsGrain>(0).ListAsync(OpsItemKind.SupportTicket), ticket => ticket.Id == $"ota-failed/{id}");
@@ -234,19 +240,19 @@ public sealed class CaaSJourneyTests(CaaSPlatformFixture fixture)
         var (_, token) = await Calls.CustomerAsync();
         var overdue = (await Platform.Http.GetFromJsonAsync<JsonElement>(new Uri(Platform.Sandbox.BaseUrl + "/sandbox/fleet/vehicles")))
             .EnumerateArray().Single(vehicle => vehicle.GetProperty("maintenanceOverdue").GetBoolean()).GetProperty("vin").GetString()!;
-        await Calls.DeliveredVehicleAsync(token, overdue);
-        var cached = await Calls.DeliveredVehicleAsync(token);
-        var uncached = await Calls.DeliveredVehicleAsync(token);
-        var first = (await CaaSCalls.ReadAsync(await Calls.BuyAsync(token, cached, "AUTOPARK"))).GetProperty("purchaseId").GetString()!;
+        await DeliveredVehicleAsync(token, overdue);
+        var cached = await DeliveredVehicleAsync(token);
+        var uncached = await DeliveredVehicleAsync(token);
+        var first = Succeeded(await BuyAsync(token, cached, "AUTOPARK")).PurchaseId!;
 
-        using var blocked = await Calls.BuyAsync(token, overdue, "AUTOPARK");
+        var blocked = await BuyAsync(token, overdue, "AUTOPARK");
         await Calls.FaultAsync(new { system = "vss", mode = "down", vin = cached });
         await Calls.FaultAsync(new { system = "vss", mode = "down", vin = uncached });
-        HttpResponseMessage[] whileDown;
+        Answer<PurchaseResponse>[] whileDown;
         try
         {
             // The uncached one waits out VSS's retries (5, 10 and 20 s); the cached one answers from the cache at once.
-            whileDown = await Task.WhenAll(Calls.BuyAsync(token, cached, "HEATED_SEATS"), Calls.BuyAsync(token, uncached, "HEATED_SEATS"));
+            whileDown = await Task.WhenAll(BuyAsync(token, cached, "HEATED_SEATS"), BuyAsync(token, uncached, "HEATED_SEATS"));
         }
         finally
         {
@@ -254,39 +260,62 @@ public sealed class CaaSJourneyTests(CaaSPlatformFixture fixture)
             await Calls.FaultAsync(new { system = "vss", mode = "ok", vin = uncached });
         }
 
-        await CaaSCalls.AssertProblemAsync(blocked, HttpStatusCode.UnprocessableEntity, "MAINTENANCE_REQUIRED");
-        Assert.Equal(HttpStatusCode.Accepted, whileDown[0].StatusCode);
-        await CaaSCalls.AssertProblemAsync(whileDown[1], HttpStatusCode.ServiceUnavailable, "DEPENDENCY_UNAVAILABLE");
-        var fromCache = await CaaSCalls.ReadAsync(whileDown[0]);
-        Assert.Contains("VSS cache", fromCache.GetProperty("history").EnumerateArray().Last().GetProperty("cause").GetString(), StringComparison.Ordinal);
+        AssertProblem(blocked, HttpStatusCode.UnprocessableEntity, "MAINTENANCE_REQUIRED");
+        Assert.Equal(HttpStatusCode.Accepted, whileDown[0].Status);
+        AssertProblem(whileDown[1], HttpStatusCode.ServiceUnavailable, "DEPENDENCY_UNAVAILABLE");
+        Assert.Contains("VSS cache", whileDown[0].Value!.History!.Last().Cause, StringComparison.Ordinal);
         Assert.Empty((await Platform.Http.GetFromJsonAsync<JsonElement>(new Uri($"{Platform.Sandbox.BaseUrl}/sandbox/stripe/payment_intents?metadata[vin]={overdue}"))).EnumerateArray());
         Assert.Empty((await Platform.Http.GetFromJsonAsync<JsonElement>(new Uri($"{Platform.Sandbox.BaseUrl}/sandbox/stripe/payment_intents?metadata[vin]={uncached}"))).EnumerateArray());
         Assert.NotEmpty((await Calls.IntentsAsync(first)).EnumerateArray());
-        whileDown[1].Dispose();
     }
 
     [Fact]
     public async Task Bad_orders_and_purchases_are_refused_with_a_problem_and_change_nothing()
     {
         var (_, token) = await Calls.CustomerAsync();
-        var vin = await Calls.DeliveredVehicleAsync(token);
+        var vin = await DeliveredVehicleAsync(token);
 
-        using var noSpec = await Platform.SendAsync(HttpMethod.Post, "/api/orders", token, new { });
-        using var badCountry = await Platform.SendAsync(HttpMethod.Post, "/api/orders", token, CaaSCalls.Spec("Spain"));
-        using var unknownService = await Calls.BuyAsync(token, vin, "TIME_TRAVEL");
-        using var badVin = await Calls.BuyAsync(token, "NOT-A-VIN", "AUTOPARK");
-        using var declined = await Calls.BuyAsync(token, vin, "AUTOPARK", "pm_card_chargeDeclined");
-        using var anonymous = await Platform.SendAsync(HttpMethod.Post, "/api/orders", null, CaaSCalls.Spec("ES"));
+        var noSpec = await AnswerAsync(() => As(token).Api.Orders.PostAsync(new OrderRequest()));
+        var badCountry = await PlaceAsync(token, "Spain");
+        var unknownService = await BuyAsync(token, vin, "TIME_TRAVEL");
+        var badVin = await BuyAsync(token, "NOT-A-VIN", "AUTOPARK");
+        var declined = await BuyAsync(token, vin, "AUTOPARK", "pm_card_chargeDeclined");
+        var anonymous = await AnswerAsync(() => As(null).Api.Orders.PostAsync(Spec("ES")));
 
-        await CaaSCalls.AssertProblemAsync(noSpec, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
-        await CaaSCalls.AssertProblemAsync(badCountry, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
-        await CaaSCalls.AssertProblemAsync(unknownService, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
-        await CaaSCalls.AssertProblemAsync(badVin, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
-        await CaaSCalls.AssertProblemAsync(declined, (HttpStatusCode)402, "PAYMENT_DECLINED");
-        await CaaSCalls.AssertProblemAsync(anonymous, HttpStatusCode.Unauthorized, "UNAUTHENTICATED");
+        AssertProblem(noSpec, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
+        AssertProblem(badCountry, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
+        Assert.Contains("vehicleSpec.country", badCountry.Problem!.Errors!.AdditionalData.Keys);
+        AssertProblem(unknownService, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
+        AssertProblem(badVin, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
+        AssertProblem(declined, (HttpStatusCode)402, "PAYMENT_DECLINED");
+        AssertProblem(anonymous, HttpStatusCode.Unauthorized, "UNAUTHENTICATED");
         Assert.DoesNotContain(await Calls.SandboxRequestsAsync("iot"), request => request.GetProperty("path").GetString() == $"/api/iot/vehicles/{vin}/configure");
     }
 
+    private CaaSApiClient As(string? token) => Of(Platform).As(token);
+
+    private static OrderRequest Spec(string country) => new() { VehicleSpec = new SpecRequest { Model = "ID.4", Trim = "Pro", Color = "Moonstone Grey", Country = country } };
+
+    private Task<Answer<OrderResponse>> PlaceAsync(string token, string country) => AnswerAsync(() => As(token).Api.Orders.PostAsync(Spec(country)));
+
+    private async Task<OrderResponse> OrderAsync(string token, string id) => (await As(token).Api.Orders[id].GetAsync())!;
+
+    private Task<Answer<OrderResponse>> DeliverAsync(string token, string id) => AnswerAsync(() => As(token).Api.Orders[id].Delivery.PostAsync());
+
+    private Task<Answer<PurchaseResponse>> BuyAsync(string token, string vin, string serviceCode, string paymentMethodId = "pm_card_visa") =>
+        AnswerAsync(() => As(token).Api.Vehicles[vin].Services.PostAsync(new PurchaseRequest { ServiceCode = serviceCode, PaymentMethodId = paymentMethodId }));
+
+    private async Task<PurchaseResponse> PurchaseAsync(string token, string id) => (await As(token).Api.ServicePurchases[id].GetAsync())!;
+
+    /// <summary>Ordered, built (with this VIN, if given), registered and handed over by ops: the customer's own car.</summary>
+    private async Task<string> DeliveredVehicleAsync(string token, string? vin = null)
+    {
+        var placed = Succeeded(await PlaceAsync(token, "ES"));
+        var ready = await Calls.AdvanceAsync(placed.FactoryOrderId!, new { status = "READY", vin });
+        await Eventually.Until(() => OrderAsync(token, placed.OrderId!), order => order.Status == "Registered", "the registration");
+        Succeeded(await DeliverAsync(await Platform.TokenAsync("ops-1", "ops"), placed.OrderId!));
+        return ready.GetProperty("vin").GetString()!;
+    }
 }
 
 /// <summary>The embedded platform with the CaaS journeys' timings shortened, and a cluster client for what ops do.</summary>

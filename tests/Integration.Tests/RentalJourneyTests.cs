@@ -1,10 +1,13 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using CaaS.ApiClient;
+using CaaS.ApiClient.Models;
 using CaaS.Grains.Abstractions.Analytics;
 using CaaS.Grains.Abstractions.Operations;
 using CaaS.Integration.Tests.Support;
 using CaaS.TestSupport;
+using static CaaS.Integration.Tests.Support.ApiClients;
 using static CaaS.Integration.Tests.Support.CaaSCalls;
 
 namespace CaaS.Integration.Tests;
@@ -12,7 +15,9 @@ namespace CaaS.Integration.Tests;
 /// <summary>
 /// The rental journeys end to end over HTTP: the mobile calls, the webhooks and analytics, against the real API
 /// host, a silo and the sandbox, checking money where it is held (the sandbox's Stripe), not only
-/// the platform's own view of it. Each test takes its own vehicle and customers.
+/// the platform's own view of it. Each test takes its own vehicle and customers. The API host's
+/// routes are called through the client generated from docs/openapi.json; webhooks are sent as
+/// their senders sign them, byte for byte.
 /// </summary>
 [Collection(EmbeddedPlatformCollection.Name)]
 public sealed class RentalJourneyTests(EmbeddedPlatformFixture fixture)
@@ -28,32 +33,31 @@ public sealed class RentalJourneyTests(EmbeddedPlatformFixture fixture)
         var vehicle = await _calls.FleetVehicleAsync(0);
         var (from, to) = Window(days: 3, hours: 4);
 
-        var available = await ReadAsync(await Platform.SendAsync(HttpMethod.Get, $"/api/vehicles/available?from={Iso(from)}&to={Iso(to)}", token));
-        using var created = await ReserveAsync(token, vehicle.VehicleId, from, to);
-        var reservation = await ReadAsync(created);
-        var id = reservation.GetProperty("id").GetString()!;
-        using var own = await Platform.SendAsync(HttpMethod.Get, $"/api/reservations/{id}", token);
+        var available = await AvailableAsync(token, from, to);
+        var created = await ReserveAsync(token, vehicle.VehicleId, from, to);
+        var reservation = Succeeded(created);
+        var id = reservation.Id!;
+        var own = await AnswerAsync(() => As(token).Api.Reservations[id].GetAsync());
         var (_, otherToken) = await _calls.CustomerAsync();
-        using var other = await Platform.SendAsync(HttpMethod.Get, $"/api/reservations/{id}", otherToken);
-        using var anonymous = await Platform.SendAsync(HttpMethod.Get, $"/api/reservations/{id}", null);
+        var other = await AnswerAsync(() => As(otherToken).Api.Reservations[id].GetAsync());
+        var anonymous = await AnswerAsync(() => As(null).Api.Reservations[id].GetAsync());
         var intents = await IntentsAsync(id);
 
-        Assert.Contains(available.EnumerateArray(), item => item.GetProperty("vehicleId").GetString() == vehicle.VehicleId);
-        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        Assert.Equal($"/api/reservations/{id}", created.Headers.Location?.ToString());
-        Assert.Equal("Confirmed", reservation.GetProperty("status").GetString());
-        Assert.Equal(customer, reservation.GetProperty("customerId").GetString());
-        Assert.Equal(HttpStatusCode.OK, own.StatusCode);
-        await AssertProblemAsync(other, HttpStatusCode.NotFound, "NOT_FOUND");
-        await AssertProblemAsync(anonymous, HttpStatusCode.Unauthorized, "UNAUTHENTICATED");
+        Assert.Contains(available, item => item.VehicleId == vehicle.VehicleId);
+        Assert.Equal(HttpStatusCode.Created, created.Status);
+        Assert.Equal($"/api/reservations/{id}", created.Location?.ToString());
+        Assert.Equal("Confirmed", reservation.Status);
+        Assert.Equal(customer, reservation.CustomerId);
+        Assert.Equal((HttpStatusCode.OK, id), (own.Status, own.Value?.Id));
+        AssertProblem(other, HttpStatusCode.NotFound, "NOT_FOUND");
+        AssertProblem(anonymous, HttpStatusCode.Unauthorized, "UNAUTHENTICATED");
         var intent = Assert.Single(intents.EnumerateArray());
         Assert.Equal("requires_capture", intent.GetProperty("status").GetString());
-        Assert.Equal(reservation.GetProperty("authorizedAmount").GetProperty("amount").GetInt64(), intent.GetProperty("amount").GetInt64());
+        Assert.Equal(reservation.AuthorizedAmount!.Amount, intent.GetProperty("amount").GetInt64());
         var notified = await Eventually.Until(() => _calls.NotificationsAsync(customer), sent => sent.Any(), "the confirmation to be sent");
         Assert.Equal("RESERVATION_CONFIRMED", notified[0].GetProperty("template").GetString());
         var (from2, to2) = (from.AddHours(1), to.AddHours(1));
-        var after = await ReadAsync(await Platform.SendAsync(HttpMethod.Get, $"/api/vehicles/available?from={Iso(from2)}&to={Iso(to2)}", token));
-        Assert.DoesNotContain(after.EnumerateArray(), item => item.GetProperty("vehicleId").GetString() == vehicle.VehicleId);
+        Assert.DoesNotContain(await AvailableAsync(token, from2, to2), item => item.VehicleId == vehicle.VehicleId);
     }
 
     [Fact]
@@ -66,17 +70,17 @@ public sealed class RentalJourneyTests(EmbeddedPlatformFixture fixture)
         var answers = await Task.WhenAll(customers.Select((customer, i) =>
             ReserveAsync(customer.Token, vehicle.VehicleId, from.AddMinutes(i * 10), to.AddMinutes(i * 10))));
 
-        Assert.Single(answers, answer => answer.StatusCode == HttpStatusCode.Created);
-        foreach (var refused in answers.Where(answer => answer.StatusCode != HttpStatusCode.Created))
+        Assert.Single(answers, answer => answer.Status == HttpStatusCode.Created);
+        foreach (var refused in answers.Where(answer => answer.Status != HttpStatusCode.Created))
         {
-            await AssertProblemAsync(refused, HttpStatusCode.Conflict, "VEHICLE_UNAVAILABLE");
+            AssertProblem(refused, HttpStatusCode.Conflict, "VEHICLE_UNAVAILABLE");
         }
 
-        var winner = await ReadAsync(answers.Single(answer => answer.StatusCode == HttpStatusCode.Created));
+        var winner = answers.Single(answer => answer.Status == HttpStatusCode.Created).Value!;
         var held = (await Platform.Http.GetFromJsonAsync<JsonElement>(new Uri($"{Platform.Sandbox.BaseUrl}/sandbox/stripe/payment_intents?metadata[vehicleId]={vehicle.VehicleId}")))
             .EnumerateArray().Where(intent => intent.GetProperty("status").GetString() == "requires_capture"
                 && DateTimeOffset.FromUnixTimeSeconds(intent.GetProperty("created").GetInt64()) > DateTimeOffset.UtcNow.AddMinutes(-5)).ToArray();
-        Assert.Equal(winner.GetProperty("id").GetString(), Assert.Single(held).GetProperty("metadata").GetProperty("reservationId").GetString());
+        Assert.Equal(winner.Id, Assert.Single(held).GetProperty("metadata").GetProperty("reservationId").GetString());
     }
 
     [Fact]
@@ -86,11 +90,11 @@ public sealed class RentalJourneyTests(EmbeddedPlatformFixture fixture)
         var (from, to) = Window(days: 5, hours: 2);
         var (_, token) = await _calls.CustomerAsync();
 
-        using var declined = await ReserveAsync(token, vehicle.VehicleId, from, to, paymentMethodId: "pm_card_chargeDeclined");
-        using var next = await ReserveAsync(token, vehicle.VehicleId, from, to);
+        var declined = await ReserveAsync(token, vehicle.VehicleId, from, to, paymentMethodId: "pm_card_chargeDeclined");
+        var next = await ReserveAsync(token, vehicle.VehicleId, from, to);
 
-        await AssertProblemAsync(declined, (HttpStatusCode)402, "PAYMENT_DECLINED");
-        Assert.Equal(HttpStatusCode.Created, next.StatusCode);
+        AssertProblem(declined, (HttpStatusCode)402, "PAYMENT_DECLINED");
+        Assert.Equal(HttpStatusCode.Created, next.Status);
     }
 
     [Fact]
@@ -99,15 +103,15 @@ public sealed class RentalJourneyTests(EmbeddedPlatformFixture fixture)
         var vehicle = await _calls.FleetVehicleAsync(3);
         var (from, to) = Window(days: 6, hours: 3);
         var (_, token) = await _calls.CustomerAsync();
-        var key = new Dictionary<string, string> { ["Idempotency-Key"] = "mobile-" + Guid.NewGuid().ToString("N") };
+        var key = "mobile-" + Guid.NewGuid().ToString("N");
 
-        var first = await ReadAsync(await ReserveAsync(token, vehicle.VehicleId, from, to, headers: key));
-        var again = await ReadAsync(await ReserveAsync(token, vehicle.VehicleId, from, to, headers: key));
-        using var different = await ReserveAsync(token, vehicle.VehicleId, from, to.AddHours(1), headers: key);
+        var first = Succeeded(await ReserveAsync(token, vehicle.VehicleId, from, to, idempotencyKey: key));
+        var again = Succeeded(await ReserveAsync(token, vehicle.VehicleId, from, to, idempotencyKey: key));
+        var different = await ReserveAsync(token, vehicle.VehicleId, from, to.AddHours(1), idempotencyKey: key);
 
-        Assert.Equal(first.GetProperty("id").GetString(), again.GetProperty("id").GetString());
-        Assert.Single((await IntentsAsync(first.GetProperty("id").GetString()!)).EnumerateArray());
-        await AssertProblemAsync(different, HttpStatusCode.UnprocessableEntity, "IDEMPOTENCY_KEY_REUSED");
+        Assert.Equal(first.Id, again.Id);
+        Assert.Single((await IntentsAsync(first.Id!)).EnumerateArray());
+        AssertProblem(different, HttpStatusCode.UnprocessableEntity, "IDEMPOTENCY_KEY_REUSED");
     }
 
     [Fact]
@@ -120,23 +124,24 @@ public sealed class RentalJourneyTests(EmbeddedPlatformFixture fixture)
         var unknown = "cust-" + Guid.NewGuid().ToString("N")[..8];
         var unknownToken = await Platform.TokenAsync(unknown, "customer");
 
-        using var kyc = await ReserveAsync(pending, vehicle.VehicleId, from, to);
-        using var credit = await ReserveAsync(lowCredit, vehicle.VehicleId, from, to);
+        var kyc = await ReserveAsync(pending, vehicle.VehicleId, from, to);
+        var credit = await ReserveAsync(lowCredit, vehicle.VehicleId, from, to);
         await FaultAsync("customer", "down", customerId: unknown);
-        using var unverifiable = await ReserveAsync(unknownToken, vehicle.VehicleId, from, to);
+        var unverifiable = await ReserveAsync(unknownToken, vehicle.VehicleId, from, to);
         await FaultAsync("customer", "ok", customerId: unknown);
-        using var invalid = await ReserveAsync(unknownToken, vehicle.VehicleId, to, from);
-        using var missing = await ReserveAsync(unknownToken, "veh-999", from, to);
-        using var tooLong = await ReserveAsync(unknownToken, vehicle.VehicleId, from, from.AddDays(45));
+        var invalid = await ReserveAsync(unknownToken, vehicle.VehicleId, to, from);
+        var missing = await ReserveAsync(unknownToken, "veh-999", from, to);
+        var tooLong = await ReserveAsync(unknownToken, vehicle.VehicleId, from, from.AddDays(45));
 
-        await AssertProblemAsync(kyc, HttpStatusCode.UnprocessableEntity, "CUSTOMER_NOT_ELIGIBLE");
-        await AssertProblemAsync(credit, HttpStatusCode.UnprocessableEntity, "CUSTOMER_NOT_ELIGIBLE");
-        await AssertProblemAsync(unverifiable, HttpStatusCode.ServiceUnavailable, "CUSTOMER_VERIFICATION_UNAVAILABLE");
-        await AssertProblemAsync(invalid, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
-        await AssertProblemAsync(missing, HttpStatusCode.NotFound, "NOT_FOUND");
-        await AssertProblemAsync(tooLong, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
-        using var free = await ReserveAsync(unknownToken, vehicle.VehicleId, from, to);
-        Assert.Equal(HttpStatusCode.Created, free.StatusCode);
+        AssertProblem(kyc, HttpStatusCode.UnprocessableEntity, "CUSTOMER_NOT_ELIGIBLE");
+        AssertProblem(credit, HttpStatusCode.UnprocessableEntity, "CUSTOMER_NOT_ELIGIBLE");
+        AssertProblem(unverifiable, HttpStatusCode.ServiceUnavailable, "CUSTOMER_VERIFICATION_UNAVAILABLE");
+        AssertProblem(invalid, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
+        Assert.NotNull(invalid.Problem!.Errors);
+        AssertProblem(missing, HttpStatusCode.NotFound, "NOT_FOUND");
+        AssertProblem(tooLong, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
+        var free = await ReserveAsync(unknownToken, vehicle.VehicleId, from, to);
+        Assert.Equal(HttpStatusCode.Created, free.Status);
     }
 
     [Fact]
@@ -146,29 +151,27 @@ public sealed class RentalJourneyTests(EmbeddedPlatformFixture fixture)
         var (customer, token) = await _calls.CustomerAsync();
         var (_, stranger) = await _calls.CustomerAsync();
         var startsAt = DateTimeOffset.UtcNow.AddMinutes(2);
-        var reservation = await ReadAsync(await ReserveAsync(token, vehicle.VehicleId, startsAt, startsAt.AddHours(3)));
-        var id = reservation.GetProperty("id").GetString()!;
-        var later = await ReadAsync(await ReserveAsync(token, vehicle.VehicleId, startsAt.AddDays(3), startsAt.AddDays(3).AddHours(2)));
+        var id = Succeeded(await ReserveAsync(token, vehicle.VehicleId, startsAt, startsAt.AddHours(3))).Id!;
+        var later = Succeeded(await ReserveAsync(token, vehicle.VehicleId, startsAt.AddDays(3), startsAt.AddDays(3).AddHours(2)));
 
-        using var notMine = await Platform.SendAsync(HttpMethod.Post, $"/api/rentals/{id}/unlock", stranger);
-        using var tooEarly = await Platform.SendAsync(HttpMethod.Post, $"/api/rentals/{later.GetProperty("id").GetString()}/unlock", token);
-        using var returnedFirst = await Platform.SendAsync(HttpMethod.Post, $"/api/rentals/{id}/return", token, GoodProof);
-        using var unlocked = await Platform.SendAsync(HttpMethod.Post, $"/api/rentals/{id}/unlock", token);
-        var unlock = await ReadAsync(unlocked);
-        using var returned = await Platform.SendAsync(HttpMethod.Post, $"/api/rentals/{id}/return", token, GoodProof);
-        var completed = await Eventually.Until(() => _calls.ReservationAsync(token, id), view => view.GetProperty("status").GetString() == "Completed", "the rental to complete");
+        var notMine = await AnswerAsync(() => As(stranger).Api.Rentals[id].Unlock.PostAsync());
+        var tooEarly = await AnswerAsync(() => As(token).Api.Rentals[later.Id!].Unlock.PostAsync());
+        var returnedFirst = await ReturnAsync(token, id, GoodReturn);
+        var unlocked = await AnswerAsync(() => As(token).Api.Rentals[id].Unlock.PostAsync());
+        var returned = await ReturnAsync(token, id, GoodReturn);
+        var completed = await Eventually.Until(() => ReservationAsync(token, id), view => view.Status == "Completed", "the rental to complete");
 
-        await AssertProblemAsync(notMine, HttpStatusCode.NotFound, "NOT_FOUND");
-        await AssertProblemAsync(tooEarly, HttpStatusCode.Conflict, "INVALID_STATE");
-        await AssertProblemAsync(returnedFirst, HttpStatusCode.Conflict, "INVALID_STATE");
-        Assert.Equal(HttpStatusCode.Accepted, unlocked.StatusCode);
-        Assert.False(string.IsNullOrEmpty(unlock.GetProperty("commandId").GetString()));
+        AssertProblem(notMine, HttpStatusCode.NotFound, "NOT_FOUND");
+        AssertProblem(tooEarly, HttpStatusCode.Conflict, "INVALID_STATE");
+        AssertProblem(returnedFirst, HttpStatusCode.Conflict, "INVALID_STATE");
+        Assert.Equal(HttpStatusCode.Accepted, unlocked.Status);
+        Assert.False(string.IsNullOrEmpty(unlocked.Value!.CommandId));
         Assert.Contains(await _calls.SandboxRequestsAsync("iot"), request => request.GetProperty("path").GetString() == $"/api/iot/vehicles/{vehicle.Vin}/configure");
-        Assert.Equal(HttpStatusCode.Accepted, returned.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, returned.Status);
         var intent = Assert.Single((await IntentsAsync(id)).EnumerateArray());
         Assert.Equal("succeeded", intent.GetProperty("status").GetString());
         // 3 hours at the car or van rate, no fines: what was captured is the price, not the fine reserve.
-        Assert.Equal(completed.GetProperty("capturedAmount").GetProperty("amount").GetInt64(), intent.GetProperty("amount_received").GetInt64());
+        Assert.Equal(completed.CapturedAmount!.Amount, intent.GetProperty("amount_received").GetInt64());
         Assert.True(intent.GetProperty("amount_received").GetInt64() < intent.GetProperty("amount").GetInt64());
         Assert.Contains(await _calls.NotificationsAsync(customer), sent => sent.GetProperty("template").GetString() == "RENTAL_COMPLETED");
     }
@@ -179,14 +182,14 @@ public sealed class RentalJourneyTests(EmbeddedPlatformFixture fixture)
         var vehicle = await _calls.FleetVehicleAsync(6);
         var (_, token) = await _calls.CustomerAsync();
         var startsAt = DateTimeOffset.UtcNow.AddMinutes(1);
-        var id = (await ReadAsync(await ReserveAsync(token, vehicle.VehicleId, startsAt, startsAt.AddHours(2)))).GetProperty("id").GetString()!;
-        (await Platform.SendAsync(HttpMethod.Post, $"/api/rentals/{id}/unlock", token)).Dispose();
+        var id = Succeeded(await ReserveAsync(token, vehicle.VehicleId, startsAt, startsAt.AddHours(2))).Id!;
+        await As(token).Api.Rentals[id].Unlock.PostAsync();
 
-        var returned = await ReadAsync(await Platform.SendAsync(HttpMethod.Post, $"/api/rentals/{id}/return", token,
-            new { odometerKm = 12_000.5, energyPercent = 70, photoUrls = new[] { "https://photos.example/1.jpg" }, latitude = 48.85, longitude = 2.35 }));
+        var returned = Succeeded(await ReturnAsync(token, id,
+            new ReturnRequest { OdometerKm = 12_000.5, EnergyPercent = 70, PhotoUrls = ["https://photos.example/1.jpg"], Latitude = 48.85, Longitude = 2.35 }));
 
-        Assert.Equal("ReturnPending", returned.GetProperty("status").GetString());
-        Assert.Contains("vehicle left outside every return zone", returned.GetProperty("verificationIssues").EnumerateArray().Select(issue => issue.GetString()));
+        Assert.Equal("ReturnPending", returned.Status);
+        Assert.Contains("vehicle left outside every return zone", returned.VerificationIssues!);
         Assert.Equal("requires_capture", Assert.Single((await IntentsAsync(id)).EnumerateArray()).GetProperty("status").GetString());
     }
 
@@ -195,26 +198,24 @@ public sealed class RentalJourneyTests(EmbeddedPlatformFixture fixture)
     {
         var vehicle = await _calls.FleetVehicleAsync(7);
         var (_, token) = await _calls.CustomerAsync();
-        var early = (await ReadAsync(await ReserveAsync(token, vehicle.VehicleId, DateTimeOffset.UtcNow.AddDays(3), DateTimeOffset.UtcNow.AddDays(3).AddHours(2))))
-            .GetProperty("id").GetString()!;
-        var late = (await ReadAsync(await ReserveAsync(token, vehicle.VehicleId, DateTimeOffset.UtcNow.AddHours(2), DateTimeOffset.UtcNow.AddHours(7))))
-            .GetProperty("id").GetString()!;
+        var early = Succeeded(await ReserveAsync(token, vehicle.VehicleId, DateTimeOffset.UtcNow.AddDays(3), DateTimeOffset.UtcNow.AddDays(3).AddHours(2))).Id!;
+        var late = Succeeded(await ReserveAsync(token, vehicle.VehicleId, DateTimeOffset.UtcNow.AddHours(2), DateTimeOffset.UtcNow.AddHours(7))).Id!;
 
-        var cancelledEarly = await ReadAsync(await Platform.SendAsync(HttpMethod.Post, $"/api/reservations/{early}/cancel", token));
-        var cancelledLate = await ReadAsync(await Platform.SendAsync(HttpMethod.Post, $"/api/reservations/{late}/cancel", token));
-        using var twice = await Platform.SendAsync(HttpMethod.Post, $"/api/reservations/{late}/cancel", token);
-        using var unlockCancelled = await Platform.SendAsync(HttpMethod.Post, $"/api/rentals/{late}/unlock", token);
+        var cancelledEarly = (await As(token).Api.Reservations[early].Cancel.PostAsync())!;
+        var cancelledLate = (await As(token).Api.Reservations[late].Cancel.PostAsync())!;
+        var twice = await AnswerAsync(() => As(token).Api.Reservations[late].Cancel.PostAsync());
+        var unlockCancelled = await AnswerAsync(() => As(token).Api.Rentals[late].Unlock.PostAsync());
 
-        Assert.Equal("Cancelled", cancelledEarly.GetProperty("status").GetString());
+        Assert.Equal("Cancelled", cancelledEarly.Status);
         Assert.Equal("canceled", Assert.Single((await IntentsAsync(early)).EnumerateArray()).GetProperty("status").GetString());
         var fee = Assert.Single((await IntentsAsync(late)).EnumerateArray());
         // 5 hours at the rate, 20% kept: the rest of the hold is released by the partial capture.
-        Assert.Equal(("succeeded", cancelledLate.GetProperty("capturedAmount").GetProperty("amount").GetInt64()),
-            (fee.GetProperty("status").GetString(), fee.GetProperty("amount_received").GetInt64()));
-        Assert.Equal(HttpStatusCode.OK, twice.StatusCode);
-        await AssertProblemAsync(unlockCancelled, HttpStatusCode.Conflict, "INVALID_STATE");
-        using var again = await ReserveAsync(token, vehicle.VehicleId, DateTimeOffset.UtcNow.AddHours(2), DateTimeOffset.UtcNow.AddHours(7));
-        Assert.Equal(HttpStatusCode.Created, again.StatusCode);
+        Assert.Equal(("succeeded", cancelledLate.CapturedAmount!.Amount),
+            (fee.GetProperty("status").GetString(), (long?)fee.GetProperty("amount_received").GetInt64()));
+        Assert.Equal(HttpStatusCode.OK, twice.Status);
+        AssertProblem(unlockCancelled, HttpStatusCode.Conflict, "INVALID_STATE");
+        var again = await ReserveAsync(token, vehicle.VehicleId, DateTimeOffset.UtcNow.AddHours(2), DateTimeOffset.UtcNow.AddHours(7));
+        Assert.Equal(HttpStatusCode.Created, again.Status);
     }
 
     [Fact]
@@ -241,7 +242,7 @@ public sealed class RentalJourneyTests(EmbeddedPlatformFixture fixture)
         Assert.All(deliveries.EnumerateArray().Single(delivery => delivery.GetProperty("id").GetString() == failure.GetProperty("eventId").GetString())
             .GetProperty("statusCodes").EnumerateArray(), status => Assert.Equal(200, status.GetInt32()));
         Assert.Equal(2, recharged.GetArrayLength());
-        Assert.Equal("Completed", (await _calls.ReservationAsync(token, id)).GetProperty("status").GetString());
+        Assert.Equal("Completed", (await ReservationAsync(token, id)).Status);
     }
 
     [Fact]
@@ -252,12 +253,11 @@ public sealed class RentalJourneyTests(EmbeddedPlatformFixture fixture)
         var earlier = (await StripeEventsAsync(captured)).Select(sent => sent.GetProperty("id").GetString()!).ToArray();
 
         await FaultAsync("stripe", "down");
-        JsonElement failed;
+        ReservationResponse failed;
         try
         {
             var failure = await _calls.SandboxPostAsync($"/sandbox/stripe/payment_intents/{captured}/fail-settlement", new { });
-            failed = await Eventually.Until(() => _calls.ReservationAsync(token, id), view => view.GetProperty("status").GetString() == "PaymentFailed",
-                "the retries to run out");
+            failed = await Eventually.Until(() => ReservationAsync(token, id), view => view.Status == "PaymentFailed", "the retries to run out");
             // Reordered: the authorisation and capture events arrive after the failure; the failure again, a duplicate.
             foreach (var stale in earlier.Append(failure.GetProperty("eventId").GetString()!))
             {
@@ -276,8 +276,8 @@ public sealed class RentalJourneyTests(EmbeddedPlatformFixture fixture)
         var tickets = await fixture.Grains.GetGrain<IOpsGrain>(0).ListAsync(OpsItemKind.SupportTicket);
         var ticket = Assert.Single(tickets, item => item.FlowId == id);
         Assert.Equal(("rental", $"payment-failed/{id}", captured), (ticket.FlowKind, ticket.Id, ticket.Data["paymentIntentId"]));
-        Assert.Equal("PaymentFailed", (await _calls.ReservationAsync(token, id)).GetProperty("status").GetString());
-        Assert.Equal(failed.GetProperty("history").GetArrayLength(), (await _calls.ReservationAsync(token, id)).GetProperty("history").GetArrayLength());
+        var after = await ReservationAsync(token, id);
+        Assert.Equal(("PaymentFailed", failed.History!.Count), (after.Status, after.History!.Count));
         // The retries reached Stripe and were refused there: nothing new was authorised or taken.
         Assert.Equal(captured, Assert.Single((await IntentsAsync(id)).EnumerateArray()).GetProperty("id").GetString());
         Assert.Contains(await _calls.NotificationsAsync(customer), sent => sent.GetProperty("template").GetString() == "PAYMENT_FAILED");
@@ -290,33 +290,28 @@ public sealed class RentalJourneyTests(EmbeddedPlatformFixture fixture)
         var other = await _calls.FleetVehicleAsync(14);
         var (_, token) = await _calls.CustomerAsync();
         var (from, to) = Window(days: 8, hours: 3);
-        var booked = (await ReadAsync(await ReserveAsync(token, vehicle.VehicleId, from, to))).GetProperty("id").GetString()!;
+        var booked = Succeeded(await ReserveAsync(token, vehicle.VehicleId, from, to)).Id!;
 
-        HttpResponseMessage refused, cancel;
+        Answer<ReservationResponse> refused, cancel;
         await FaultAsync("stripe", "down");
         try
         {
             refused = await ReserveAsync(token, other.VehicleId, from, to);
-            cancel = await Platform.SendAsync(HttpMethod.Post, $"/api/reservations/{booked}/cancel", token);
+            cancel = await AnswerAsync(() => As(token).Api.Reservations[booked].Cancel.PostAsync());
         }
         finally
         {
             await FaultAsync("stripe", "ok");
         }
 
-        using (refused)
-        using (cancel)
-        {
-            await AssertProblemAsync(refused, HttpStatusCode.ServiceUnavailable, "DEPENDENCY_UNAVAILABLE");
-            await AssertProblemAsync(cancel, HttpStatusCode.ServiceUnavailable, "DEPENDENCY_UNAVAILABLE");
-        }
-
-        Assert.Equal("Confirmed", (await _calls.ReservationAsync(token, booked)).GetProperty("status").GetString());
+        AssertProblem(refused, HttpStatusCode.ServiceUnavailable, "DEPENDENCY_UNAVAILABLE");
+        AssertProblem(cancel, HttpStatusCode.ServiceUnavailable, "DEPENDENCY_UNAVAILABLE");
+        Assert.Equal("Confirmed", (await ReservationAsync(token, booked)).Status);
         Assert.Equal("requires_capture", Assert.Single((await IntentsAsync(booked)).EnumerateArray()).GetProperty("status").GetString());
         Assert.Empty((await Platform.Http.GetFromJsonAsync<JsonElement>(
             new Uri($"{Platform.Sandbox.BaseUrl}/sandbox/stripe/payment_intents?metadata[vehicleId]={other.VehicleId}"))).EnumerateArray());
-        using var later = await ReserveAsync(token, other.VehicleId, from, to);
-        Assert.Equal(HttpStatusCode.Created, later.StatusCode);
+        var later = await ReserveAsync(token, other.VehicleId, from, to);
+        Assert.Equal(HttpStatusCode.Created, later.Status);
     }
 
     [Fact]
@@ -325,20 +320,20 @@ public sealed class RentalJourneyTests(EmbeddedPlatformFixture fixture)
         var vehicle = await _calls.FleetVehicleAsync(9);
         var (customer, token) = await _calls.CustomerAsync();
         var (from, to) = Window(days: 9, hours: 4);
-        var reserved = (await ReadAsync(await ReserveAsync(token, vehicle.VehicleId, from, to))).GetProperty("id").GetString();
+        var reserved = Succeeded(await ReserveAsync(token, vehicle.VehicleId, from, to)).Id;
         var now = DateTimeOffset.UtcNow;
 
         await _calls.SandboxPostAsync("/sandbox/fleet/events", new { type = "VehicleStatusChanged", vin = vehicle.Vin, status = "OutOfService", occurredAt = now });
         await _calls.SandboxPostAsync("/sandbox/fleet/events", new { type = "VehicleStatusChanged", vin = vehicle.Vin, status = "Available", occurredAt = now.AddMinutes(-5) });
         var (laterFrom, laterTo) = Window(days: 20, hours: 2);
-        var whileOut = await ReadAsync(await Platform.SendAsync(HttpMethod.Get, $"/api/vehicles/available?from={Iso(laterFrom)}&to={Iso(laterTo)}", token));
+        var whileOut = await AvailableAsync(token, laterFrom, laterTo);
         await _calls.SandboxPostAsync("/sandbox/fleet/events", new { type = "VehicleStatusChanged", vin = vehicle.Vin, status = "Available", occurredAt = now.AddMinutes(1) });
         var maintenance = await _calls.SandboxPostAsync("/sandbox/fleet/events", new { type = "MaintenanceScheduled", vin = vehicle.Vin, from = from.AddHours(1), to = to.AddHours(5), duplicate = true });
-        using var blocked = await ReserveAsync(token, vehicle.VehicleId, to.AddHours(1), to.AddHours(3));
+        var blocked = await ReserveAsync(token, vehicle.VehicleId, to.AddHours(1), to.AddHours(3));
 
-        Assert.DoesNotContain(whileOut.EnumerateArray(), item => item.GetProperty("vehicleId").GetString() == vehicle.VehicleId);
+        Assert.DoesNotContain(whileOut, item => item.VehicleId == vehicle.VehicleId);
         Assert.Equal([200, 200], maintenance.GetProperty("deliveries").EnumerateArray().Select(status => status.GetInt32()));
-        await AssertProblemAsync(blocked, HttpStatusCode.Conflict, "VEHICLE_UNAVAILABLE");
+        AssertProblem(blocked, HttpStatusCode.Conflict, "VEHICLE_UNAVAILABLE");
         var told = await Eventually.Until(() => _calls.NotificationsAsync(customer),
             sent => sent.Any(message => message.GetProperty("template").GetString() == "RESERVATION_AFFECTED_BY_MAINTENANCE"), "the customer to be told");
         Assert.Single(told, message => message.GetProperty("template").GetString() == "RESERVATION_AFFECTED_BY_MAINTENANCE"
@@ -352,22 +347,22 @@ public sealed class RentalJourneyTests(EmbeddedPlatformFixture fixture)
         var (_, token) = await _calls.CustomerAsync();
         var now = DateTimeOffset.UtcNow;
         await _calls.SandboxPostAsync("/sandbox/fleet/events", new { type = "VehicleStatusChanged", vin = vehicle.Vin, status = "Available", occurredAt = now.AddMinutes(-1) });
-        await Eventually.Until(() => VehicleAsync(token, vehicle.Vin), view => view.GetProperty("status").GetString() == "Available", "the delivered event");
+        await Eventually.Until(() => VehicleAsync(token, vehicle.Vin), view => view.Status == "Available", "the delivered event");
 
         var lost = await _calls.SandboxPostAsync("/sandbox/fleet/events", new { type = "VehicleStatusChanged", vin = vehicle.Vin, status = "OutOfService", occurredAt = now, lost = true });
         // Any caller of the fleet list refreshes it once it is older than its freshness; a search does.
         var seen = await Eventually.Until(async () =>
         {
-            (await Platform.SendAsync(HttpMethod.Get, $"/api/vehicles/available?from={Iso(now.AddDays(30))}&to={Iso(now.AddDays(30).AddHours(2))}", token)).Dispose();
+            await AvailableAsync(token, now.AddDays(30), now.AddDays(30).AddHours(2));
             return await VehicleAsync(token, vehicle.Vin);
-        }, view => view.GetProperty("status").GetString() == "OutOfService", "the fleet list to report the status");
+        }, view => view.Status == "OutOfService", "the fleet list to report the status");
 
         Assert.Empty(lost.GetProperty("deliveries").EnumerateArray());
-        var move = seen.GetProperty("history").EnumerateArray().Last();
-        Assert.Equal(("Available", "OutOfService", "fleet list (FLT-4)"), (move.GetProperty("from").GetString(), move.GetProperty("to").GetString(), move.GetProperty("cause").GetString()));
+        var move = seen.History!.Last();
+        Assert.Equal(("Available", "OutOfService", "fleet list (FLT-4)"), (move.From, move.To, move.Cause));
     }
 
-    private async Task<JsonElement> VehicleAsync(string token, string vin) => await ReadAsync(await Platform.SendAsync(HttpMethod.Get, $"/api/vehicles/{vin}", token));
+    private async Task<VehicleView> VehicleAsync(string token, string vin) => (await As(token).Api.Vehicles[vin].GetAsync())!;
 
     [Fact]
     public async Task FLT_2_maintenance_scheduled_over_a_rental_under_way_alerts_ops_and_tells_the_renter_once()
@@ -376,22 +371,22 @@ public sealed class RentalJourneyTests(EmbeddedPlatformFixture fixture)
         var vehicle = await _calls.FleetVehicleAsync(9);
         var (customer, token) = await _calls.CustomerAsync();
         var startsAt = DateTimeOffset.UtcNow.AddMinutes(2);
-        var id = (await ReadAsync(await ReserveAsync(token, vehicle.VehicleId, startsAt, startsAt.AddHours(3)))).GetProperty("id").GetString()!;
-        (await Platform.SendAsync(HttpMethod.Post, $"/api/rentals/{id}/unlock", token)).Dispose();
+        var id = Succeeded(await ReserveAsync(token, vehicle.VehicleId, startsAt, startsAt.AddHours(3))).Id!;
+        await As(token).Api.Rentals[id].Unlock.PostAsync();
 
         var maintenance = await _calls.SandboxPostAsync("/sandbox/fleet/events",
             new { type = "MaintenanceScheduled", vin = vehicle.Vin, from = startsAt.AddHours(1), to = startsAt.AddHours(4), duplicate = true });
         var told = await Eventually.Until(() => _calls.NotificationsAsync(customer),
             sent => sent.Any(message => message.GetProperty("template").GetString() == "RENTAL_AFFECTED_BY_MAINTENANCE"), "the renter to be told");
         var alerts = await fixture.Grains.GetGrain<IOpsGrain>(0).ListAsync(OpsItemKind.Alert);
-        var rental = await _calls.ReservationAsync(token, id);
+        var rental = await ReservationAsync(token, id);
 
         Assert.Equal([200, 200], maintenance.GetProperty("deliveries").EnumerateArray().Select(status => status.GetInt32()));
         Assert.Single(told, message => message.GetProperty("template").GetString() == "RENTAL_AFFECTED_BY_MAINTENANCE"
             && message.GetProperty("data").GetProperty("reservationId").GetString() == id);
         Assert.Contains(alerts, alert => alert.Id == $"maintenance-conflict/{id}" && alert.Subject == "Maintenance overlaps a rental under way");
-        Assert.Equal("Active", rental.GetProperty("status").GetString());
-        Assert.Single(rental.GetProperty("history").EnumerateArray(), entry => entry.GetProperty("kind").GetString() == "MaintenanceFlagged");
+        Assert.Equal("Active", rental.Status);
+        Assert.Single(rental.History!, entry => entry.Kind == FlowEntryKind.MaintenanceFlagged);
     }
 
     [Fact]
@@ -409,8 +404,7 @@ public sealed class RentalJourneyTests(EmbeddedPlatformFixture fixture)
         await AssertProblemAsync(malformed, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
         var (_, token) = await _calls.CustomerAsync();
         var (from, to) = Window(days: 2, hours: 2);
-        var available = await ReadAsync(await Platform.SendAsync(HttpMethod.Get, $"/api/vehicles/available?from={Iso(from)}&to={Iso(to)}", token));
-        Assert.Contains(available.EnumerateArray(), item => item.GetProperty("vehicleId").GetString() == vehicle.VehicleId);
+        Assert.Contains(await AvailableAsync(token, from, to), item => item.VehicleId == vehicle.VehicleId);
     }
 
     [Fact]
@@ -423,11 +417,16 @@ public sealed class RentalJourneyTests(EmbeddedPlatformFixture fixture)
         for (var i = 0; i < 3; i++)
         {
             var (from, to) = Window(days: 10 + i, hours: 2);
-            ids.Add((await ReadAsync(await ReserveAsync(token, vehicle.VehicleId, from, to))).GetProperty("id").GetString()!);
+            ids.Add(Succeeded(await ReserveAsync(token, vehicle.VehicleId, from, to)).Id!);
         }
 
         var analyst = await Platform.TokenAsync("forecasting", "analytics");
-        var window = $"from={Iso(started)}&to={Iso(DateTimeOffset.UtcNow.AddMinutes(1))}";
+        var until = DateTimeOffset.UtcNow.AddMinutes(1);
+        Task<AnalyticsPage?> PageAsync(string asWho, string? cursor, int? limit) => As(asWho).Api.Bookings.Analytics.GetAsync(request =>
+        {
+            (request.QueryParameters.From, request.QueryParameters.To) = (started, until);
+            (request.QueryParameters.Cursor, request.QueryParameters.Limit) = (cursor, limit);
+        });
         var seen = new List<string>();
         await Eventually.Until(async () =>
         {
@@ -435,22 +434,21 @@ public sealed class RentalJourneyTests(EmbeddedPlatformFixture fixture)
             string? cursor = null;
             do
             {
-                var page = await ReadAsync(await Platform.SendAsync(HttpMethod.Get,
-                    $"/api/bookings/analytics?{window}&limit=2{(cursor is null ? "" : "&cursor=" + cursor)}", analyst));
-                seen.AddRange(page.GetProperty("items").EnumerateArray().Select(item => item.GetProperty("reservationId").GetString()!));
-                cursor = page.GetProperty("nextCursor").GetString();
+                var page = (await PageAsync(analyst, cursor, 2))!;
+                seen.AddRange(page.Items!.Select(item => item.ReservationId!));
+                cursor = page.NextCursor;
             }
             while (cursor is not null);
             return ids.All(seen.Contains);
         }, "the bookings to reach the analytics projection");
-        using var asCustomer = await Platform.SendAsync(HttpMethod.Get, $"/api/bookings/analytics?{window}", token);
-        using var badCursor = await Platform.SendAsync(HttpMethod.Get, $"/api/bookings/analytics?{window}&cursor=%%%", analyst);
+        var asCustomer = await AnswerAsync(() => PageAsync(token, null, null));
+        var badCursor = await AnswerAsync(() => PageAsync(analyst, "%%%", null));
         var path = await fixture.Grains.GetGrain<IBookingExportGrain>(0).ExportDayAsync(DateOnly.FromDateTime(DateTime.UtcNow));
         var exported = (await File.ReadAllLinesAsync(path)).Select(line => JsonDocument.Parse(line).RootElement).ToArray();
 
         Assert.Equal(seen.Distinct().Count(), seen.Count);
-        await AssertProblemAsync(asCustomer, HttpStatusCode.Forbidden, "FORBIDDEN");
-        await AssertProblemAsync(badCursor, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
+        AssertProblem(asCustomer, HttpStatusCode.Forbidden, "FORBIDDEN");
+        AssertProblem(badCursor, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
         Assert.Equal(Path.Combine(fixture.ExportDirectory, $"bookings-{DateTime.UtcNow:yyyy-MM-dd}.ndjson"), path);
         Assert.All(ids, id => Assert.Contains(exported, line => line.GetProperty("reservationId").GetString() == id));
         Assert.All(exported, line => Assert.StartsWith("c_", line.GetProperty("customerRef").GetString(), StringComparison.Ordinal));
@@ -462,21 +460,43 @@ public sealed class RentalJourneyTests(EmbeddedPlatformFixture fixture)
         return (from, from.AddHours(hours));
     }
 
-    private static string Iso(DateTimeOffset at) => Uri.EscapeDataString(at.ToString("O"));
+    private CaaSApiClient As(string? token) => Of(Platform).As(token);
 
-    private Task<HttpResponseMessage> ReserveAsync(string token, string vehicleId, DateTimeOffset from, DateTimeOffset to,
-        string paymentMethodId = "pm_card_visa", IReadOnlyDictionary<string, string>? headers = null) =>
-        Platform.SendAsync(HttpMethod.Post, "/api/reservations", token, new { vehicleId, startsAt = from, endsAt = to, paymentMethodId }, headers);
+    /// <summary><see cref="CaaSCalls.GoodProof"/> as the generated client sends it.</summary>
+    private static ReturnRequest GoodReturn => new()
+    {
+        OdometerKm = 23_456.7, EnergyPercent = 64, PhotoUrls = ["https://photos.example/front.jpg"], Latitude = 40.4168, Longitude = -3.7038,
+    };
+
+    private async Task<List<AvailableVehicle>> AvailableAsync(string token, DateTimeOffset from, DateTimeOffset to) =>
+        (await As(token).Api.Vehicles.Available.GetAsync(request => (request.QueryParameters.From, request.QueryParameters.To) = (from, to)))!;
+
+    private Task<Answer<ReservationResponse>> ReserveAsync(string token, string vehicleId, DateTimeOffset from, DateTimeOffset to,
+        string paymentMethodId = "pm_card_visa", string? idempotencyKey = null) =>
+        AnswerAsync(() => As(token).Api.Reservations.PostAsync(
+            new ReservationRequest { VehicleId = vehicleId, StartsAt = from, EndsAt = to, PaymentMethodId = paymentMethodId },
+            request =>
+            {
+                if (idempotencyKey is not null)
+                {
+                    request.Headers.Add("Idempotency-Key", idempotencyKey);
+                }
+            }));
+
+    private Task<Answer<ReservationResponse>> ReturnAsync(string token, string id, ReturnRequest proof) =>
+        AnswerAsync(() => As(token).Api.Rentals[id].Return.PostAsync(proof));
+
+    private async Task<ReservationResponse> ReservationAsync(string token, string id) => (await As(token).Api.Reservations[id].GetAsync())!;
 
     /// <summary>A one-hour rental from a minute from now, unlocked, returned in good order and captured.</summary>
     /// <returns>the rental's id and its captured PaymentIntent.</returns>
     private async Task<(string Id, string PaymentIntent)> CompletedRentalAsync(string token, (string VehicleId, string Vin) vehicle)
     {
         var startsAt = DateTimeOffset.UtcNow.AddMinutes(1);
-        var id = (await ReadAsync(await ReserveAsync(token, vehicle.VehicleId, startsAt, startsAt.AddHours(1)))).GetProperty("id").GetString()!;
-        (await Platform.SendAsync(HttpMethod.Post, $"/api/rentals/{id}/unlock", token)).Dispose();
-        (await Platform.SendAsync(HttpMethod.Post, $"/api/rentals/{id}/return", token, GoodProof)).Dispose();
-        await Eventually.Until(() => _calls.ReservationAsync(token, id), view => view.GetProperty("status").GetString() == "Completed", "the rental to complete");
+        var id = Succeeded(await ReserveAsync(token, vehicle.VehicleId, startsAt, startsAt.AddHours(1))).Id!;
+        await As(token).Api.Rentals[id].Unlock.PostAsync();
+        await As(token).Api.Rentals[id].Return.PostAsync(GoodReturn);
+        await Eventually.Until(() => ReservationAsync(token, id), view => view.Status == "Completed", "the rental to complete");
         return (id, Assert.Single((await IntentsAsync(id)).EnumerateArray()).GetProperty("id").GetString()!);
     }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using CaaS.Grains.Abstractions.Analytics;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace CaaS.ApiHost.Endpoints;
 
@@ -14,11 +15,12 @@ public static class AnalyticsApi
 
     public static IEndpointRouteBuilder MapAnalyticsApi(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/api/bookings/analytics", ListAsync).RequireAuthorization(Roles.Analytics);
+        endpoints.MapGet("/api/bookings/analytics", ListAsync).RequireAuthorization(Roles.Analytics)
+            .WithTags("Analytics").WithName("ListBookings").WithSummary("Bookings created in [from, to), oldest first, paged by cursor (ANA-1)");
         return endpoints;
     }
 
-    private static async Task<IResult> ListAsync(DateTimeOffset? from, DateTimeOffset? to, string? cursor, int? limit, IGrainFactory grains)
+    private static async Task<Results<Ok<AnalyticsPage>, ProblemHttpResult>> ListAsync(DateTimeOffset? from, DateTimeOffset? to, string? cursor, int? limit, IGrainFactory grains)
     {
         var errors = new Dictionary<string, string[]>();
         if (from is null || to is null || from >= to || to - from > MaxWindow)
@@ -53,6 +55,6 @@ public static class AnalyticsApi
         var lists = await Task.WhenAll(days.Select(day => grains.GetGrain<IBookingDayGrain>(day).ListAsync()));
         var (page, next) = KeysetCursor.Page(lists.SelectMany(list => list).Where(booking => booking.CreatedAt >= from && booking.CreatedAt < to),
             booking => booking.CreatedAt, booking => booking.ReservationId, limit ?? DefaultPageSize, after);
-        return Results.Ok(new AnalyticsPage(page, next));
+        return TypedResults.Ok(new AnalyticsPage(page, next));
     }
 }

@@ -1,6 +1,8 @@
 using System.Globalization;
 using CaaS.Grains.Abstractions;
 using CaaS.Grains.Abstractions.Events;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 
 namespace CaaS.ApiHost.Endpoints;
 
@@ -21,14 +23,17 @@ public static class BookingEventsApi
 
     public static IEndpointRouteBuilder MapBookingEventsApi(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/api/bookings/events", StreamAsync).RequireAuthorization(Roles.Analytics);
+        endpoints.MapGet("/api/bookings/events", StreamAsync).RequireAuthorization(Roles.Analytics)
+            .Produces<string>(StatusCodes.Status200OK, "text/event-stream")
+            .WithTags("Analytics").WithName("StreamBookingEvents").WithSummary("Booking events as Server-Sent Events, resumable with Last-Event-ID (ANA-2)");
         return endpoints;
     }
 
-    private static async Task<IResult> StreamAsync(HttpContext context, string? lastEventId, IGrainFactory grains, IConfiguration configuration,
-        TimeProvider time)
+    /// <param name="lastEventId">For clients that cannot set the header (a browser's first EventSource); the header wins.</param>
+    private static async Task<Results<EmptyHttpResult, ProblemHttpResult>> StreamAsync(HttpContext context, [FromHeader(Name = "Last-Event-ID")] string? resumeAfter,
+        string? lastEventId, IGrainFactory grains, IConfiguration configuration, TimeProvider time)
     {
-        var resumeFrom = context.Request.Headers["Last-Event-ID"].FirstOrDefault() ?? lastEventId;
+        var resumeFrom = resumeAfter ?? lastEventId;
         long after = 0;
         if (resumeFrom is not null && (!long.TryParse(resumeFrom, NumberStyles.None, CultureInfo.InvariantCulture, out after)))
         {
@@ -78,6 +83,6 @@ public static class BookingEventsApi
             // The client went away: that is how an event stream ends.
         }
 
-        return Results.Empty;
+        return TypedResults.Empty;
     }
 }

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using CaaS.Grains.Abstractions;
 using CaaS.Grains.Abstractions.Integration;
 using CaaS.Grains.Abstractions.Orders;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
 namespace CaaS.ApiHost.Endpoints;
@@ -22,21 +23,25 @@ public static class OrdersApi
 
     public static IEndpointRouteBuilder MapOrdersApi(this IEndpointRouteBuilder endpoints)
     {
-        var customer = endpoints.MapGroup("/api/orders").RequireAuthorization(Roles.Customer).RequireValidIds().RequireCustomerRateLimits();
-        customer.MapPost("", PlaceAsync);
-        customer.MapGet("/{id}", async (string id, ClaimsPrincipal user, IGrainFactory grains) =>
+        var customer = endpoints.MapGroup("/api/orders").RequireAuthorization(Roles.Customer).RequireValidIds().RequireCustomerRateLimits().WithTags("Orders");
+        customer.MapPost("", PlaceAsync)
+            .WithName("PlaceOrder").WithSummary("Order a vehicle from the Factory (WEB-1, FAC-1)");
+        customer.MapGet("/{id}", async Task<Results<Ok<OrderResponse>, ProblemHttpResult>> (string id, ClaimsPrincipal user, IGrainFactory grains) =>
             await grains.GetGrain<IFactoryOrderGrain>(id).GetAsync() is { } view && view.CustomerId == RentalsApi.CustomerId(user)
-                ? Results.Ok(OrderResponse.From(view))
-                : Problems.NotFound($"Order {id}"));
+                ? TypedResults.Ok(OrderResponse.From(view))
+                : Problems.NotFound($"Order {id}"))
+            .WithName("GetOrder").WithSummary("One of the caller's orders, with its history");
         endpoints.MapPost("/api/orders/{id}/delivery", async (string id, ClaimsPrincipal user, IGrainFactory grains) =>
-            Results.Ok(OrderResponse.From(await grains.GetGrain<IFactoryOrderGrain>(id).DeliverAsync(
+            TypedResults.Ok(OrderResponse.From(await grains.GetGrain<IFactoryOrderGrain>(id).DeliverAsync(
                 new TransitionCause("handed over to the customer", user.Identity?.Name ?? RentalsApi.CustomerId(user))))))
             .RequireAuthorization(Roles.Ops)
-            .RequireValidIds();
+            .RequireValidIds()
+            .WithTags("Orders")
+            .WithName("DeliverOrder").WithSummary("Ops confirm a registered vehicle was handed over");
         return endpoints;
     }
 
-    private static async Task<IResult> PlaceAsync(OrderRequest? body, ClaimsPrincipal user, IGrainFactory grains,
+    private static async Task<Results<Created<OrderResponse>, ProblemHttpResult>> PlaceAsync(OrderRequest? body, ClaimsPrincipal user, IGrainFactory grains,
         [FromHeader(Name = IdempotentIds.Header)] string? idempotencyKey)
     {
         var errors = new Dictionary<string, string[]>();
@@ -59,7 +64,7 @@ public static class OrdersApi
         var id = IdempotentIds.For("ord-", customerId, idempotencyKey);
         var view = await grains.GetGrain<IFactoryOrderGrain>(id).PlaceAsync(new PlaceFactoryOrder(customerId,
             new VehicleSpec(spec!.Model!.Trim(), spec.Trim!.Trim(), spec.Color!.Trim(), spec.Country!.ToUpperInvariant())));
-        return Results.Created($"/api/orders/{id}", OrderResponse.From(view));
+        return TypedResults.Created($"/api/orders/{id}", OrderResponse.From(view));
     }
 
     private static void Require(Dictionary<string, string[]> errors, string field, string? value, int maxLength)

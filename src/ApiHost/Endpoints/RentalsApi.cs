@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using CaaS.Grains.Abstractions;
 using CaaS.Grains.Abstractions.Rentals;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
 namespace CaaS.ApiHost.Endpoints;
@@ -14,6 +15,9 @@ public static class RentalsApi
 
     public sealed record AvailableVehicle(string VehicleId, string Vin, string Model, string Category);
 
+    /// <summary>CommandId is API IoT's, null when the unlock was already done (an unlock repeated).</summary>
+    public sealed record UnlockResponse(string? CommandId, string Status);
+
     public sealed record ReservationResponse(string Id, string CustomerId, string VehicleId, string Vin, DateTimeOffset StartsAt, DateTimeOffset EndsAt,
         string Status, Money? AuthorizedAmount, Money? CapturedAmount, IReadOnlyList<Fine> Fines, IReadOnlyList<string> VerificationIssues,
         DateTimeOffset CreatedAt, IReadOnlyList<TransitionRecord> History)
@@ -24,25 +28,31 @@ public static class RentalsApi
 
     public static IEndpointRouteBuilder MapRentalsApi(this IEndpointRouteBuilder endpoints)
     {
-        var customer = endpoints.MapGroup("/api").RequireAuthorization(Roles.Customer).RequireValidIds().RequireCustomerRateLimits();
-        customer.MapGet("/vehicles/available", AvailableAsync);
-        customer.MapPost("/reservations", CreateAsync);
-        customer.MapGet("/reservations/{id}", async (string id, ClaimsPrincipal user, IGrainFactory grains) =>
+        var customer = endpoints.MapGroup("/api").RequireAuthorization(Roles.Customer).RequireValidIds().RequireCustomerRateLimits().WithTags("Rentals");
+        customer.MapGet("/vehicles/available", AvailableAsync)
+            .WithName("ListAvailableVehicles").WithSummary("Fleet vehicles free for the whole window (MOB-1)");
+        customer.MapPost("/reservations", CreateAsync)
+            .WithName("CreateReservation").WithSummary("Reserve a vehicle and authorise its price and fine reserve (MOB-2, PAY-1)");
+        customer.MapGet("/reservations/{id}", async Task<Results<Ok<ReservationResponse>, ProblemHttpResult>> (string id, ClaimsPrincipal user, IGrainFactory grains) =>
             await grains.GetGrain<IReservationGrain>(id).GetAsync(CustomerId(user)) is { } view
-                ? Results.Ok(ReservationResponse.From(view))
-                : Problems.NotFound($"Reservation {id}"));
+                ? TypedResults.Ok(ReservationResponse.From(view))
+                : Problems.NotFound($"Reservation {id}"))
+            .WithName("GetReservation").WithSummary("One of the caller's reservations, with its history");
         customer.MapPost("/reservations/{id}/cancel", async (string id, ClaimsPrincipal user, IGrainFactory grains) =>
-            Results.Ok(ReservationResponse.From(await grains.GetGrain<IReservationGrain>(id).CancelAsync(CustomerId(user)))));
+            TypedResults.Ok(ReservationResponse.From(await grains.GetGrain<IReservationGrain>(id).CancelAsync(CustomerId(user)))))
+            .WithName("CancelReservation").WithSummary("Cancel a reservation: early releases the hold, late keeps the fee (MOB-5, PAY-3)");
         customer.MapPost("/rentals/{id}/unlock", async (string id, ClaimsPrincipal user, IGrainFactory grains) =>
         {
             var unlock = await grains.GetGrain<IReservationGrain>(id).UnlockAsync(CustomerId(user));
-            return Results.Json(new { commandId = unlock.CommandId, status = unlock.Status }, statusCode: StatusCodes.Status202Accepted);
-        });
-        customer.MapPost("/rentals/{id}/return", ReturnAsync);
+            return TypedResults.Accepted((string?)null, new UnlockResponse(unlock.CommandId, unlock.Status));
+        })
+            .WithName("UnlockRental").WithSummary("Unlock the vehicle within the rental's window (MOB-3)");
+        customer.MapPost("/rentals/{id}/return", ReturnAsync)
+            .WithName("ReturnRental").WithSummary("Return the vehicle with its proof; verified, then captured (MOB-4, PAY-2)");
         return endpoints;
     }
 
-    private static async Task<IResult> AvailableAsync(DateTimeOffset? from, DateTimeOffset? to, IGrainFactory grains, TimeProvider time)
+    private static async Task<Results<Ok<AvailableVehicle[]>, ProblemHttpResult>> AvailableAsync(DateTimeOffset? from, DateTimeOffset? to, IGrainFactory grains, TimeProvider time)
     {
         var errors = Window(from, to, time.GetUtcNow(), forBooking: false);
         if (errors.Count > 0)
@@ -53,11 +63,11 @@ public static class RentalsApi
         var fleet = await grains.GetGrain<IFleetCatalogGrain>(0).ListAsync();
         var free = await Task.WhenAll(fleet.Select(async vehicle =>
             (vehicle, free: await grains.GetGrain<IVehicleGrain>(vehicle.Vin).IsFreeAsync(from!.Value, to!.Value, vehicle.Status))));
-        return Results.Ok(free.Where(pair => pair.free)
-            .Select(pair => new AvailableVehicle(pair.vehicle.VehicleId, pair.vehicle.Vin, pair.vehicle.Model, pair.vehicle.Category)));
+        return TypedResults.Ok(free.Where(pair => pair.free)
+            .Select(pair => new AvailableVehicle(pair.vehicle.VehicleId, pair.vehicle.Vin, pair.vehicle.Model, pair.vehicle.Category)).ToArray());
     }
 
-    private static async Task<IResult> CreateAsync(ReservationRequest? body, ClaimsPrincipal user, IGrainFactory grains, TimeProvider time,
+    private static async Task<Results<Created<ReservationResponse>, ProblemHttpResult>> CreateAsync(ReservationRequest? body, ClaimsPrincipal user, IGrainFactory grains, TimeProvider time,
         [FromHeader(Name = IdempotentIds.Header)] string? idempotencyKey)
     {
         var errors = Window(body?.StartsAt, body?.EndsAt, time.GetUtcNow(), forBooking: true);
@@ -82,10 +92,10 @@ public static class RentalsApi
         var id = IdempotentIds.For("res-", customerId, idempotencyKey);
         var view = await grains.GetGrain<IReservationGrain>(id).CreateAsync(
             new CreateReservation(customerId, body!.VehicleId!, body.StartsAt!.Value, body.EndsAt!.Value, body.PaymentMethodId!));
-        return Results.Created($"/api/reservations/{id}", ReservationResponse.From(view));
+        return TypedResults.Created($"/api/reservations/{id}", ReservationResponse.From(view));
     }
 
-    private static async Task<IResult> ReturnAsync(string id, ReturnRequest? body, ClaimsPrincipal user, IGrainFactory grains)
+    private static async Task<Results<Accepted<ReservationResponse>, ProblemHttpResult>> ReturnAsync(string id, ReturnRequest? body, ClaimsPrincipal user, IGrainFactory grains)
     {
         var errors = new Dictionary<string, string[]>();
         if (body is null)
@@ -112,7 +122,7 @@ public static class RentalsApi
 
         var view = await grains.GetGrain<IReservationGrain>(id).ReturnAsync(CustomerId(user),
             new ReturnProof(body!.OdometerKm, body.EnergyPercent, body.PhotoUrls ?? [], body.Latitude, body.Longitude));
-        return Results.Json(ReservationResponse.From(view), statusCode: StatusCodes.Status202Accepted);
+        return TypedResults.Accepted((string?)null, ReservationResponse.From(view));
     }
 
     private static Dictionary<string, string[]> Window(DateTimeOffset? from, DateTimeOffset? to, DateTimeOffset now, bool forBooking)

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using CaaS.Grains.Abstractions;
 using CaaS.Grains.Abstractions.Services;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
 namespace CaaS.ApiHost.Endpoints;
@@ -19,16 +20,18 @@ public static class ServicesApi
 
     public static IEndpointRouteBuilder MapServicesApi(this IEndpointRouteBuilder endpoints)
     {
-        var customer = endpoints.MapGroup("/api").RequireAuthorization(Roles.Customer).RequireValidIds().RequireCustomerRateLimits();
-        customer.MapPost("/vehicles/{vin}/services", PurchaseAsync);
-        customer.MapGet("/service-purchases/{id}", async (string id, ClaimsPrincipal user, IGrainFactory grains) =>
+        var customer = endpoints.MapGroup("/api").RequireAuthorization(Roles.Customer).RequireValidIds().RequireCustomerRateLimits().WithTags("Services");
+        customer.MapPost("/vehicles/{vin}/services", PurchaseAsync)
+            .WithName("PurchaseService").WithSummary("Buy a vehicle service for the caller's own vehicle; activated over the air, then charged (WEB-1)");
+        customer.MapGet("/service-purchases/{id}", async Task<Results<Ok<PurchaseResponse>, ProblemHttpResult>> (string id, ClaimsPrincipal user, IGrainFactory grains) =>
             await grains.GetGrain<IServicePurchaseGrain>(id).GetAsync() is { } view && view.CustomerId == RentalsApi.CustomerId(user)
-                ? Results.Ok(PurchaseResponse.From(view))
-                : Problems.NotFound($"Service purchase {id}"));
+                ? TypedResults.Ok(PurchaseResponse.From(view))
+                : Problems.NotFound($"Service purchase {id}"))
+            .WithName("GetServicePurchase").WithSummary("One of the caller's service purchases, with its history");
         return endpoints;
     }
 
-    private static async Task<IResult> PurchaseAsync(string vin, PurchaseRequest? body, ClaimsPrincipal user, IGrainFactory grains,
+    private static async Task<Results<Accepted<PurchaseResponse>, ProblemHttpResult>> PurchaseAsync(string vin, PurchaseRequest? body, ClaimsPrincipal user, IGrainFactory grains,
         [FromHeader(Name = IdempotentIds.Header)] string? idempotencyKey)
     {
         var errors = new Dictionary<string, string[]>();
@@ -57,6 +60,6 @@ public static class ServicesApi
         var id = IdempotentIds.For("pur-", customerId, idempotencyKey);
         var view = await grains.GetGrain<IServicePurchaseGrain>(id).StartAsync(
             new StartServicePurchase(customerId, Vin.Normalize(vin), body!.ServiceCode!, body.PaymentMethodId!));
-        return Results.Json(PurchaseResponse.From(view), statusCode: StatusCodes.Status202Accepted);
+        return TypedResults.Accepted((string?)null, PurchaseResponse.From(view));
     }
 }

@@ -13,8 +13,9 @@ public static class VehiclesApi
 
     public static IEndpointRouteBuilder MapVehiclesApi(this IEndpointRouteBuilder endpoints)
     {
-        var vehicles = endpoints.MapGroup("/api/vehicles").RequireAuthorization().RequireCustomerRateLimits();
-        vehicles.MapGet("/{vin}", GetVehicle);
+        var vehicles = endpoints.MapGroup("/api/vehicles").RequireAuthorization().RequireCustomerRateLimits().WithTags("Vehicles");
+        vehicles.MapGet("/{vin}", GetVehicle)
+            .WithName("GetVehicle").WithSummary("A vehicle's status and history; telemetry and owner for ops, its owner and its renter only (SEC-7)");
         return endpoints;
     }
 

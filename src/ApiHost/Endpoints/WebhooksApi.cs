@@ -1,3 +1,4 @@
+using CaaS.ApiHost.OpenApi;
 using CaaS.ApiHost.Webhooks;
 using CaaS.Grains.Abstractions;
 using Microsoft.AspNetCore.Mvc;
@@ -29,16 +30,28 @@ public static class WebhooksApi
 
     public static IEndpointRouteBuilder MapWebhooksApi(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapWebhook<StripeWebhookSource>("/webhooks/payment/settlement");
-        endpoints.MapWebhook<FleetWebhookSource>("/events/fleet");
-        endpoints.MapWebhook<FactoryWebhookSource>("/webhooks/factory/status");
+        endpoints.MapWebhook<StripeWebhookSource>("/webhooks/payment/settlement", "ReceiveStripeEvent",
+            "A Stripe event about a PaymentIntent, signed in Stripe-Signature (PAY-4, WH-1..7)", ApiSignatures.Stripe);
+        endpoints.MapWebhook<FleetWebhookSource>("/events/fleet", "ReceiveFleetEvent",
+            "A Fleet Management event, signed as Standard Webhooks sign (FLT-1..3, WH-1..7)", ApiSignatures.StandardWebhooks);
+        endpoints.MapWebhook<FactoryWebhookSource>("/webhooks/factory/status", "ReceiveFactoryStatus",
+            "A Factory order's status, signed as Standard Webhooks sign (FAC-2, WH-1..7)", ApiSignatures.StandardWebhooks);
         return endpoints;
     }
 
-    private static void MapWebhook<TSource>(this IEndpointRouteBuilder endpoints, string pattern) where TSource : IWebhookSource =>
+    /// <summary>The answer a sender reads: whether the message was applied now, had been before, or is of no interest.</summary>
+    public sealed record WebhookAnswer(string Status);
+
+    private static void MapWebhook<TSource>(this IEndpointRouteBuilder endpoints, string pattern, string name, string summary, string[] signatureHeaders)
+        where TSource : IWebhookSource =>
         endpoints.MapPost(pattern, (HttpContext http, [FromServices] TSource source, IGrainFactory grains, TimeProvider time, WebhookLimits limits) =>
                 IntakeAsync(http, source, grains, time, limits))
-            .AddEndpointFilter<WebhookGuard<TSource>>();
+            .AddEndpointFilter<WebhookGuard<TSource>>()
+            // The guard reads the body raw, so the signature is checked over the exact bytes sent: nothing binds it.
+            .Accepts<System.Text.Json.JsonElement>("application/json")
+            .Produces<WebhookAnswer>()
+            .AddOpenApiOperationTransformer((operation, _, _) => ApiSignatures.Describe(operation, signatureHeaders))
+            .WithTags("Webhooks").WithName(name).WithSummary(summary);
 
     /// <summary>WH-7: the answer comes only after the inbox grain has recorded and applied the message.</summary>
     private static async Task<IResult> IntakeAsync(HttpContext http, IWebhookSource source, IGrainFactory grains, TimeProvider time, WebhookLimits limits)
@@ -60,14 +73,14 @@ public static class WebhooksApi
             case WebhookReading.Refused refused:
                 return Problems.For(refused.Code, refused.Detail);
             case WebhookReading.Ignored:
-                return Results.Ok(new { status = "ignored" });
+                return TypedResults.Ok(new WebhookAnswer("ignored"));
             case WebhookReading.Accepted accepted:
                 var webhook = new InboundWebhook(source.Name, accepted.MessageId, body, accepted.Headers, time.GetUtcNow(), accepted.Message);
                 var outcome = await grains.GetGrain<IWebhookInboxGrain>($"{webhook.Source}:{webhook.MessageId}").ProcessAsync(webhook);
                 return outcome switch
                 {
-                    InboxOutcome.Processed => Results.Ok(new { status = "processed" }),
-                    InboxOutcome.Duplicate => Results.Ok(new { status = "duplicate" }),
+                    InboxOutcome.Processed => TypedResults.Ok(new WebhookAnswer("processed")),
+                    InboxOutcome.Duplicate => TypedResults.Ok(new WebhookAnswer("duplicate")),
                     // Kept as a dead letter; the error makes an at-least-once sender try again.
                     _ => Problems.For(ErrorCodes.DependencyUnavailable, "The message could not be processed now; it is kept and will be retried."),
                 };
