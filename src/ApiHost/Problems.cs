@@ -57,6 +57,10 @@ public static class Problems
     /// </summary>
     public static IResult RateLimited(TimeSpan? retryAfter, string detail) => new RateLimitedResult(For(ErrorCodes.RateLimited, detail), retryAfter);
 
+    /// <summary>Retry-After in whole seconds, rounded up and at least 1 (RFC 9110 has no fractions).</summary>
+    public static void SetRetryAfter(HttpContext httpContext, TimeSpan wait) =>
+        httpContext.Response.Headers.RetryAfter = Math.Max(1, (long)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     public static ProblemHttpResult NotFound(string what) => For(ErrorCodes.NotFound, $"{what} was not found.");
 
     public static ProblemHttpResult Validation(IDictionary<string, string[]> errors) =>
@@ -87,7 +91,7 @@ internal sealed class RateLimitedResult(ProblemHttpResult problem, TimeSpan? ret
     {
         if (retryAfter is { } wait)
         {
-            httpContext.Response.Headers.RetryAfter = Math.Max(1, (long)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            Problems.SetRetryAfter(httpContext, wait);
         }
 
         return problem.ExecuteAsync(httpContext);
@@ -113,6 +117,12 @@ internal sealed class DomainExceptionHandler(IProblemDetailsService problems) : 
         httpContext.Response.StatusCode = exception is BadHttpRequestException bad2 && bad2.StatusCode != 400
             ? bad2.StatusCode
             : Problems.StatusFor(code);
+        if (exception is DomainException { RetryAfter: { } wait })
+        {
+            // IOT-9: an unlock refused while API IoT cannot take it says when asking again may succeed.
+            Problems.SetRetryAfter(httpContext, wait);
+        }
+
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = httpContext,

@@ -9,6 +9,9 @@ public sealed class DomainException : Exception
 {
     public DomainException(string code, string message) : base(message) => Code = code;
 
+    /// <param name="retryAfter">When asking again may succeed (an open circuit breaker knows): the API answers it as Retry-After.</param>
+    public DomainException(string code, string message, TimeSpan? retryAfter) : this(code, message) => RetryAfter = retryAfter;
+
     public DomainException() : this(ErrorCodes.InvalidState, "The request is not valid in the current state.")
     {
     }
@@ -22,6 +25,9 @@ public sealed class DomainException : Exception
 
     [Id(0)]
     public string Code { get; private set; }
+
+    [Id(1)]
+    public TimeSpan? RetryAfter { get; private set; }
 }
 
 /// <summary>The stable error codes of the public contract (api-contract.md).</summary>

@@ -34,6 +34,10 @@ public enum FlowEntryKind
     SettlementConfirmed = 6,
     SettlementFailed = 7,
     ReturnApproved = 8,
+    /// <summary>The car confirmed the LOCK sent at return.</summary>
+    VehicleLocked = 20,
+    /// <summary>The car did not confirm the LOCK within Rentals:LockWait; ops were alerted.</summary>
+    LockUnconfirmed = 21,
 }
 
 /// <summary>Who or what asked for a transition, carried from the edge into the grain.</summary>

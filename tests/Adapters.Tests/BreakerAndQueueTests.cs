@@ -119,17 +119,77 @@ public sealed class BreakerAndQueueTests(SandboxFixture sandbox) : SandboxTest<S
 
         // The half-open probe is another car's command; it closes the breaker.
         var probe = await dispatcher.SendAsync(new IotCommandRequest(other, IotCommands.Unlock, new Dictionary<string, string>(), "probe", null));
-        var behind = await dispatcher.SendAsync(new IotCommandRequest(waiting, IotCommands.Unlock, new Dictionary<string, string>(), "waiting-unlock", null));
+        var behind = await dispatcher.SendAsync(new IotCommandRequest(waiting, IotCommands.Lock, new Dictionary<string, string>(), "waiting-lock-2", null));
+        // IOT-9: an UNLOCK never waits, not even behind its own car's queue: it is refused with when to ask again.
+        var unlockBehind = await Assert.ThrowsAsync<DependencyUnavailableException>(() =>
+            dispatcher.SendAsync(new IotCommandRequest(waiting, IotCommands.Unlock, new Dictionary<string, string>(), "waiting-unlock", null)));
         var ahead = await dispatcher.SendAsync(new IotCommandRequest(third, IotCommands.Unlock, new Dictionary<string, string>(), "third", null));
 
         Assert.Equal(IotDispatchStatus.Accepted, probe.Status);
         Assert.Equal(CircuitState.Closed, Breaker("iot").State);
         Assert.Equal(IotDispatchStatus.Queued, behind.Status);
+        Assert.Equal((false, IotDispatcher.RetryBehindQueue), (unlockBehind.CircuitOpen, unlockBehind.RetryAfter));
         Assert.Equal(IotDispatchStatus.Accepted, ahead.Status);
         Assert.Equal(2, await dispatcher.DrainAsync());
         var toWaiting = (await Sandbox.RequestsAsync("iot")).Where(request => request.Path.Contains(waiting, StringComparison.Ordinal) && request.Status == 202).ToArray();
         Assert.Equal(2, toWaiting.Length);
         Assert.False(Harness.Get<IotCommandQueue>().HasWaitingFor(waiting));
+    }
+
+    [Fact]
+    public async Task IOT_9_an_unlock_while_the_breaker_is_open_is_refused_with_the_break_left_and_never_sent_when_it_closes()
+    {
+        var dispatcher = Harness.Get<IotDispatcher>();
+        var vin = (await Sandbox.FleetAsync())[0].Vin;
+        await Sandbox.FaultAsync("iot", "down");
+        for (var i = 0; i < 5; i++)
+        {
+            await Assert.ThrowsAsync<DependencyUnavailableException>(() =>
+                dispatcher.SendAsync(new IotCommandRequest(vin, IotCommands.Lock, new Dictionary<string, string>(), $"u-{i}", null)));
+        }
+
+        Harness.Time.Advance(TimeSpan.FromSeconds(15));
+        var refused = await Assert.ThrowsAsync<DependencyUnavailableException>(() =>
+            dispatcher.SendAsync(new IotCommandRequest(vin, IotCommands.Unlock, new Dictionary<string, string>(), "refused-unlock", null)));
+        var locked = await dispatcher.SendAsync(new IotCommandRequest(vin, IotCommands.Lock, new Dictionary<string, string>(), "waiting-lock", null));
+
+        Assert.True(refused.CircuitOpen);
+        Assert.Equal(TimeSpan.FromSeconds(45), refused.RetryAfter);
+        Assert.Equal(IotDispatchStatus.Queued, locked.Status);
+        Assert.Equal(1, Harness.Get<IotCommandQueue>().Depth);
+
+        await Sandbox.FaultAsync("iot", "ok");
+        Harness.Time.Advance(TimeSpan.FromSeconds(45));
+        Assert.Equal(1, await dispatcher.DrainAsync());
+
+        Assert.Equal(CircuitState.Closed, Breaker("iot").State);
+        Assert.Equal(0, Harness.Get<IotCommandQueue>().Depth);
+        // What reached API IoT: the five that failed and the LOCK that waited, never the UNLOCK.
+        var configures = (await Sandbox.RequestsAsync("iot")).Where(request => request.Path.EndsWith("/configure", StringComparison.Ordinal)).ToArray();
+        Assert.Equal([503, 503, 503, 503, 503, 202], configures.Select(request => request.Status));
+    }
+
+    [Fact]
+    public async Task IOT_5_a_full_queue_refuses_what_would_wait_and_keeps_what_waits()
+    {
+        await using var harness = new AdapterHarness(Sandbox, new Dictionary<string, string?> { ["Iot:Resilience:QueueCapacity"] = "2" });
+        var dispatcher = harness.Get<IotDispatcher>();
+        var vin = (await Sandbox.FleetAsync())[0].Vin;
+        await Sandbox.FaultAsync("iot", "down");
+        for (var i = 0; i < 5; i++)
+        {
+            await Assert.ThrowsAsync<DependencyUnavailableException>(() =>
+                dispatcher.SendAsync(new IotCommandRequest(vin, IotCommands.Lock, new Dictionary<string, string>(), $"f-{i}", null)));
+        }
+
+        var first = await dispatcher.SendAsync(new IotCommandRequest(vin, IotCommands.Lock, new Dictionary<string, string>(), "first", null));
+        var second = await dispatcher.SendAsync(new IotCommandRequest(vin, IotCommands.ActivateService, new Dictionary<string, string>(), "second", null));
+        var third = await Assert.ThrowsAsync<DependencyUnavailableException>(() =>
+            dispatcher.SendAsync(new IotCommandRequest(vin, IotCommands.Lock, new Dictionary<string, string>(), "third", null)));
+
+        Assert.Equal((IotDispatchStatus.Queued, IotDispatchStatus.Queued), (first.Status, second.Status));
+        Assert.True(third.CircuitOpen);
+        Assert.Equal((2, 2), (harness.Get<IotCommandQueue>().Depth, harness.Get<IotCommandQueue>().Capacity));
     }
 
     [Fact]

@@ -150,7 +150,7 @@ public sealed class IotJudgementTests
         var sent = new List<string>();
         for (var i = 0; i < 25; i++)
         {
-            queue.Enqueue(new IotCommandRequest(Vin(i), IotCommands.ActivateService, new Dictionary<string, string>(), $"drain-{i}", null));
+            Assert.True(queue.TryEnqueue(new IotCommandRequest(Vin(i), IotCommands.ActivateService, new Dictionary<string, string>(), $"drain-{i}", null)));
         }
 
         Task<IotDispatch> Send(IotCommandRequest request)

@@ -35,6 +35,8 @@ public sealed class ChaosTests(ITestOutputHelper output)
             // Longer than a slow fault's answer, so an authorisation in flight lands before the void looks for it.
             ["Rentals__AbandonCreationAfter"] = "00:00:30",
             ["Services__AbandonValidationAfter"] = "00:00:30",
+            // IOT-9: a LOCK no car confirms ends in an ops alert within the settling phase, not ten minutes later.
+            ["Rentals__LockWait"] = "00:01:00",
         };
         await using var platform = await Platform.StartAsync(database.ConnectionString, silos: 2, settings: settings);
         try

@@ -117,9 +117,11 @@ public sealed class AdminApiTests(CaaSPlatformFixture fixture)
         var id = await Calls.ActiveRentalAsync(token, vehicle.VehicleId);
         var active = await Eventually.Until(() => ActiveRentalIdsAsync(ops), ids => ids.Contains(id), "the rental in activeRentals");
 
-        // Outside every return zone and nearly empty: the return waits for ops.
+        // Outside every return zone and nearly empty, as the car itself reports (MOB-7): the return waits for ops.
         var doubtful = new { odometerKm = 23_460.0, energyPercent = 5, photoUrls = new[] { "https://photos.example/paris.jpg" }, latitude = 48.8566, longitude = 2.3522 };
+        await Calls.CarReportsAsync(vehicle.Vin, energyPercent: 5, latitude: 48.8566, longitude: 2.3522);
         var returned = await CaaSCalls.ReadAsync(await Platform.SendAsync(HttpMethod.Post, $"/api/rentals/{id}/return", token, doubtful));
+        await Calls.CarReportsItsOwnAsync(vehicle.Vin);
         var alerts = CaaSCalls.Data(await Calls.GraphQLAsync(ops, "{ opsAlerts(first: 200) { items { id status flowKind flowId } } }"));
         var finedBefore = CaaSCalls.Data(await Calls.GraphQLAsync(ops, $"mutation {{ adjustFine(rentalId: \"{id}\", amount: 1500, reason: \"scratched bumper\") {{ {RentalFields} }} }}"));
         var approved = CaaSCalls.Data(await Calls.GraphQLAsync(ops, $"mutation {{ overrideReturnVerification(rentalId: \"{id}\", approved: true, reason: \"photos checked\") {{ {RentalFields} }} }}"));
@@ -176,9 +178,13 @@ public sealed class AdminApiTests(CaaSPlatformFixture fixture)
     {
         var ops = await OpsTokenAsync();
         var (customer, token) = await Calls.CustomerAsync();
-        var id = await Calls.ActiveRentalAsync(token, (await Calls.FleetVehicleAsync(11)).VehicleId);
+        var vehicle = await Calls.FleetVehicleAsync(11);
+        var id = await Calls.ActiveRentalAsync(token, vehicle.VehicleId);
         var outside = new { odometerKm = 1_000.0, energyPercent = 80, photoUrls = new[] { "https://photos.example/lisbon.jpg" }, latitude = 38.7223, longitude = -9.1393 };
+        // The car itself is in Lisbon (MOB-7) at the first return, and back in Madrid at the second.
+        await Calls.CarReportsAsync(vehicle.Vin, latitude: 38.7223, longitude: -9.1393);
         await CaaSCalls.ReadAsync(await Platform.SendAsync(HttpMethod.Post, $"/api/rentals/{id}/return", token, outside));
+        await Calls.CarReportsItsOwnAsync(vehicle.Vin);
 
         var refused = CaaSCalls.Data(await Calls.GraphQLAsync(ops, $"mutation {{ overrideReturnVerification(rentalId: \"{id}\", approved: false, reason: \"vehicle not in a zone\") {{ {RentalFields} }} }}"));
         var again = await CaaSCalls.ReadAsync(await Platform.SendAsync(HttpMethod.Post, $"/api/rentals/{id}/return", token, CaaSCalls.GoodProof));
@@ -421,9 +427,13 @@ public sealed class AdminApiTests(CaaSPlatformFixture fixture)
         var ops = await OpsTokenAsync();
         var (_, token) = await Calls.CustomerAsync();
         // Money of each kind: a rental with a fine and a refund, a late cancellation fee, a vehicle service.
-        var rental = await Calls.ActiveRentalAsync(token, (await Calls.FleetVehicleAsync(12)).VehicleId);
+        var fined = await Calls.FleetVehicleAsync(12);
+        var rental = await Calls.ActiveRentalAsync(token, fined.VehicleId);
         var lowEnergy = new { odometerKm = 23_470.0, energyPercent = 4, photoUrls = new[] { "https://photos.example/front.jpg" }, latitude = 40.4168, longitude = -3.7038 };
+        // The low-energy fine is the car's word (MOB-7), not the claim's.
+        await Calls.CarReportsAsync(fined.Vin, energyPercent: 4);
         await CaaSCalls.ReadAsync(await Platform.SendAsync(HttpMethod.Post, $"/api/rentals/{rental}/return", token, lowEnergy));
+        await Calls.CarReportsItsOwnAsync(fined.Vin);
         await Eventually.Until(() => Calls.ReservationAsync(token, rental), view => view.GetProperty("status").GetString() == "Completed", "the capture");
         CaaSCalls.Data(await Calls.GraphQLAsync(ops, $"mutation {{ adjustFine(rentalId: \"{rental}\", amount: -500, reason: \"charger was broken\") {{ id }} }}"));
         var soon = DateTimeOffset.UtcNow.AddHours(2);

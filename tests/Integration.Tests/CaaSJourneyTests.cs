@@ -341,7 +341,11 @@ public sealed class CaaSPlatformFixture : EmbeddedPlatformFixture
         ["Sandbox__Stripe__AccountApiVersion"] = "2024-06-20",
     };
 
-    protected override IReadOnlyDictionary<string, string?> Settings => ShortTimings;
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>(ShortTimings)
+    {
+        // MOB-7: every return asks API IoT at once, so a car's telemetry a test just set is what judges it.
+        ["Rentals__ReturnTelemetryStaleAfter"] = "00:00:00",
+    };
 }
 
 [CollectionDefinition(Name)]

@@ -186,15 +186,8 @@ public sealed class IotPollerTests
     }
 
     /// <summary>A gauge of the silo's Prometheus text for one system, or null when the silo does not export it.</summary>
-    private static async Task<double?> GaugeAsync(Platform platform, string name, string system)
-    {
-        var text = await platform.Http.GetStringAsync(new Uri(platform.Silos[0].HttpUrl + "/metrics"));
-        var line = text.Split('\n').FirstOrDefault(candidate => candidate.StartsWith(name + "{", StringComparison.Ordinal)
-            && candidate.Contains($"system=\"{system}\"", StringComparison.Ordinal));
-        // "name{labels} value [timestamp]"
-        return line is null ? null
-            : double.Parse(line[(line.LastIndexOf('}') + 1)..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
-    }
+    private static async Task<double?> GaugeAsync(Platform platform, string name, string system) =>
+        Prometheus.ValueOf(await platform.Http.GetStringAsync(new Uri(platform.Silos[0].HttpUrl + "/metrics")), name, system);
 
     private static async Task<VehicleView?> ViewAsync(Platform platform, string token, string vin)
     {

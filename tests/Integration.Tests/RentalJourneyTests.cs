@@ -4,6 +4,7 @@ using System.Text.Json;
 using CaaS.ApiClient;
 using CaaS.ApiClient.Models;
 using CaaS.Grains.Abstractions.Analytics;
+using CaaS.Grains.Abstractions.Integration;
 using CaaS.Grains.Abstractions.Operations;
 using CaaS.Integration.Tests.Support;
 using CaaS.TestSupport;
@@ -177,20 +178,150 @@ public sealed class RentalJourneyTests(EmbeddedPlatformFixture fixture)
     }
 
     [Fact]
-    public async Task MOB_4_a_return_outside_every_zone_waits_for_ops_and_captures_nothing()
+    public async Task MOB_4_and_7_a_car_outside_every_zone_waits_for_ops_and_captures_nothing_whatever_the_customer_claims()
     {
         var vehicle = await _calls.FleetVehicleAsync(6);
         var (_, token) = await _calls.CustomerAsync();
         var startsAt = DateTimeOffset.UtcNow.AddMinutes(1);
         var id = Succeeded(await ReserveAsync(token, vehicle.VehicleId, startsAt, startsAt.AddHours(2))).Id!;
         await As(token).Api.Rentals[id].Unlock.PostAsync();
-
-        var returned = Succeeded(await ReturnAsync(token, id,
-            new ReturnRequest { OdometerKm = 12_000.5, EnergyPercent = 70, PhotoUrls = ["https://photos.example/1.jpg"], Latitude = 48.85, Longitude = 2.35 }));
+        // The car reports itself in Paris; the customer says Madrid (GoodReturn).
+        await _calls.CarReportsAsync(vehicle.Vin, latitude: 48.85, longitude: 2.35);
+        ReservationResponse returned;
+        try
+        {
+            returned = Succeeded(await ReturnAsync(token, id, GoodReturn));
+        }
+        finally
+        {
+            await _calls.CarReportsItsOwnAsync(vehicle.Vin);
+        }
 
         Assert.Equal("ReturnPending", returned.Status);
-        Assert.Contains("vehicle left outside every return zone", returned.VerificationIssues!);
+        Assert.Equal(["vehicle left outside every return zone"], returned.VerificationIssues!);
+        Assert.Contains("claimed a position 1052", returned.History!.Last().Cause, StringComparison.Ordinal);
+        // The LOCK is confirmed all the same; the capture waits for ops.
+        var locked = await Eventually.Until(() => ReservationAsync(token, id), view => view.History!.Any(entry => entry.Kind == CaaS.ApiClient.Models.FlowEntryKind.VehicleLocked),
+            "the car to confirm the lock");
+        Assert.Equal("ReturnPending", locked.Status);
         Assert.Equal("requires_capture", Assert.Single((await IntentsAsync(id)).EnumerateArray()).GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task MOB_7_a_return_whose_claimed_energy_contradicts_the_telemetry_is_judged_by_the_telemetry_and_completes_once_the_car_confirms_the_lock()
+    {
+        var vehicle = await _calls.FleetVehicleAsync(20);
+        var (_, token) = await _calls.CustomerAsync();
+        var startsAt = DateTimeOffset.UtcNow.AddMinutes(1);
+        var id = Succeeded(await ReserveAsync(token, vehicle.VehicleId, startsAt, startsAt.AddHours(2))).Id!;
+        using (var unlocked = await Platform.SendAsync(HttpMethod.Post, $"/api/rentals/{id}/unlock", token))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, unlocked.StatusCode);
+        }
+
+        // The customer claims 64% (GoodProof); the car itself reports 4%.
+        await _calls.CarReportsAsync(vehicle.Vin, energyPercent: 4);
+        JsonElement returned, completed;
+        try
+        {
+            returned = await ReadAsync(await Platform.SendAsync(HttpMethod.Post, $"/api/rentals/{id}/return", token, GoodProof));
+            completed = await Eventually.Until(() => _calls.ReservationAsync(token, id), view => view.GetProperty("status").GetString() == "Completed",
+                "the rental to complete once the car confirms the lock");
+        }
+        finally
+        {
+            await _calls.CarReportsItsOwnAsync(vehicle.Vin);
+        }
+
+        Assert.Empty(returned.GetProperty("verificationIssues").EnumerateArray());
+        var fine = Assert.Single(completed.GetProperty("fines").EnumerateArray());
+        Assert.Equal(("returned with 4% fuel or charge", 3_000L), (fine.GetProperty("reason").GetString(), fine.GetProperty("amount").GetProperty("amount").GetInt64()));
+        var history = completed.GetProperty("history").EnumerateArray().ToArray();
+        var returnEntry = Assert.Single(history, entry => entry.GetProperty("to").GetString() == "ReturnPending" && entry.GetProperty("kind").GetString() == "Moved");
+        Assert.Contains("claimed 64% fuel or charge, the vehicle reports 4%", returnEntry.GetProperty("cause").GetString(), StringComparison.Ordinal);
+        // IOT-9: the LOCK went out at return and the car's confirmation came before the completion.
+        var lockedAt = Array.FindIndex(history, entry => entry.GetProperty("kind").GetString() == "VehicleLocked");
+        Assert.InRange(lockedAt, Array.IndexOf(history, returnEntry) + 1, Array.FindIndex(history, entry => entry.GetProperty("to").GetString() == "Completed") - 1);
+        var accepted = (await _calls.SandboxRequestsAsync("iot")).Where(request => request.GetProperty("method").GetString() == "POST"
+            && request.GetProperty("path").GetString() == $"/api/iot/vehicles/{vehicle.Vin}/configure" && request.GetProperty("status").GetInt32() == 202);
+        Assert.Equal(2, accepted.Count());
+        // What was captured is the price and the fine the car's energy earned.
+        var intent = Assert.Single((await IntentsAsync(id)).EnumerateArray());
+        Assert.Equal(completed.GetProperty("capturedAmount").GetProperty("amount").GetInt64(), intent.GetProperty("amount_received").GetInt64());
+    }
+
+    [Fact]
+    public async Task IOT_9_an_unlock_while_the_IoT_breaker_is_open_is_refused_with_Retry_After_and_never_reaches_the_car_later()
+    {
+        var vehicle = await _calls.FleetVehicleAsync(21);
+        var (_, token) = await _calls.CustomerAsync();
+        var startsAt = DateTimeOffset.UtcNow.AddMinutes(2);
+        var id = Succeeded(await ReserveAsync(token, vehicle.VehicleId, startsAt, startsAt.AddHours(2))).Id!;
+        var iot = fixture.Grains.GetGrain<IIotAdapterGrain>(0);
+        var fleet = (await Platform.Http.GetFromJsonAsync<JsonElement>(new Uri(Platform.Sandbox.BaseUrl + "/sandbox/fleet/vehicles")))
+            .EnumerateArray().Select(item => item.GetProperty("vin").GetString()!).ToArray();
+        var metrics = new Uri(Platform.Silos[0].HttpUrl + "/metrics");
+
+        HttpResponseMessage refused;
+        double? queuedMeanwhile;
+        await FaultAsync("iot", "down");
+        try
+        {
+            // API IoT down for every car: status requests on the commands' path fail until the breaker stops sending them.
+            var asked = 0;
+            await Eventually.Until(async () =>
+            {
+                try
+                {
+                    await iot.GetStatusAsync(fleet[asked++ % fleet.Length]);
+                    return false;
+                }
+                catch (DependencyUnavailableException unavailable)
+                {
+                    return unavailable.CircuitOpen;
+                }
+            }, "the IoT command breaker to open", TimeSpan.FromSeconds(30));
+            refused = await Platform.SendAsync(HttpMethod.Post, $"/api/rentals/{id}/unlock", token);
+            queuedMeanwhile = Prometheus.ValueOf(await Platform.Http.GetStringAsync(metrics), "integration_queue_depth", "iot");
+        }
+        finally
+        {
+            await FaultAsync("iot", "ok");
+        }
+
+        using (refused)
+        {
+            await AssertProblemAsync(refused, HttpStatusCode.ServiceUnavailable, "DEPENDENCY_UNAVAILABLE");
+            Assert.InRange(refused.Headers.RetryAfter?.Delta ?? TimeSpan.Zero, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60));
+        }
+
+        Assert.Equal(0, queuedMeanwhile);
+        Assert.Equal("Confirmed", (await _calls.ReservationAsync(token, id)).GetProperty("status").GetString());
+
+        // Once the break is over the first request through closes the breaker; a queued UNLOCK would have gone out with the drain then.
+        await Eventually.Until(async () =>
+        {
+            try
+            {
+                await iot.GetStatusAsync(fleet[0]);
+                return true;
+            }
+            catch (DependencyUnavailableException)
+            {
+                return false;
+            }
+        }, "the IoT command breaker to close", TimeSpan.FromSeconds(90));
+        Assert.Equal(0, Prometheus.ValueOf(await Platform.Http.GetStringAsync(metrics), "integration_queue_depth", "iot"));
+        bool ReachedTheCar(JsonElement request) => request.GetProperty("path").GetString() == $"/api/iot/vehicles/{vehicle.Vin}/configure"
+            && request.GetProperty("status").GetInt32() == 202;
+        Assert.DoesNotContain(await _calls.SandboxRequestsAsync("iot"), ReachedTheCar);
+        Assert.Equal("Confirmed", (await _calls.ReservationAsync(token, id)).GetProperty("status").GetString());
+
+        // Asked again, it goes at once, and only then does the rental start.
+        using var again = await Platform.SendAsync(HttpMethod.Post, $"/api/rentals/{id}/unlock", token);
+        Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
+        Assert.Equal("Active", (await _calls.ReservationAsync(token, id)).GetProperty("status").GetString());
+        Assert.Single(await _calls.SandboxRequestsAsync("iot"), ReachedTheCar);
     }
 
     [Fact]

@@ -69,4 +69,6 @@ public enum ObligationKind
     Attempt = 8,
     /// <summary>An OTA command owes its purchase the outcome.</summary>
     TellOwner = 9,
+    /// <summary>A returned rental owes the LOCK of its vehicle until the car confirms it or the wait is over (IOT-9, MOB-7).</summary>
+    ConfirmLock = 20,
 }

@@ -40,6 +40,13 @@ public static class IotCommands
     public const string ActivateService = "ACTIVATE_SERVICE";
     public const string Unlock = "UNLOCK";
     public const string Lock = "LOCK";
+
+    /// <summary>
+    /// IOT-5 and IOT-9: whether a command may wait in the queue while the breaker is open. An UNLOCK
+    /// may not: a customer who was told no has walked away, and a car opening minutes later, maybe
+    /// for a rental since cancelled, is a car left open. A LOCK or an activation means the same later.
+    /// </summary>
+    public static bool MayWait(string command) => command != Unlock;
 }
 
 [GenerateSerializer, Alias("caas.iot-dispatch-status")]
@@ -48,7 +55,7 @@ public enum IotDispatchStatus
     /// <summary>API IoT acknowledged it (202): <see cref="IotDispatch.CommandId"/> is set.</summary>
     Accepted = 0,
 
-    /// <summary>The breaker is open: it waits in the silo's queue.</summary>
+    /// <summary>The breaker is open: it waits in the silo's queue (only a command that <see cref="IotCommands.MayWait"/>).</summary>
     Queued = 1,
 
     /// <summary>It left the queue but API IoT did not take it.</summary>

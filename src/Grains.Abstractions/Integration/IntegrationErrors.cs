@@ -18,12 +18,20 @@ public abstract class IntegrationException : Exception
 [GenerateSerializer, Alias("caas.dependency-unavailable")]
 public sealed class DependencyUnavailableException : IntegrationException
 {
-    public DependencyUnavailableException(string system, string message, bool circuitOpen = false, Exception? inner = null)
-        : base(system, message, inner) => CircuitOpen = circuitOpen;
+    public DependencyUnavailableException(string system, string message, bool circuitOpen = false, Exception? inner = null, TimeSpan? retryAfter = null)
+        : base(system, message, inner)
+    {
+        CircuitOpen = circuitOpen;
+        RetryAfter = retryAfter;
+    }
 
     /// <summary>True when no request was sent because the system's circuit breaker is open.</summary>
     [Id(0)]
     public bool CircuitOpen { get; private set; }
+
+    /// <summary>When the request may go through again, where that is known (the breaker's break ends, a queue drains).</summary>
+    [Id(1)]
+    public TimeSpan? RetryAfter { get; private set; }
 }
 
 /// <summary>

@@ -32,10 +32,57 @@ public sealed class ReservationState : IFlowState<ReservationStatus>
 
     [Id(26)] public FlowJournal Journal { get; set; } = new();
 
+    // MOB-7 and IOT-9 (issue 15). Numbered apart from the rest so that fields added beside them in
+    // the same release cannot take the same ids.
+
+    /// <summary>MOB-7: what the vehicle itself reported when its return was judged; null when no report could be had.</summary>
+    [Id(40)] public ReturnWitness? ReturnWitness { get; set; }
+
+    /// <summary>The energy the return is judged by: the vehicle's own when it witnessed, else the customer's claim.</summary>
+    [Id(41)] public int? JudgedEnergyPercent { get; set; }
+
+    /// <summary>The return passed verification, by the vehicle's telemetry or by ops (ADM-2); the capture waits only for the lock.</summary>
+    [Id(42)] public bool ReturnAccepted { get; set; }
+
+    /// <summary>The LOCK sent at return and what became of it; null before a return (and for returns stored before it existed).</summary>
+    [Id(43)] public ReturnLock? ReturnLock { get; set; }
+
+    /// <summary>The odometer the vehicle last reported when it was unlocked, so a return cannot read less.</summary>
+    [Id(44)] public double? OdometerAtUnlock { get; set; }
+
     // Written by versions before the flow journal, which kept obligations as flags; read once by the
     // upgrade into the journal, never written again.
     [Id(17)] public Money? LegacyCapturePending { get; set; }
     [Id(18)] public bool LegacyVoidPending { get; set; }
     [Id(19)] public List<OutboxMessage>? LegacyOutbox { get; set; }
     [Id(23)] public bool LegacyMaintenanceConflict { get; set; }
+}
+
+/// <summary>MOB-7: the vehicle's own report a return was judged by.</summary>
+/// <param name="AskedAtReturn">true when the report held was stale and API IoT was asked at once.</param>
+[GenerateSerializer, Immutable, Alias("caas.return-witness")]
+public sealed record ReturnWitness(
+    [property: Id(0)] Integration.VehicleTelemetry Telemetry,
+    [property: Id(1)] DateTimeOffset LastContact,
+    [property: Id(2)] bool AskedAtReturn);
+
+/// <summary>
+/// The LOCK sent at return (IOT-9): it may wait in the IoT queue (IOT-5), so it is followed until the
+/// car confirms it or <see cref="WaitUntil"/> passes.
+/// </summary>
+/// <param name="Sends">LOCK commands handed to the IoT adapter so far (a refused or failed one is sent again).</param>
+/// <param name="CommandId">API IoT's id of the LOCK it acknowledged and that has not failed; null while none has.</param>
+/// <param name="Queued">The last LOCK waits in the IoT queue; the adapter tells the rental when it leaves.</param>
+[GenerateSerializer, Immutable, Alias("caas.return-lock")]
+public sealed record ReturnLock(
+    [property: Id(0)] DateTimeOffset RequestedAt,
+    [property: Id(1)] DateTimeOffset WaitUntil,
+    [property: Id(2)] int Sends = 0,
+    [property: Id(3)] string? CommandId = null,
+    [property: Id(4)] bool Queued = false,
+    [property: Id(5)] DateTimeOffset? ConfirmedAt = null,
+    [property: Id(6)] DateTimeOffset? WaitedOutAt = null)
+{
+    /// <summary>Nothing more to wait for: the car confirmed, or the wait ended and ops were told.</summary>
+    public bool Settled => ConfirmedAt is not null || WaitedOutAt is not null;
 }

@@ -56,6 +56,27 @@ public sealed class CircuitBreaker(string system, BreakerPolicy policy, TimeProv
         }
     }
 
+    /// <summary>
+    /// How long until a request may go again: what is left of the break while open, a moment while the
+    /// half-open probe is out, null while closed. A caller refused now is told this (Retry-After).
+    /// </summary>
+    public TimeSpan? RetryAfter
+    {
+        get
+        {
+            lock (_gate)
+            {
+                if (_state == CircuitState.Closed)
+                {
+                    return null;
+                }
+
+                var left = _openedAt + Policy.BreakDuration - time.GetUtcNow();
+                return left > TimeSpan.Zero ? left : TimeSpan.FromSeconds(1);
+            }
+        }
+    }
+
     /// <summary>May a request go now? When it may, <paramref name="isProbe"/> says whether it is the half-open probe.</summary>
     public bool TryAcquire(out bool isProbe)
     {

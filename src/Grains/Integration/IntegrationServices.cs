@@ -32,7 +32,7 @@ public static class IntegrationServices
         services.TryAddSingleton<IClusterSize, SingleProcess>();
         services.AddOptions<IotResilienceOptions>().BindConfiguration(IotResilienceOptions.Section)
             .Validate(settings => settings.IsValid(),
-                $"{IotResilienceOptions.Section}: windows and durations must be positive, SystemFailureShare in (0, 1], PollFailureThreshold and DrainRatePerSecond at least 1.")
+                $"{IotResilienceOptions.Section}: windows and durations must be positive, SystemFailureShare in (0, 1], PollFailureThreshold, DrainRatePerSecond and QueueCapacity at least 1.")
             .ValidateOnStart();
         services.TryAddSingleton(provider => new CircuitBreakers(provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<IOptions<IotResilienceOptions>>().Value.PollBreaker, provider.GetRequiredService<IClusterSize>()));

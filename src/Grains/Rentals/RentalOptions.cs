@@ -39,6 +39,36 @@ public sealed class RentalOptions
 
     public double MaximumOdometerKm { get; set; } = 2_000_000;
 
+    /// <summary>
+    /// MOB-7: the report the vehicle grain holds (from the poller, IOT-7) is stale when the car's last
+    /// contact in it is older than this at the return; API IoT is then asked at once. Short, since the
+    /// car was driven until moments ago and the poller asks only once a minute.
+    /// </summary>
+    public TimeSpan ReturnTelemetryStaleAfter { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// MOB-7: the vehicle witnesses its return only if it was in contact with API IoT at most this long
+    /// before it; a car silent longer (asleep, out of coverage, API IoT down) leaves the return to ops.
+    /// </summary>
+    public TimeSpan ReturnContactWithin { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>A claimed energy further than this from the vehicle's own is noted as contradicting it (the vehicle's counts).</summary>
+    public int ClaimEnergyTolerancePoints { get; set; } = 5;
+
+    public double ClaimOdometerToleranceKm { get; set; } = 5;
+
+    public double ClaimPositionToleranceMeters { get; set; } = 500;
+
+    /// <summary>
+    /// IOT-9: how long a returned rental waits for the car to confirm the LOCK sent at return (it may
+    /// wait in the IoT queue while the breaker is open). Past it the rental completes anyway and ops
+    /// are alerted to check the car.
+    /// </summary>
+    public TimeSpan LockWait { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How often a rental waiting for its LOCK asks API IoT about it.</summary>
+    public TimeSpan LockPollInterval { get; set; } = TimeSpan.FromSeconds(2);
+
     public List<ReturnZone> ReturnZones { get; set; } = [new ReturnZone { Name = "Madrid", Latitude = 40.4168, Longitude = -3.7038, RadiusKm = 15 }];
 
     /// <summary>

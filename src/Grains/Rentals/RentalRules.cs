@@ -1,5 +1,8 @@
+using System.Globalization;
 using CaaS.Grains.Abstractions;
+using CaaS.Grains.Abstractions.Integration;
 using CaaS.Grains.Abstractions.Rentals;
+using CaaS.Grains.Telemetry;
 
 namespace CaaS.Grains.Rentals;
 
@@ -35,6 +38,7 @@ public static class RentalRules
             ? price with { Amount = 0 }
             : price with { Amount = price.Amount * rules.LateCancellationFeePercent / 100 };
 
+    /// <summary>The customer's claim alone, checked as before MOB-7: what is left when the vehicle cannot witness.</summary>
     public static IReadOnlyList<string> Verify(RentalOptions rules, ReturnProof proof)
     {
         var issues = new List<string>();
@@ -57,7 +61,85 @@ public static class RentalRules
         return issues;
     }
 
-    public static IReadOnlyList<Fine> Fines(RentalOptions rules, ReturnProof proof, DateTimeOffset endsAt, DateTimeOffset returnedAt)
+    /// <summary>
+    /// MOB-7: whether the report the vehicle grain holds is too old to judge a return by, so that API IoT
+    /// must be asked at once. No report at all is stale too.
+    /// </summary>
+    public static bool IsStale(RentalOptions rules, DateTimeOffset? lastContact, DateTimeOffset returnedAt) =>
+        lastContact is not { } contact || returnedAt - contact > rules.ReturnTelemetryStaleAfter;
+
+    /// <summary>
+    /// MOB-7: a return judged by the vehicle's own telemetry. With a report whose last contact lies
+    /// within <see cref="RentalOptions.ReturnContactWithin"/> of the return, the car is the witness:
+    /// its position must lie in a return zone, its odometer be plausible and not below the one at
+    /// unlock, its energy plausible, and the energy it reports is what fines are counted from; the
+    /// customer's values only supplement it, and where they contradict it that is noted and the car's
+    /// count. Without such a report nothing witnesses the return but the customer: the claim is checked
+    /// as before and the return waits for ops whatever it says.
+    /// </summary>
+    /// <param name="odometerAtUnlock">what the vehicle reported when it was unlocked, if anything.</param>
+    public static ReturnVerdict Judge(RentalOptions rules, ReturnProof claim, ReturnWitness? witness, DateTimeOffset returnedAt, double? odometerAtUnlock)
+    {
+        if (witness is null || returnedAt - witness.LastContact > rules.ReturnContactWithin)
+        {
+            var silent = witness is null
+                ? "no report from the vehicle to verify the return by"
+                : $"no recent report from the vehicle to verify the return by (last contact {witness.LastContact:u})";
+            return new ReturnVerdict([silent, .. Verify(rules, claim)], [], claim.EnergyPercent, Witnessed: false);
+        }
+
+        var car = witness.Telemetry;
+        var issues = new List<string>();
+        if (car.OdometerKm < 0 || car.OdometerKm > rules.MaximumOdometerKm)
+        {
+            issues.Add("odometer reading missing or implausible");
+        }
+        else if (odometerAtUnlock is { } start && car.OdometerKm < start)
+        {
+            issues.Add(Invariant($"the vehicle's odometer reads {car.OdometerKm:0.#} km, less than the {start:0.#} km at unlock"));
+        }
+
+        if (car.EnergyPercent is not (>= 0 and <= 100))
+        {
+            issues.Add("fuel or charge level missing or implausible");
+        }
+
+        if (!rules.ReturnZones.Any(zone => zone.Contains(car.Latitude, car.Longitude)))
+        {
+            issues.Add("vehicle left outside every return zone");
+        }
+
+        return new ReturnVerdict(issues, Contradictions(rules, claim, car), car.EnergyPercent, Witnessed: true);
+    }
+
+    /// <summary>Where the customer's claim disagrees with the vehicle beyond the tolerances: noted, never believed.</summary>
+    public static IReadOnlyList<string> Contradictions(RentalOptions rules, ReturnProof claim, VehicleTelemetry car)
+    {
+        var notes = new List<string>();
+        if (claim.EnergyPercent is { } energy && Math.Abs(energy - car.EnergyPercent) > rules.ClaimEnergyTolerancePoints)
+        {
+            notes.Add(Invariant($"claimed {energy}% fuel or charge, the vehicle reports {car.EnergyPercent}%"));
+        }
+
+        if (claim.OdometerKm is { } odometer && Math.Abs(odometer - car.OdometerKm) > rules.ClaimOdometerToleranceKm)
+        {
+            notes.Add(Invariant($"claimed an odometer of {odometer:0.#} km, the vehicle reports {car.OdometerKm:0.#} km"));
+        }
+
+        if (claim.Latitude is { } latitude && claim.Longitude is { } longitude
+            && TelemetryRules.DistanceMeters(latitude, longitude, car.Latitude, car.Longitude) > rules.ClaimPositionToleranceMeters)
+        {
+            notes.Add(Invariant($"claimed a position {TelemetryRules.DistanceMeters(latitude, longitude, car.Latitude, car.Longitude) / 1000:0.#} km from the vehicle's own"));
+        }
+
+        return notes;
+    }
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+
+    /// <param name="energyPercent">the energy the return is judged by (<see cref="ReturnVerdict.EnergyPercent"/>).</param>
+    /// <param name="returnedAt">when the customer submitted the return: lateness counts to it, not to the lock.</param>
+    public static IReadOnlyList<Fine> Fines(RentalOptions rules, int? energyPercent, DateTimeOffset endsAt, DateTimeOffset returnedAt)
     {
         var fines = new List<Fine>();
         if (returnedAt > endsAt)
@@ -66,9 +148,9 @@ public static class RentalRules
             fines.Add(new Fine($"returned {lateHours} h late", new Money(rules.LateReturnFinePerHour * lateHours, rules.Currency)));
         }
 
-        if (proof.EnergyPercent < rules.LowEnergyPercent)
+        if (energyPercent < rules.LowEnergyPercent)
         {
-            fines.Add(new Fine($"returned with {proof.EnergyPercent}% fuel or charge", new Money(rules.LowEnergyFine, rules.Currency)));
+            fines.Add(new Fine($"returned with {energyPercent}% fuel or charge", new Money(rules.LowEnergyFine, rules.Currency)));
         }
 
         return fines;
@@ -98,3 +180,9 @@ public static class RentalRules
     /// <summary>What of the captured money has not been refunded yet.</summary>
     public static long Refundable(Money captured, Money? refunded) => captured.Amount - (refunded?.Amount ?? 0);
 }
+
+/// <param name="Issues">Why the return waits for ops (empty: verified).</param>
+/// <param name="Notes">Where the customer's claim contradicts the vehicle; the vehicle's reading counted.</param>
+/// <param name="EnergyPercent">The energy the return is judged by.</param>
+/// <param name="Witnessed">The vehicle's own recent report judged it; otherwise only the customer's claim was there.</param>
+public sealed record ReturnVerdict(IReadOnlyList<string> Issues, IReadOnlyList<string> Notes, int? EnergyPercent, bool Witnessed);

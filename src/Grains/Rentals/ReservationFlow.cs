@@ -30,7 +30,8 @@ public static class ReservationFlow
 
     /// <summary>A return that failed verification and waits for an operator's verdict (ADM-2).</summary>
     public static bool AwaitsVerification(ReservationState state) =>
-        state.Status == ReservationStatus.ReturnPending && !state.Journal.Owes(ObligationKind.Capture) && state.VerificationIssues.Count > 0;
+        state.Status == ReservationStatus.ReturnPending && !state.ReturnAccepted && !state.Journal.Owes(ObligationKind.Capture)
+        && state.VerificationIssues.Count > 0;
 
     /// <summary>Whether ops were already told that maintenance overlaps this reservation (FLT-2).</summary>
     public static bool MaintenanceFlagged(ReservationState state) =>

@@ -53,6 +53,11 @@ public sealed partial class ReservationGrain
         return View();
     }
 
+    /// <summary>
+    /// MOB-3, IOT-8, IOT-9: the UNLOCK goes to API IoT now or not at all. It is never queued, so while
+    /// API IoT cannot take it (the breaker open, a command for the car still waiting ahead of it) the
+    /// answer is DEPENDENCY_UNAVAILABLE with when to try again, and the rental does not start.
+    /// </summary>
     public async Task<UnlockResult> UnlockAsync(string customerId)
     {
         EnsureOwner(customerId);
@@ -70,22 +75,43 @@ public sealed partial class ReservationGrain
         IotDispatch dispatch;
         try
         {
-            dispatch = await GrainFactory.GetGrain<IIotAdapterGrain>(0).SendCommandAsync(new IotCommandRequest(S.Vin, IotCommands.Unlock,
+            dispatch = await Iot.SendCommandAsync(new IotCommandRequest(S.Vin, IotCommands.Unlock,
                 new Dictionary<string, string> { ["reservationId"] = Id }, $"{Id}/unlock/{now.ToUnixTimeMilliseconds()}", null));
         }
         catch (IntegrationException failure)
         {
-            throw Unavailable(failure, "unlock");
+            throw UnlockRefused(failure);
+        }
+
+        if (dispatch is not { Status: IotDispatchStatus.Accepted, CommandId: not null })
+        {
+            // The adapter never queues an UNLOCK; an answer other than API IoT's acknowledgement is no unlock either.
+            throw new DomainException(ErrorCodes.DependencyUnavailable, "The vehicle could not be unlocked right now; nothing was changed. Please try again.");
         }
 
         if (S.Status == ReservationStatus.Confirmed)
         {
+            // MOB-7: the odometer at the start, so that a return cannot read less.
+            S.OdometerAtUnlock = (await Vehicle.GetAsync())?.Telemetry?.OdometerKm;
             await MoveAsync(ReservationStatus.Active, new TransitionCause("unlocked by the renter", customerId));
         }
 
         return new UnlockResult(dispatch.CommandId, dispatch.Status.ToString());
     }
 
+    private DomainException UnlockRefused(IntegrationException failure)
+    {
+        LogActionFailed(failure, Id, "unlock");
+        return new DomainException(ErrorCodes.DependencyUnavailable, "The vehicle could not be unlocked right now; nothing was changed. Please try again.",
+            failure is DependencyUnavailableException { RetryAfter: { } wait } ? wait : null);
+    }
+
+    /// <summary>
+    /// MOB-4, MOB-7: the return is judged by the vehicle's own telemetry, the customer's values and
+    /// photos supplementing it; a LOCK is sent (IOT-9), and the rental completes once the car confirms
+    /// it (or the wait is over) and the return is accepted. Lateness counts to this moment, the
+    /// customer's submission, however long the lock takes.
+    /// </summary>
     public async Task<ReservationView> ReturnAsync(string customerId, ReturnProof proof)
     {
         EnsureOwner(customerId);
@@ -100,28 +126,66 @@ public sealed partial class ReservationGrain
         }
 
         var now = time.GetUtcNow();
+        var witness = await WitnessAsync(now);
+        var verdict = RentalRules.Judge(Rentals, proof, witness, now, S.OdometerAtUnlock);
         S.ReturnProof = proof;
         S.ReturnedAt = now;
-        S.VerificationIssues = [.. RentalRules.Verify(Rentals, proof)];
-        if (S.VerificationIssues.Count > 0)
+        S.ReturnWitness = witness;
+        S.JudgedEnergyPercent = verdict.EnergyPercent;
+        S.VerificationIssues = [.. verdict.Issues];
+        S.ReturnAccepted = verdict.Issues.Count == 0;
+        S.ReturnLock = new ReturnLock(now, now + Rentals.LockWait);
+        Journal.Owe(ObligationKind.ConfirmLock);
+        var judged = verdict.Witnessed ? "returned; judged by the vehicle's telemetry" : "returned; the vehicle gave no recent report";
+        var reason = verdict.Notes.Count == 0 ? judged : $"{judged} ({string.Join("; ", verdict.Notes)}: the vehicle's readings count)";
+        if (!S.ReturnAccepted)
         {
             await GrainFactory.GetGrain<IOpsGrain>(0).RaiseAsync(new OpsItem($"return-verification/{Id}", OpsItemKind.Alert,
                 "Return needs verification", string.Join("; ", S.VerificationIssues), FlowKinds.Rental, Id, now, new Dictionary<string, string> { ["vin"] = S.Vin }));
-            await MoveAsync(ReservationStatus.ReturnPending, new TransitionCause("returned; waiting for ops verification", customerId));
-            return View();
         }
 
-        DecideFinalAmount();
         await KeepGuardAsync();
-        await MoveAsync(ReservationStatus.ReturnPending, new TransitionCause("returned and verified", customerId));
+        await MoveAsync(ReservationStatus.ReturnPending, new TransitionCause(
+            S.ReturnAccepted ? $"{reason}; verified" : $"{reason}; waiting for ops verification", customerId));
+        await FollowLockAsync();
         await SettleAsync();
         return View();
+    }
+
+    /// <summary>
+    /// MOB-7: the vehicle's latest report, asked of API IoT at once when the one its grain holds is
+    /// stale. Not reaching API IoT leaves the report held, however old: the verdict decides what an old
+    /// one is worth.
+    /// </summary>
+    private async Task<ReturnWitness?> WitnessAsync(DateTimeOffset now)
+    {
+        var held = await Vehicle.GetAsync();
+        var witness = held is { Telemetry: { } telemetry, LastContact: { } contact } ? new ReturnWitness(telemetry, contact, AskedAtReturn: false) : null;
+        if (!RentalRules.IsStale(Rentals, witness?.LastContact, now))
+        {
+            return witness;
+        }
+
+        try
+        {
+            var status = await Iot.GetStatusAsync(S.Vin);
+            // The vehicle's own view moves on too, as a poll would have moved it.
+            await Vehicle.RecordTelemetryAsync(status);
+            return witness is not null && status.LastContact <= witness.LastContact ? witness : new ReturnWitness(status.Telemetry, status.LastContact, AskedAtReturn: true);
+        }
+        catch (IntegrationException failure)
+        {
+            LogWitnessUnavailable(failure, Id, S.Vin);
+            return witness;
+        }
     }
 
     /// <summary>The return is accepted: fines are added and the amount to capture is owed; the caller stores it and settles.</summary>
     private void DecideFinalAmount()
     {
-        S.Fines = [.. S.Fines, .. RentalRules.Fines(Rentals, S.ReturnProof!, S.Request!.EndsAt, S.ReturnedAt!.Value)];
+        // A return stored before MOB-7 has no judged energy: the claim was all it had.
+        var energy = S.JudgedEnergyPercent ?? S.ReturnProof!.EnergyPercent;
+        S.Fines = [.. S.Fines, .. RentalRules.Fines(Rentals, energy, S.Request!.EndsAt, S.ReturnedAt!.Value)];
         Journal.Owe(new Obligation(ObligationKind.Capture, Amount: RentalRules.FinalAmount(S.Price!, S.Fines, S.AuthorizedAmount!)));
     }
 }

@@ -20,15 +20,19 @@ public sealed partial class ReservationGrain
 
         if (approved)
         {
-            DecideFinalAmount();
+            S.ReturnAccepted = true;
+            // IOT-9: the capture still waits for the LOCK sent at return, if that wait is not over.
+            if (S.ReturnLock is null or { Settled: true })
+            {
+                DecideFinalAmount();
+            }
+
             await KeepGuardAsync();
             await RecordAsync(FlowEntryKind.ReturnApproved, cause with { Reason = $"return approved by ops: {cause.Reason}" });
         }
         else
         {
-            S.ReturnProof = null;
-            S.ReturnedAt = null;
-            S.VerificationIssues = [];
+            ForgetReturn();
             Notify($"return-refused-{S.History.Count}", "RETURN_REFUSED", "Your return could not be accepted; please return the vehicle again");
             await MoveAsync(ReservationStatus.Active, cause with { Reason = $"return refused by ops: {cause.Reason}" });
         }

@@ -45,6 +45,19 @@ public sealed partial class ReservationGrain(
     {
         ReservationFlow.Upgrade(S, Rentals);
         Outbox.PublishSoon();
+        if (Journal.Owes(ObligationKind.ConfirmLock))
+        {
+            // A return whose LOCK was still followed when the last activation ended (its silo died, or
+            // the guard woke it). A LOCK it left queued may have died with that silo's queue: it is sent
+            // again, and a second LOCK of a car is harmless.
+            if (S.ReturnLock is { Queued: true } queued)
+            {
+                S.ReturnLock = queued with { Queued = false };
+            }
+
+            ArmLockTimer();
+        }
+
         return Task.CompletedTask;
     }
 

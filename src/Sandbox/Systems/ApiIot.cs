@@ -47,9 +47,15 @@ public sealed class ApiIot(TimeProvider time)
 
     public sealed record VehicleStatus(string Vin, DateTimeOffset LastContact, Telemetry Telemetry, IReadOnlyList<CommandView> Commands);
 
+    public sealed record TelemetryRequest(string? Vin, double? OdometerKm, int? EnergyPercent, double? Latitude, double? Longitude);
+
+    /// <summary>What a test made the car report, over what is synthesised from its VIN; <paramref name="ReportedAt"/> is when it did.</summary>
+    private sealed record Reported(double? OdometerKm, int? EnergyPercent, double? Latitude, double? Longitude, DateTimeOffset ReportedAt);
+
     private readonly ConcurrentDictionary<string, Behavior> _behaviors = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, List<Command>> _commands = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, Offline> _offline = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, Reported> _reported = new(StringComparer.OrdinalIgnoreCase);
     private Behavior _default = new("complete", 1000);
 
     public void SetBehavior(string? vin, Behavior behavior)
@@ -71,6 +77,20 @@ public sealed class ApiIot(TimeProvider time)
         _offline[vin] = new Offline(time.GetUtcNow() - offlineFor, commands);
 
     public void SetOnline(string vin) => _offline.TryRemove(vin, out _);
+
+    /// <summary>
+    /// The car reports these values from now on (MOB-7: its own word on a return, whatever the customer
+    /// claims); values not given keep what it reported before. It reported them now, so its last
+    /// contact is no older than this call.
+    /// </summary>
+    public void SetTelemetry(string vin, double? odometerKm, int? energyPercent, double? latitude, double? longitude) =>
+        _reported.AddOrUpdate(vin,
+            _ => new Reported(odometerKm, energyPercent, latitude, longitude, time.GetUtcNow()),
+            (_, before) => new Reported(odometerKm ?? before.OdometerKm, energyPercent ?? before.EnergyPercent,
+                latitude ?? before.Latitude, longitude ?? before.Longitude, time.GetUtcNow()));
+
+    /// <summary>Back to what is synthesised from the VIN, reported now: a car's last contact never goes back in time.</summary>
+    public void ResetTelemetry(string vin) => _reported[vin] = new Reported(null, null, null, null, time.GetUtcNow());
 
     public string Accept(string vin, string command)
     {
@@ -111,13 +131,16 @@ public sealed class ApiIot(TimeProvider time)
         var views = commands.Select(command => View(command, now)).ToArray();
         var seed = (uint)StableHash(vin);
         var lastLock = views.LastOrDefault(view => view.Status == "COMPLETED" && view.Command is "LOCK" or "UNLOCK");
+        var reported = _reported.GetValueOrDefault(vin);
         var telemetry = new Telemetry(
-            OdometerKm: 1_000 + (seed % 80_000) + Math.Round((seed % 10) / 10.0, 1),
-            EnergyPercent: 20 + (int)(seed % 81),
-            Latitude: Math.Round(40.38 + ((seed >> 8) % 600) / 10_000.0, 5),
-            Longitude: Math.Round(-3.75 + ((seed >> 16) % 900) / 10_000.0, 5),
+            OdometerKm: reported?.OdometerKm ?? 1_000 + (seed % 80_000) + Math.Round((seed % 10) / 10.0, 1),
+            EnergyPercent: reported?.EnergyPercent ?? 20 + (int)(seed % 81),
+            Latitude: reported?.Latitude ?? Math.Round(40.38 + ((seed >> 8) % 600) / 10_000.0, 5),
+            Longitude: reported?.Longitude ?? Math.Round(-3.75 + ((seed >> 16) % 900) / 10_000.0, 5),
             Locked: lastLock?.Command != "UNLOCK");
-        var lastContact = _offline.GetValueOrDefault(vin)?.LastContact ?? now.AddSeconds(-(seed % 30));
+        var contact = now.AddSeconds(-(seed % 30));
+        var lastContact = _offline.GetValueOrDefault(vin)?.LastContact
+            ?? (reported is not null && reported.ReportedAt > contact ? reported.ReportedAt : contact);
         return new VehicleStatus(vin.ToUpperInvariant(), lastContact, telemetry, views);
     }
 
@@ -225,6 +248,22 @@ public static class ApiIotEndpoints
                 iot.SetOffline(request.Vin, TimeSpan.FromSeconds(request.OfflineForSeconds ?? 0), request.Commands ?? "fail");
             }
 
+            return Results.NoContent();
+        });
+        endpoints.MapPost("/sandbox/iot/telemetry", (ApiIot.TelemetryRequest request, ApiIot iot) =>
+        {
+            if (request.Vin is null || !Vins.IsWellFormed(request.Vin) || request.OdometerKm is < 0 || request.EnergyPercent is < 0 or > 100
+                || request.Latitude is < -90 or > 90 || request.Longitude is < -180 or > 180)
+            {
+                return Problem.Invalid("vin is a well-formed VIN, odometerKm is not negative, energyPercent within 0..100, latitude within ±90 and longitude within ±180.");
+            }
+
+            iot.SetTelemetry(request.Vin, request.OdometerKm, request.EnergyPercent, request.Latitude, request.Longitude);
+            return Results.NoContent();
+        });
+        endpoints.MapDelete("/sandbox/iot/telemetry/{vin}", (string vin, ApiIot iot) =>
+        {
+            iot.ResetTelemetry(vin);
             return Results.NoContent();
         });
         return endpoints;

@@ -1,4 +1,5 @@
 using CaaS.Grains.Abstractions;
+using CaaS.Grains.Abstractions.Integration;
 using CaaS.Grains.Abstractions.Rentals;
 using CaaS.Grains.Rentals;
 
@@ -76,7 +77,7 @@ public sealed class RentalRulesTests
         var proof = new ReturnProof(1_000, 80, [], 40.4168, -3.7038);
 
         Assert.Empty(RentalRules.Verify(Rules, proof));
-        Assert.Empty(RentalRules.Fines(Rules, proof, Start, Start));
+        Assert.Empty(RentalRules.Fines(Rules, proof.EnergyPercent, Start, Start));
     }
 
     [Fact]
@@ -85,8 +86,59 @@ public sealed class RentalRulesTests
         var proof = new ReturnProof(-1, 5, [], 0, 0);
 
         Assert.Equal(["odometer reading missing or implausible", "vehicle left outside every return zone"], RentalRules.Verify(Rules, proof));
-        Assert.Equal([Money.Eur(2 * 2_500), Money.Eur(3_000)], RentalRules.Fines(Rules, proof, Start, Start.AddMinutes(61)).Select(fine => fine.Amount));
+        Assert.Equal([Money.Eur(2 * 2_500), Money.Eur(3_000)], RentalRules.Fines(Rules, proof.EnergyPercent, Start, Start.AddMinutes(61)).Select(fine => fine.Amount));
         Assert.Contains("fuel or charge level missing or implausible", RentalRules.Verify(Rules, proof with { EnergyPercent = 101 }));
+    }
+
+    private static readonly ReturnProof Claim = new(23_456.7, 80, ["https://photos.example/front.jpg"], 40.4168, -3.7038);
+
+    private static ReturnWitness Car(int energy = 64, double odometer = 12_000, double latitude = 40.42, double longitude = -3.70, TimeSpan? silentFor = null) =>
+        new(new VehicleTelemetry(odometer, energy, latitude, longitude, Locked: false), Start - (silentFor ?? TimeSpan.FromSeconds(10)), AskedAtReturn: false);
+
+    [Fact]
+    public void MOB_7_a_claim_that_contradicts_the_vehicle_is_noted_and_the_vehicle_is_believed()
+    {
+        var verdict = RentalRules.Judge(Rules, Claim, Car(energy: 5), Start, odometerAtUnlock: 11_900);
+
+        Assert.Empty(verdict.Issues);
+        Assert.True(verdict.Witnessed);
+        Assert.Equal(5, verdict.EnergyPercent);
+        Assert.Equal(["claimed 80% fuel or charge, the vehicle reports 5%", "claimed an odometer of 23456.7 km, the vehicle reports 12000 km"], verdict.Notes);
+        Assert.Equal([Money.Eur(3_000)], RentalRules.Fines(Rules, verdict.EnergyPercent, Start, Start).Select(fine => fine.Amount));
+    }
+
+    [Fact]
+    public void MOB_7_the_vehicle_outside_every_zone_or_reading_less_than_at_unlock_waits_for_ops_whatever_the_claim_says()
+    {
+        var paris = RentalRules.Judge(Rules, Claim, Car(latitude: 48.85, longitude: 2.35), Start, odometerAtUnlock: null);
+        var wound = RentalRules.Judge(Rules, Claim, Car(odometer: 11_000), Start, odometerAtUnlock: 11_900);
+
+        Assert.Equal(["vehicle left outside every return zone"], paris.Issues);
+        Assert.Contains(paris.Notes, note => note.StartsWith("claimed a position 1052", StringComparison.Ordinal));
+        Assert.Equal(["the vehicle's odometer reads 11000 km, less than the 11900 km at unlock"], wound.Issues);
+    }
+
+    [Fact]
+    public void MOB_7_without_a_recent_report_the_claim_alone_cannot_verify_a_return()
+    {
+        var silent = RentalRules.Judge(Rules, Claim, Car(silentFor: Rules.ReturnContactWithin + TimeSpan.FromSeconds(1)), Start, null);
+        var none = RentalRules.Judge(Rules, Claim with { Latitude = 0 }, null, Start, null);
+        var justInTime = RentalRules.Judge(Rules, Claim, Car(silentFor: Rules.ReturnContactWithin), Start, null);
+
+        Assert.False(silent.Witnessed);
+        Assert.Equal(80, silent.EnergyPercent);
+        Assert.StartsWith("no recent report from the vehicle", Assert.Single(silent.Issues), StringComparison.Ordinal);
+        Assert.Equal(["no report from the vehicle to verify the return by", "vehicle left outside every return zone"], none.Issues);
+        Assert.True(justInTime.Witnessed);
+    }
+
+    [Fact]
+    public void MOB_7_a_held_report_is_stale_past_the_configured_age_and_none_is_stale_too()
+    {
+        Assert.False(RentalRules.IsStale(Rules, Start - Rules.ReturnTelemetryStaleAfter, Start));
+        Assert.True(RentalRules.IsStale(Rules, Start - Rules.ReturnTelemetryStaleAfter - TimeSpan.FromTicks(1), Start));
+        Assert.True(RentalRules.IsStale(Rules, null, Start));
+        Assert.True(RentalRules.IsStale(new RentalOptions { ReturnTelemetryStaleAfter = TimeSpan.Zero }, Start.AddMilliseconds(-1), Start));
     }
 
     [Fact]

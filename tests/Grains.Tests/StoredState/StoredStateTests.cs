@@ -55,6 +55,8 @@ public sealed class StoredStateTests
         Assert.Null(reservation.LegacyOutbox);
         Assert.False(reservation.LegacyVoidPending);
         Assert.Null(reservation.LegacyCapturePending);
+        // Returned before MOB-7 and IOT-9: judged by its claim, and no LOCK to wait for before the capture.
+        Assert.Equal((null, null, false), (reservation.ReturnLock, reservation.ReturnWitness, reservation.Journal.Owes(ObligationKind.ConfirmLock)));
     }
 
     [Fact]

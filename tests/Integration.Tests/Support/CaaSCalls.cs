@@ -163,6 +163,17 @@ public sealed class CaaSCalls(Platform platform)
     public async Task<JsonElement[]> SandboxRequestsAsync(string system) =>
         (await Platform.Http.GetFromJsonAsync<JsonElement>(new Uri($"{Platform.Sandbox.BaseUrl}/sandbox/requests?system={system}"))).EnumerateArray().ToArray();
 
+    /// <summary>
+    /// MOB-7: the car reports these values to API IoT from now on (any of odometerKm, energyPercent,
+    /// latitude, longitude), whatever a customer claims at return.
+    /// </summary>
+    public Task CarReportsAsync(string vin, double? odometerKm = null, int? energyPercent = null, double? latitude = null, double? longitude = null) =>
+        SandboxPostAsync("/sandbox/iot/telemetry", new { vin, odometerKm, energyPercent, latitude, longitude });
+
+    /// <summary>The car reports what the sandbox makes up for its VIN again (inside Madrid's zone, energy 20 to 100%).</summary>
+    public async Task CarReportsItsOwnAsync(string vin) =>
+        (await Platform.Http.DeleteAsync(new Uri($"{Platform.Sandbox.BaseUrl}/sandbox/iot/telemetry/{vin}"))).EnsureSuccessStatusCode().Dispose();
+
     public async Task<JsonElement> SandboxPostAsync(string path, object? body = null)
     {
         using var response = await Platform.Http.PostAsJsonAsync(new Uri(Platform.Sandbox.BaseUrl + path), body ?? new { });

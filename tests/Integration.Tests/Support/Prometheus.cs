@@ -10,6 +10,15 @@ public static partial class Prometheus
     public static HashSet<string> SampleNames(string scrape) =>
         [.. scrape.Split('\n').Where(line => line.Length > 0 && line[0] != '#').Select(line => SampleName().Match(line).Value).Where(name => name.Length > 0)];
 
+    /// <summary>The value of a series for one system (a gauge, a counter), or null when the scrape has none.</summary>
+    public static double? ValueOf(string scrape, string series, string system)
+    {
+        var line = scrape.Split('\n').FirstOrDefault(candidate => candidate.StartsWith(series + "{", StringComparison.Ordinal)
+            && candidate.Contains($"system=\"{system}\"", StringComparison.Ordinal));
+        // "name{labels} value [timestamp]"
+        return line is null ? null : double.Parse(line[(line.LastIndexOf('}') + 1)..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+    }
+
     /// <summary>The distinct finite upper bounds of a histogram's buckets.</summary>
     public static SortedSet<double> BucketBounds(string scrape, string histogram) =>
         [.. scrape.Split('\n').Where(line => line.StartsWith(histogram + "_bucket{", StringComparison.Ordinal))

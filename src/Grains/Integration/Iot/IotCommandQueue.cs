@@ -6,8 +6,9 @@ using Microsoft.Extensions.Options;
 namespace CaaS.Grains.Integration.Iot;
 
 /// <summary>
-/// IOT-5: while the IoT breaker is open, commands wait here instead of failing, and go out when it
-/// closes. The queue is the silo's memory, not a promise of durability: the grain that sent the
+/// IOT-5: while the IoT breaker is open, commands that may wait (an activation, a LOCK; never an
+/// UNLOCK, IOT-9) wait here instead of failing, and go out when it closes. Bounded by
+/// Iot:Resilience:QueueCapacity; its depth is the integration.queue.depth gauge. The queue is the silo's memory, not a promise of durability: the grain that sent the
 /// command keeps its own persisted schedule, so a command lost with a silo is retried by its owner.
 /// It drains at Iot:Resilience:DrainRatePerSecond (a token bucket holding one second's worth), so a
 /// recovering API IoT meets a steady stream rather than everything that waited at once.
@@ -17,6 +18,8 @@ public sealed partial class IotCommandQueue(IOptionsMonitor<IotResilienceOptions
     private readonly ConcurrentQueue<IotCommandRequest> _waiting = new();
     private readonly ConcurrentDictionary<string, int> _waitingByVin = new(StringComparer.OrdinalIgnoreCase);
     private readonly SemaphoreSlim _draining = new(1, 1);
+    // Only so that two callers cannot both take the last place; the queue itself is lock-free.
+    private readonly Lock _gate = new();
     private double _tokens;
     private DateTimeOffset? _refilledAt;
 
@@ -25,11 +28,30 @@ public sealed partial class IotCommandQueue(IOptionsMonitor<IotResilienceOptions
     /// <summary>Whether a command for this vehicle waits: a later one for it must not overtake it.</summary>
     public bool HasWaitingFor(string vin) => _waitingByVin.TryGetValue(vin, out var count) && count > 0;
 
-    public void Enqueue(IotCommandRequest request)
+    public int Capacity => options.CurrentValue.QueueCapacity;
+
+    /// <summary>
+    /// Queues the command unless <see cref="IotResilienceOptions.QueueCapacity"/> commands wait already:
+    /// an outage must not grow the silo's memory without end, and a command refused here is still its
+    /// owner's to retry on its own schedule.
+    /// </summary>
+    /// <returns>false when the queue is full and the command was not queued.</returns>
+    public bool TryEnqueue(IotCommandRequest request)
     {
-        _waitingByVin.AddOrUpdate(request.Vin, 1, (_, count) => count + 1);
-        _waiting.Enqueue(request);
+        lock (_gate)
+        {
+            if (_waiting.Count >= Capacity)
+            {
+                LogFull(request.Vin, request.Command, request.CorrelationId, _waiting.Count);
+                return false;
+            }
+
+            _waitingByVin.AddOrUpdate(request.Vin, 1, (_, count) => count + 1);
+            _waiting.Enqueue(request);
+        }
+
         LogQueued(request.Vin, request.Command, request.CorrelationId, _waiting.Count);
+        return true;
     }
 
     /// <summary>
@@ -85,6 +107,9 @@ public sealed partial class IotCommandQueue(IOptionsMonitor<IotResilienceOptions
         _tokens--;
         return true;
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "IoT queue full: {Command} for {Vin} ({CorrelationId}) not queued; {Depth} waiting")]
+    private partial void LogFull(string vin, string command, string correlationId, int depth);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "IoT breaker open: queued {Command} for {Vin} ({CorrelationId}); {Depth} waiting")]
     private partial void LogQueued(string vin, string command, string correlationId, int depth);

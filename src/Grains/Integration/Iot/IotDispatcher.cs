@@ -6,8 +6,10 @@ using Microsoft.Extensions.Logging;
 namespace CaaS.Grains.Integration.Iot;
 
 /// <summary>
-/// Sends IoT commands, or queues them while the breaker is open (IOT-5), and drains the queue once
-/// the break is over. Owners of queued commands hear the outcome through <see cref="IIotCommandOwner"/>.
+/// Sends IoT commands, or queues those that may wait while the breaker is open (IOT-5), and drains
+/// the queue once the break is over. An UNLOCK never waits (IOT-9): refused with when to try again, it
+/// is the customer's to ask again, never the queue's to send later. Owners of queued commands hear
+/// the outcome through <see cref="IIotCommandOwner"/>.
 /// </summary>
 public sealed partial class IotDispatcher(
     IotClient client,
@@ -18,24 +20,48 @@ public sealed partial class IotDispatcher(
 {
     private CircuitBreaker Breaker => breakers.For(ExternalSystem.Iot)!;
 
+    /// <summary>What an UNLOCK refused because a command for its car still waits is told: the queue drains within seconds.</summary>
+    public static readonly TimeSpan RetryBehindQueue = TimeSpan.FromSeconds(2);
+
     public async Task<IotDispatch> SendAsync(IotCommandRequest request)
     {
+        var mayWait = IotCommands.MayWait(request.Command);
         if (Breaker.State == CircuitState.Open || queue.HasWaitingFor(request.Vin))
         {
             // Keep each vehicle's order: nothing overtakes a command already waiting for the same car.
             // Commands for other cars go at once: the backlog drains at its own bounded rate and must
             // not hold up a healthy API IoT's new work (an unlock waiting behind it is a customer waiting).
-            queue.Enqueue(request);
-            return new IotDispatch(IotDispatchStatus.Queued, null);
+            return mayWait ? Enqueue(request) : throw Refused(request);
         }
 
         var dispatch = await TrySendAsync(request, fromQueue: false);
         if (dispatch.Status == IotDispatchStatus.Queued)
         {
-            queue.Enqueue(request);
+            return mayWait ? Enqueue(request) : throw Refused(request);
         }
 
         return dispatch;
+    }
+
+    private IotDispatch Enqueue(IotCommandRequest request)
+    {
+        if (!queue.TryEnqueue(request))
+        {
+            throw new DependencyUnavailableException(ExternalSystem.Iot,
+                $"API IoT is unavailable and {queue.Depth} commands already wait for it: {request.Command} for {request.Vin} was not queued", circuitOpen: true);
+        }
+
+        return new IotDispatch(IotDispatchStatus.Queued, null);
+    }
+
+    private DependencyUnavailableException Refused(IotCommandRequest request)
+    {
+        var open = Breaker.State != CircuitState.Closed;
+        LogRefused(request.Command, request.Vin, request.CorrelationId, open ? "the breaker is open" : "a command for the car still waits");
+        return new DependencyUnavailableException(ExternalSystem.Iot,
+            open ? $"API IoT is unavailable (its circuit breaker is open): {request.Command} for {request.Vin} was not sent"
+                : $"a command for {request.Vin} still waits to be sent: {request.Command} was not sent ahead of it",
+            circuitOpen: open, retryAfter: open ? Breaker.RetryAfter : RetryBehindQueue);
     }
 
     public Task<int> DrainAsync() => queue.DrainAsync(Breaker, async request =>
@@ -95,6 +121,9 @@ public sealed partial class IotDispatcher(
             LogOwnerUnreachable(exception, owner, correlationId);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "IoT {Command} for {Vin} ({CorrelationId}) refused, not queued: {Why}")]
+    private partial void LogRefused(string command, string vin, string correlationId, string why);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not tell {Owner} that IoT command {CorrelationId} left the queue")]
     private partial void LogOwnerUnreachable(Exception exception, GrainId owner, string correlationId);

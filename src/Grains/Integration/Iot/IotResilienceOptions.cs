@@ -2,7 +2,7 @@ namespace CaaS.Grains.Integration.Iot;
 
 /// <summary>
 /// How the IoT adapter tells one unreachable car from API IoT being down, the status poller's own
-/// failure budget, and how fast the command queue drains (configuration section
+/// failure budget, and how large the command queue may grow and how fast it drains (configuration section
 /// "Iot:Resilience"). The command breaker's own numbers are RES-2's and stay in the matrix.
 /// </summary>
 public sealed class IotResilienceOptions
@@ -38,8 +38,15 @@ public sealed class IotResilienceOptions
     /// </summary>
     public int DrainRatePerSecond { get; set; } = 20;
 
+    /// <summary>
+    /// IOT-5: at most this many commands wait in a silo's queue while the breaker is open; beyond it a
+    /// command is refused (DEPENDENCY_UNAVAILABLE) and stays its owner's to retry. Ten times the
+    /// alert's threshold (1000 queued for 2 minutes), so ops hear of an outage long before it bites.
+    /// </summary>
+    public int QueueCapacity { get; set; } = 10_000;
+
     public BreakerPolicy PollBreaker => new(PollFailureThreshold, PollWindow, PollBreakDuration);
 
     public bool IsValid() => EvidenceWindow > TimeSpan.Zero && SystemFailureShare is > 0 and <= 1
-        && PollFailureThreshold >= 1 && PollWindow > TimeSpan.Zero && PollBreakDuration > TimeSpan.Zero && DrainRatePerSecond >= 1;
+        && PollFailureThreshold >= 1 && PollWindow > TimeSpan.Zero && PollBreakDuration > TimeSpan.Zero && DrainRatePerSecond >= 1 && QueueCapacity >= 1;
 }

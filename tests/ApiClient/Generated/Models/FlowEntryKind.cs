@@ -43,5 +43,13 @@ namespace CaaS.ApiClient.Models
         #pragma warning disable CS1591
         ReturnApproved,
         #pragma warning restore CS1591
+        [EnumMember(Value = "VehicleLocked")]
+        #pragma warning disable CS1591
+        VehicleLocked,
+        #pragma warning restore CS1591
+        [EnumMember(Value = "LockUnconfirmed")]
+        #pragma warning disable CS1591
+        LockUnconfirmed,
+        #pragma warning restore CS1591
     }
 }
