@@ -58,6 +58,16 @@ public static class ReliabilityResults
             rows.Add(("chaos: contested bookings, given to two customers", $"{chaos["contests"]}, {chaos["contestsWithTwoWinners"]}"));
             rows.Add(("chaos: PaymentIntents reconciled, mismatches found", $"{chaos["paymentIntentsReconciled"]}, {chaos["mismatches"]}"));
             rows.Add(("chaos: stuck flows", $"{chaos["stuckFlows"]}"));
+            // Issue 20 point 4: which of the other issues' strictness the run had on.
+            if (chaos["readModelMismatches"] is { } readModels)
+            {
+                rows.Add(("chaos: read models disagreeing with the flows or Stripe", $"{readModels}"));
+            }
+
+            if (chaos["eventLog"] is { } eventLog)
+            {
+                rows.Add(("chaos: event log", $"{eventLog}"));
+            }
         }
 
         if (Read("bad-input.json", "badInput") is { } badInput)
