@@ -14,12 +14,22 @@ public static class RentalsApi
 
     public sealed record AvailableVehicle(string VehicleId, string Vin, string Model, string Category);
 
+    /// <summary>
+    /// PAY-10: what the app hands Stripe's SDK (handleNextAction / confirmCardPayment or confirmCardSetup)
+    /// for the customer to authenticate, then POST /api/reservations/{id}/confirm-payment; unresolved by
+    /// <see cref="GiveUpAt"/> the booking is cancelled without fee.
+    /// </summary>
+    public sealed record PaymentAuthenticationResponse(string IntentType, string IntentId, string ClientSecret, DateTimeOffset GiveUpAt);
+
     public sealed record ReservationResponse(string Id, string CustomerId, string VehicleId, string Vin, DateTimeOffset StartsAt, DateTimeOffset EndsAt,
         string Status, Money? AuthorizedAmount, Money? CapturedAmount, IReadOnlyList<Fine> Fines, IReadOnlyList<string> VerificationIssues,
-        DateTimeOffset CreatedAt, IReadOnlyList<TransitionRecord> History)
+        DateTimeOffset CreatedAt, IReadOnlyList<TransitionRecord> History, PaymentAuthenticationResponse? PaymentAuthentication = null,
+        DateTimeOffset? AuthorizationDueAt = null, DateTimeOffset? HoldCaptureBefore = null)
     {
         public static ReservationResponse From(ReservationView view) => new(view.Id, view.CustomerId, view.VehicleId, view.Vin, view.StartsAt, view.EndsAt,
-            view.Status.ToString(), view.AuthorizedAmount, view.CapturedAmount, view.Fines, view.VerificationIssues, view.CreatedAt, view.History);
+            view.Status.ToString(), view.AuthorizedAmount, view.CapturedAmount, view.Fines, view.VerificationIssues, view.CreatedAt, view.History,
+            view.Authentication is { } asked ? new PaymentAuthenticationResponse(asked.IntentType, asked.IntentId, asked.ClientSecret, asked.GiveUpAt) : null,
+            view.AuthorizationDueAt, view.HoldCaptureBefore);
     }
 
     public static IEndpointRouteBuilder MapRentalsApi(this IEndpointRouteBuilder endpoints)
@@ -33,6 +43,8 @@ public static class RentalsApi
                 : Problems.NotFound($"Reservation {id}"));
         customer.MapPost("/reservations/{id}/cancel", async (string id, ClaimsPrincipal user, IGrainFactory grains) =>
             Results.Ok(ReservationResponse.From(await grains.GetGrain<IReservationGrain>(id).CancelAsync(CustomerId(user)))));
+        customer.MapPost("/reservations/{id}/confirm-payment", async (string id, ClaimsPrincipal user, IGrainFactory grains) =>
+            Results.Ok(ReservationResponse.From(await grains.GetGrain<IReservationGrain>(id).ConfirmPaymentAsync(CustomerId(user)))));
         customer.MapPost("/rentals/{id}/unlock", async (string id, ClaimsPrincipal user, IGrainFactory grains) =>
         {
             var unlock = await grains.GetGrain<IReservationGrain>(id).UnlockAsync(CustomerId(user));
