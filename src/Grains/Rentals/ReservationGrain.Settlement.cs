@@ -51,7 +51,8 @@ public sealed partial class ReservationGrain
     /// <summary>Carries out what is owed (a void, a capture, notifications); the guard stays until nothing is.</summary>
     private async Task SettleAsync()
     {
-        var changed = false;
+        // First: giving up a booking owes a void, which then goes out in the same pass.
+        var changed = await SettleHoldsAsync(time.GetUtcNow());
         if (Journal.VoidIsDue(time.GetUtcNow()))
         {
             try
@@ -66,7 +67,6 @@ public sealed partial class ReservationGrain
             }
         }
 
-        changed |= await SettleHoldsAsync(time.GetUtcNow());
         if (Journal.Owed(ObligationKind.Capture) is { Amount: { } amount } && S.Status == ReservationStatus.ReturnPending)
         {
             try

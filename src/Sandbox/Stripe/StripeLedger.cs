@@ -150,7 +150,7 @@ public sealed class StripeLedger(TimeProvider time, MoneyClock money)
         public bool Extended { get; set; }
 
         [JsonIgnore]
-        public required TestCard Card { get; init; }
+        public TestCard Card { get; init; } = TestCard.Tokens[Visa];
 
         [JsonIgnore]
         public List<Refund> Refunds { get; } = [];
