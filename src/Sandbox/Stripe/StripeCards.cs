@@ -1,6 +1,6 @@
 namespace CaaS.Sandbox.Stripe;
 
-/// <summary>How a test card answers, as Stripe's test cards do (docs.stripe.com/testing).</summary>
+/// <summary>How a test card answers, as Stripe's test cards do (stripe.com/testing).</summary>
 public enum CardBehaviour
 {
     Succeeds,
