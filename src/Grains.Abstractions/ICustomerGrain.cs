@@ -11,6 +11,14 @@ public interface ICustomerGrain : IGrainWithStringKey
     /// cannot answer and nothing fresh is cached (CUS-3).
     /// </summary>
     Task<CustomerStatusView> GetStatusAsync();
+
+    /// <summary>
+    /// PAY-10: the customer's Stripe Customer, which keeps every card a booking saves; created at the
+    /// first booking (idempotently, so a retry after a lost answer finds the same one) and remembered.
+    /// A failure to reach Stripe is thrown as the payment adapter threw it.
+    /// </summary>
+    [ResponseTimeout(AdapterTimeouts.Payment)]
+    Task<string> StripeCustomerAsync();
 }
 
 [GenerateSerializer, Immutable, Alias("caas.customer-status-view")]
@@ -24,4 +32,5 @@ public sealed class CustomerState
 {
     [Id(0)] public CustomerProfile? Profile { get; set; }
     [Id(1)] public DateTimeOffset? FetchedAt { get; set; }
+    [Id(2)] public string? StripeCustomerId { get; set; }
 }

@@ -34,6 +34,10 @@ public enum FlowEntryKind
     SettlementConfirmed = 6,
     SettlementFailed = 7,
     ReturnApproved = 8,
+    /// <summary>PAY-10: a hold was placed after booking (off-session before the start, or again after one lapsed).</summary>
+    Authorized = 9,
+    /// <summary>PAY-10: a hold that would have lapsed before the end was replaced (what was owed captured first, for a rental under way).</summary>
+    HoldRenewed = 10,
     /// <summary>The car confirmed the LOCK sent at return.</summary>
     VehicleLocked = 20,
     /// <summary>The car did not confirm the LOCK within Rentals:LockWait; ops were alerted.</summary>

@@ -35,6 +35,7 @@ builder.Services.AddSingleton<ApiIot>();
 builder.Services.AddSingleton<Vss>();
 builder.Services.AddSingleton<RegistrationBodies>();
 builder.Services.AddSingleton<Notifications>();
+builder.Services.AddSingleton<MoneyClock>();
 builder.Services.AddSingleton<StripeLedger>();
 builder.Services.AddSingleton<StripeEvents>();
 

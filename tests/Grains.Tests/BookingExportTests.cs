@@ -71,7 +71,7 @@ public sealed class BookingExportTests(ClusterFixture fixture)
     [Fact]
     public async Task ANA_3_a_nights_file_holds_every_booking_changed_that_day_with_microsecond_timestamps_and_a_BigQuery_schema_beside_it()
     {
-        var log = fixture.Cluster.Silos[0].ServiceProvider.GetRequiredService<Events.IEventLog>();
+        var log = fixture.Cluster.Silos[0].ServiceProvider.GetRequiredService<CaaS.Grains.Events.IEventLog>();
         var today = fixture.Time.GetUtcNow().UtcDateTime.Date;
         var createdAt = new DateTimeOffset(today.AddDays(-9).AddHours(10).AddTicks(1234567), TimeSpan.Zero);
         var cancelledAt = new DateTimeOffset(today.AddDays(-8).AddHours(9).AddTicks(7654321), TimeSpan.Zero);
@@ -80,8 +80,8 @@ public sealed class BookingExportTests(ClusterFixture fixture)
             new(id, "c_0123456789abcdef", "veh-001", "car", createdAt, createdAt.AddDays(20), createdAt.AddDays(21), status, 9_000, 0, "EUR", updatedAt);
         // Created on one day and cancelled on the next, after that night's export would have run.
         await log.PublishAsync([
-            Abstractions.Events.EventSubjects.Booking.Event(id, 1, "created", createdAt, Events.FlowEvents.BookingData(Booking("Confirmed", createdAt)), null),
-            Abstractions.Events.EventSubjects.Booking.Event(id, 2, "cancelled", cancelledAt, Events.FlowEvents.BookingData(Booking("Cancelled", cancelledAt)), null),
+            Abstractions.Events.EventSubjects.Booking.Event(id, 1, "created", createdAt, CaaS.Grains.Events.FlowEvents.BookingData(Booking("Confirmed", createdAt)), null),
+            Abstractions.Events.EventSubjects.Booking.Event(id, 2, "cancelled", cancelledAt, CaaS.Grains.Events.FlowEvents.BookingData(Booking("Cancelled", cancelledAt)), null),
         ]);
         var export = fixture.Grains.GetGrain<IBookingExportGrain>(0);
 

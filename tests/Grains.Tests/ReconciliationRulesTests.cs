@@ -117,6 +117,34 @@ public sealed class ReconciliationRulesTests
         Assert.NotNull(Reconciliation.CheckTimeslot("WVWZZZ1JZXW000001", slot, null));
     }
 
+    [Fact]
+    public void PAY_10_a_booking_far_ahead_or_waiting_for_authentication_holds_nothing_and_that_is_no_mismatch()
+    {
+        var planned = Rental(ReservationStatus.Confirmed, 0) with { AuthorizationDueAt = Start.AddDays(-1) };
+        var waiting = Rental(ReservationStatus.AwaitingAuthentication, 0);
+
+        Assert.Empty(Reconciliation.CheckRental("r-1", planned, []));
+        Assert.Empty(Reconciliation.CheckRental("r-1", waiting, [new IntentFigures(Intent("pi_1", PaymentStatus.RequiresAuthentication, 0), 0)]));
+    }
+
+    [Theory]
+    [InlineData(ReservationStatus.Confirmed, -1, false, MismatchKinds.HoldExpiresBeforeEnd)]
+    [InlineData(ReservationStatus.Active, -1, false, MismatchKinds.HoldExpiresBeforeEnd)]
+    [InlineData(ReservationStatus.Active, -1, true, null)]
+    [InlineData(ReservationStatus.Active, 1, false, null)]
+    public void PAY_10_a_hold_whose_capture_before_falls_before_the_end_with_no_renewal_planned_is_HOLD_EXPIRES_BEFORE_END(
+        ReservationStatus status, int hoursAfterEnd, bool renewalPlanned, string? expected)
+    {
+        var rental = Rental(status, 0);
+        var captureBefore = rental.EndsAt.AddHours(hoursAfterEnd);
+        rental = rental with { RenewalDueAt = renewalPlanned ? captureBefore.AddHours(-12) : null };
+        var hold = Intent("pi_1", PaymentStatus.RequiresCapture, 0) with { CaptureBefore = captureBefore };
+
+        var found = Reconciliation.CheckRental("r-1", rental, [new IntentFigures(hold, 0)]).ToList();
+
+        Assert.Equal(expected is null ? [] : [expected], found.Select(mismatch => mismatch.Kind));
+    }
+
     private static ReservationView Rental(ReservationStatus status, long captured) =>
         new("r-1", "cust-1", "veh-1", "WVWZZZ1JZXW000001", Start, Start.AddHours(2), status, Money.Eur(5200),
             captured > 0 ? Money.Eur(captured) : null, [], [], null, null, [], null, Start);

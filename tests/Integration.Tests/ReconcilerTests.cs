@@ -33,7 +33,8 @@ public sealed class ReconcilerTests(CaaSPlatformFixture fixture) : IClassFixture
         await CaaSCalls.ReadAsync(await Platform.SendAsync(HttpMethod.Post, $"/api/reservations/{cancelled}/cancel", token));
 
         var honest = await ReconcileAsync(ops, since);
-        Assert.True(honest.GetProperty("paymentIntents").GetInt32() >= 2);
+        // PAY-10: the booking 20 days ahead only saved the card; the active rental's hold is the one intent.
+        Assert.True(honest.GetProperty("paymentIntents").GetInt32() >= 1);
         Assert.Empty(MismatchesOf(honest, active, cancelled));
 
         var extraCharge = await Calls.ForgeStripeIntentAsync(new Dictionary<string, string> { ["reservationId"] = active }, 4_000, capture: true);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using CaaS.ApiHost.OpenApi;
 using CaaS.Grains.Abstractions;
 using GraphQL;
 using GraphQL.Transport;
@@ -56,7 +57,7 @@ public static class AdminApi
     public static IEndpointRouteBuilder MapAdminApi(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapPost("/graphql", ExecuteAsync).RequireAuthorization(Roles.Ops)
-            .Accepts<OpenApi.GraphQLCall>("application/json").Produces<OpenApi.GraphQLAnswer>()
+            .DescribesJsonBody<GraphQLCall>().Produces<GraphQLAnswer>()
             .WithTags("Admin").WithName("ExecuteGraphQL").WithSummary("The admin API (ADM-1..4): one GraphQL query or mutation");
         endpoints.MapGet("/ops", () => Results.File(Path.Combine(PageDirectory, "index.html"), "text/html; charset=utf-8"));
         endpoints.MapGet("/ops/ops.js", () => Results.File(Path.Combine(PageDirectory, "ops.js"), "text/javascript; charset=utf-8"));

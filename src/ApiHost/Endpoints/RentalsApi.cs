@@ -18,12 +18,22 @@ public static class RentalsApi
     /// <summary>CommandId is API IoT's, null when the unlock was already done (an unlock repeated).</summary>
     public sealed record UnlockResponse(string? CommandId, string Status);
 
+    /// <summary>
+    /// PAY-10: what the app hands Stripe's SDK (handleNextAction / confirmCardPayment or confirmCardSetup)
+    /// for the customer to authenticate, then POST /api/reservations/{id}/confirm-payment; unresolved by
+    /// <see cref="GiveUpAt"/> the booking is cancelled without fee.
+    /// </summary>
+    public sealed record PaymentAuthenticationResponse(string IntentType, string IntentId, string ClientSecret, DateTimeOffset GiveUpAt);
+
     public sealed record ReservationResponse(string Id, string CustomerId, string VehicleId, string Vin, DateTimeOffset StartsAt, DateTimeOffset EndsAt,
         string Status, Money? AuthorizedAmount, Money? CapturedAmount, IReadOnlyList<Fine> Fines, IReadOnlyList<string> VerificationIssues,
-        DateTimeOffset CreatedAt, IReadOnlyList<TransitionRecord> History)
+        DateTimeOffset CreatedAt, IReadOnlyList<TransitionRecord> History, PaymentAuthenticationResponse? PaymentAuthentication = null,
+        DateTimeOffset? AuthorizationDueAt = null, DateTimeOffset? HoldCaptureBefore = null)
     {
         public static ReservationResponse From(ReservationView view) => new(view.Id, view.CustomerId, view.VehicleId, view.Vin, view.StartsAt, view.EndsAt,
-            view.Status.ToString(), view.AuthorizedAmount, view.CapturedAmount, view.Fines, view.VerificationIssues, view.CreatedAt, view.History);
+            view.Status.ToString(), view.AuthorizedAmount, view.CapturedAmount, view.Fines, view.VerificationIssues, view.CreatedAt, view.History,
+            view.Authentication is { } asked ? new PaymentAuthenticationResponse(asked.IntentType, asked.IntentId, asked.ClientSecret, asked.GiveUpAt) : null,
+            view.AuthorizationDueAt, view.HoldCaptureBefore);
     }
 
     public static IEndpointRouteBuilder MapRentalsApi(this IEndpointRouteBuilder endpoints)
@@ -41,6 +51,9 @@ public static class RentalsApi
         customer.MapPost("/reservations/{id}/cancel", async (string id, ClaimsPrincipal user, IGrainFactory grains) =>
             TypedResults.Ok(ReservationResponse.From(await grains.GetGrain<IReservationGrain>(id).CancelAsync(CustomerId(user)))))
             .WithName("CancelReservation").WithSummary("Cancel a reservation: early releases the hold, late keeps the fee (MOB-5, PAY-3)");
+        customer.MapPost("/reservations/{id}/confirm-payment", async (string id, ClaimsPrincipal user, IGrainFactory grains) =>
+            TypedResults.Ok(ReservationResponse.From(await grains.GetGrain<IReservationGrain>(id).ConfirmPaymentAsync(CustomerId(user)))))
+            .WithName("ConfirmReservationPayment").WithSummary("After the customer authenticated the card (3-D Secure), the booking's hold is confirmed (PAY-10)");
         customer.MapPost("/rentals/{id}/unlock", async (string id, ClaimsPrincipal user, IGrainFactory grains) =>
         {
             var unlock = await grains.GetGrain<IReservationGrain>(id).UnlockAsync(CustomerId(user));

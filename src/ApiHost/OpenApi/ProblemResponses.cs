@@ -47,6 +47,7 @@ public sealed class ProblemResponses : IOpenApiDocumentTransformer
         ],
         ["GET /api/reservations/{id}"] = [Unauthenticated, Forbidden, NotFound, RateLimited],
         ["POST /api/reservations/{id}/cancel"] = [Unauthenticated, Forbidden, NotFound, InvalidState, RateLimited, DependencyUnavailable],
+        ["POST /api/reservations/{id}/confirm-payment"] = [Unauthenticated, Forbidden, NotFound, InvalidState, RateLimited, DependencyUnavailable],
         ["POST /api/rentals/{id}/unlock"] = [Unauthenticated, Forbidden, NotFound, InvalidState, RateLimited, DependencyUnavailable],
         ["POST /api/rentals/{id}/return"] = [ValidationFailed, Unauthenticated, Forbidden, NotFound, InvalidState, RateLimited, DependencyUnavailable],
         ["POST /api/orders"] = [ValidationFailed, Unauthenticated, Forbidden, IdempotencyKeyReused, RateLimited],

@@ -69,6 +69,14 @@ public enum ObligationKind
     Attempt = 8,
     /// <summary>An OTA command owes its purchase the outcome.</summary>
     TellOwner = 9,
+    /// <summary>PAY-10: a booking owes its hold, placed off-session on the saved card at <see cref="Obligation.DueAt"/>.</summary>
+    Authorize = 10,
+    /// <summary>PAY-10: a hold lapses before the rental can end; at <see cref="Obligation.DueAt"/> it is replaced.</summary>
+    Renew = 11,
+    /// <summary>PAY-10: the customer was asked to authenticate; unresolved at <see cref="Obligation.DueAt"/> the booking is cancelled without fee.</summary>
+    GiveUpAuthentication = 12,
+    /// <summary>A hold replaced by another is cancelled (<see cref="Obligation.Key"/> is its PaymentIntent).</summary>
+    Release = 13,
     /// <summary>A returned rental owes the LOCK of its vehicle until the car confirms it or the wait is over (IOT-9, MOB-7).</summary>
     ConfirmLock = 20,
 }

@@ -7,9 +7,25 @@ namespace CaaS.Grains.Abstractions.Integration;
 /// </summary>
 public interface IPaymentAdapterGrain : IGrainWithIntegerKey
 {
-    /// <summary>Places a hold (PaymentIntent, manual capture). A decline throws <see cref="PaymentDeclinedException"/>.</summary>
+    /// <summary>
+    /// Places a hold (PaymentIntent, manual capture). A decline throws <see cref="PaymentDeclinedException"/>;
+    /// an intent that needs the customer to authenticate (on-session <c>requires_action</c>, or an
+    /// off-session <c>authentication_required</c> decline) is answered, not thrown, with
+    /// <see cref="PaymentStatus.RequiresAuthentication"/> and its client secret: it is not a hold.
+    /// </summary>
     [ResponseTimeout(AdapterTimeouts.Payment)]
     Task<PaymentRecord> AuthorizeAsync(AuthorizePayment command);
+
+    /// <summary>The Stripe Customer of a platform customer, created once per idempotency key (PAY-10: every booking saves the card).</summary>
+    [ResponseTimeout(AdapterTimeouts.Payment)]
+    Task<string> CreateCustomerAsync(string customerId, string idempotencyKey);
+
+    /// <summary>Saves a card for off-session use without charging it (SetupIntent). A decline throws <see cref="PaymentDeclinedException"/>.</summary>
+    [ResponseTimeout(AdapterTimeouts.Payment)]
+    Task<SetupRecord> SetUpAsync(SetUpPayment command);
+
+    [ResponseTimeout(AdapterTimeouts.Payment)]
+    Task<SetupRecord> GetSetupAsync(string setupIntentId);
 
     [ResponseTimeout(AdapterTimeouts.Payment)]
     Task<PaymentRecord> CaptureAsync(string paymentIntentId, Money amount, string idempotencyKey);
@@ -76,7 +92,47 @@ public sealed record AuthorizePayment(
     [property: Id(2)] string PaymentMethodId,
     [property: Id(3)] string CustomerId,
     [property: Id(4)] string Description,
-    [property: Id(5)] IReadOnlyDictionary<string, string> Metadata);
+    [property: Id(5)] IReadOnlyDictionary<string, string> Metadata,
+    [property: Id(6)] string? StripeCustomerId = null,
+    [property: Id(7)] PaymentSession Session = PaymentSession.OneOff,
+    [property: Id(8)] bool RequestExtendedAuthorization = false);
+
+/// <summary>Who is present when a payment is confirmed, and what the card is kept for.</summary>
+[GenerateSerializer, Alias("caas.payment-session")]
+public enum PaymentSession
+{
+    /// <summary>A one-off payment with the customer present; the card is not kept.</summary>
+    OneOff = 0,
+
+    /// <summary>With the customer present, keeping the card for off-session use (setup_future_usage=off_session).</summary>
+    OnSessionSavingCard = 1,
+
+    /// <summary>Merchant-initiated on the saved card, the customer absent (off_session=true).</summary>
+    OffSession = 2,
+}
+
+[GenerateSerializer, Immutable, Alias("caas.set-up-payment")]
+public sealed record SetUpPayment(
+    [property: Id(0)] string IdempotencyKey,
+    [property: Id(1)] string PaymentMethodId,
+    [property: Id(2)] string StripeCustomerId,
+    [property: Id(3)] IReadOnlyDictionary<string, string> Metadata);
+
+[GenerateSerializer, Alias("caas.setup-status")]
+public enum SetupStatus
+{
+    Succeeded = 0,
+    RequiresAuthentication = 1,
+    RequiresPaymentMethod = 2,
+    Other = 3,
+}
+
+[GenerateSerializer, Immutable, Alias("caas.setup-record")]
+public sealed record SetupRecord(
+    [property: Id(0)] string SetupIntentId,
+    [property: Id(1)] SetupStatus Status,
+    [property: Id(2)] string? PaymentMethodId,
+    [property: Id(3)] string? ClientSecret);
 
 [GenerateSerializer, Alias("caas.payment-status")]
 public enum PaymentStatus
@@ -87,6 +143,9 @@ public enum PaymentStatus
     Canceled = 3,
     Processing = 4,
     Other = 5,
+
+    /// <summary>The customer must authenticate (3-D Secure) before anything is held.</summary>
+    RequiresAuthentication = 6,
 }
 
 [GenerateSerializer, Immutable, Alias("caas.payment-record")]
@@ -96,7 +155,11 @@ public sealed record PaymentRecord(
     [property: Id(2)] Money Amount,
     [property: Id(3)] Money AmountCapturable,
     [property: Id(4)] Money AmountReceived,
-    [property: Id(5)] IReadOnlyDictionary<string, string> Metadata);
+    [property: Id(5)] IReadOnlyDictionary<string, string> Metadata,
+    [property: Id(6)] DateTimeOffset? CaptureBefore = null,
+    [property: Id(7)] string? ClientSecret = null,
+    [property: Id(8)] string? PaymentMethodId = null,
+    [property: Id(9)] bool ExtendedAuthorization = false);
 
 [GenerateSerializer, Immutable, Alias("caas.refund-record")]
 public sealed record RefundRecord(

@@ -26,6 +26,12 @@ public static class MismatchKinds
     /// <summary>An uncaptured hold is left on a flow that has ended (PAY-3).</summary>
     public const string HoldOnEndedFlow = "HOLD_ON_ENDED_FLOW";
 
+    /// <summary>
+    /// PAY-10: a hold whose capture_before falls before its rental's end, with no renewal planned
+    /// before then: Stripe would cancel it while the rental still needs it.
+    /// </summary>
+    public const string HoldExpiresBeforeEnd = "HOLD_EXPIRES_BEFORE_END";
+
     /// <summary>A flow that needs a hold has none at Stripe.</summary>
     public const string HoldMissing = "HOLD_MISSING";
 

@@ -23,6 +23,13 @@ public interface IReservationGrain : Operations.IFlowGrain
     [ResponseTimeout("00:02:00")]
     Task<ReservationView> CancelAsync(string customerId);
 
+    /// <summary>
+    /// PAY-10: the customer says they authenticated the payment the reservation waits for. The intent is
+    /// read at Stripe: authorised (or the card saved), the booking is Confirmed; otherwise it keeps waiting.
+    /// </summary>
+    [ResponseTimeout("00:02:00")]
+    Task<ReservationView> ConfirmPaymentAsync(string customerId);
+
     Task<UnlockResult> UnlockAsync(string customerId);
 
     [ResponseTimeout("00:02:00")]
@@ -66,6 +73,8 @@ public enum ReservationStatus
     Cancelled = 5,
     PaymentFailed = 6,
     Rejected = 7,
+    /// <summary>PAY-10: the card needs the customer to authenticate (3-D Secure); nothing is held until they do.</summary>
+    AwaitingAuthentication = 8,
 }
 
 [GenerateSerializer, Immutable, Alias("caas.create-reservation")]
@@ -130,4 +139,25 @@ public sealed record ReservationView(
     [property: Id(12)] string? ErrorMessage,
     [property: Id(13)] IReadOnlyList<string> VerificationIssues,
     [property: Id(14)] Money? RefundedAmount,
-    [property: Id(15)] DateTimeOffset CreatedAt);
+    [property: Id(15)] DateTimeOffset CreatedAt,
+    [property: Id(16)] PaymentAuthentication? Authentication = null,
+    [property: Id(17)] DateTimeOffset? AuthorizationDueAt = null,
+    [property: Id(18)] DateTimeOffset? HoldCaptureBefore = null,
+    [property: Id(19)] DateTimeOffset? RenewalDueAt = null);
+
+/// <summary>
+/// PAY-10: what the app needs to let the customer authenticate: the Stripe intent (a PaymentIntent, or
+/// a SetupIntent when the card is only being saved), its client secret for Stripe's SDK, and until when.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("caas.payment-authentication")]
+public sealed record PaymentAuthentication(
+    [property: Id(0)] string IntentType,
+    [property: Id(1)] string IntentId,
+    [property: Id(2)] string ClientSecret,
+    [property: Id(3)] DateTimeOffset AskedAt,
+    [property: Id(4)] DateTimeOffset GiveUpAt)
+{
+    public const string PaymentIntent = "payment_intent";
+
+    public const string SetupIntent = "setup_intent";
+}

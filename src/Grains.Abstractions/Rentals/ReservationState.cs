@@ -32,6 +32,26 @@ public sealed class ReservationState : IFlowState<ReservationStatus>
 
     [Id(26)] public FlowJournal Journal { get; set; } = new();
 
+    // PAY-10: the card saved for off-session use, and what Stripe said about the hold.
+    [Id(27)] public string? StripeCustomerId { get; set; }
+    [Id(28)] public string? SavedPaymentMethodId { get; set; }
+
+    /// <summary>When the customer agreed, by booking, to later charges on the saved card (off-session consent).</summary>
+    [Id(29)] public DateTimeOffset? OffSessionConsentAt { get; set; }
+
+    /// <summary>The hold's capture_before as Stripe reported it on its latest charge.</summary>
+    [Id(30)] public DateTimeOffset? HoldCaptureBefore { get; set; }
+    [Id(31)] public string? SetupIntentId { get; set; }
+    [Id(32)] public PaymentAuthentication? Authentication { get; set; }
+
+    /// <summary>Off-session authorisations tried so far; each attempt has its own idempotency key.</summary>
+    [Id(33)] public int AuthorizeAttempts { get; set; }
+    [Id(34)] public int Renewals { get; set; }
+
+    /// <summary>What a renewal captured before the end (the price), and from which intent.</summary>
+    [Id(35)] public Money? PrepaidAmount { get; set; }
+    [Id(36)] public string? PrepaidIntentId { get; set; }
+
     // MOB-7 and IOT-9 (issue 15). Numbered apart from the rest so that fields added beside them in
     // the same release cannot take the same ids.
 

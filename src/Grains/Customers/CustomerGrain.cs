@@ -38,6 +38,19 @@ public sealed partial class CustomerGrain(
         return new CustomerStatusView(profile, now, FromCache: false);
     }
 
+    public async Task<string> StripeCustomerAsync()
+    {
+        if (state.State.StripeCustomerId is { } known)
+        {
+            return known;
+        }
+
+        var created = await GrainFactory.GetGrain<IPaymentAdapterGrain>(0).CreateCustomerAsync(this.GetPrimaryKeyString(), $"{this.GetPrimaryKeyString()}/stripe-customer");
+        state.State.StripeCustomerId = created;
+        await state.WriteStateAsync();
+        return created;
+    }
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Customer Management could not verify {CustomerId} and no status younger than 24 h is cached")]
     private partial void LogUnavailable(Exception exception, string customerId);
 }

@@ -13,6 +13,13 @@ public static class FlowGuard
 
     private static readonly TimeSpan Soonest = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// A reminder's first tick waits on a timer, which takes at most about 49 days; an obligation due
+    /// later (a booking's authorisation months ahead) is reached by a guard that wakes, finds nothing
+    /// due, and sets itself again for what is left.
+    /// </summary>
+    public static readonly TimeSpan Longest = TimeSpan.FromDays(30);
+
     public static Task KeepAsync(this Grain grain, FlowJournal journal, TimeSpan period, DateTimeOffset now, string reminder = Reminder)
     {
         if (journal.Obligations.Count == 0)
@@ -45,7 +52,7 @@ public static class FlowGuard
         }
 
         var due = earliest is { } soonest && (!owedNow || soonest < period) ? soonest : period;
-        return due < Soonest ? Soonest : due;
+        return due < Soonest ? Soonest : due > Longest ? Longest : due;
     }
 }
 

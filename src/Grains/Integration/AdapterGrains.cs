@@ -28,6 +28,12 @@ public sealed class PaymentAdapterGrain(StripePaymentClient client) : Grain, IPa
 {
     public Task<PaymentRecord> AuthorizeAsync(AuthorizePayment command) => client.AuthorizeAsync(command);
 
+    public Task<string> CreateCustomerAsync(string customerId, string idempotencyKey) => client.CreateCustomerAsync(customerId, idempotencyKey);
+
+    public Task<SetupRecord> SetUpAsync(SetUpPayment command) => client.SetUpAsync(command);
+
+    public Task<SetupRecord> GetSetupAsync(string setupIntentId) => client.GetSetupAsync(setupIntentId);
+
     public Task<PaymentRecord> CaptureAsync(string paymentIntentId, Money amount, string idempotencyKey) =>
         client.CaptureAsync(paymentIntentId, amount, idempotencyKey);
 

@@ -13,7 +13,7 @@ public static class PaymentVoids
     {
         foreach (var intent in await payments.FindByMetadataAsync(metadataKey, flowId))
         {
-            if (intent.Status is PaymentStatus.RequiresCapture or PaymentStatus.RequiresPaymentMethod)
+            if (intent.Status is PaymentStatus.RequiresCapture or PaymentStatus.RequiresPaymentMethod or PaymentStatus.RequiresAuthentication)
             {
                 await payments.CancelAsync(intent.PaymentIntentId, $"{flowId}/void/{intent.PaymentIntentId}");
             }

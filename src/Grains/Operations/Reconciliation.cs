@@ -31,12 +31,23 @@ public static class Reconciliation
         }
 
         var mayHold = rental.Status is ReservationStatus.Pending or ReservationStatus.Confirmed or ReservationStatus.Active or ReservationStatus.ReturnPending;
-        var needsHold = rental.Status is ReservationStatus.Confirmed or ReservationStatus.Active or ReservationStatus.ReturnPending;
+        // PAY-10: a booking far ahead holds nothing until its off-session authorisation is due, and
+        // one waiting for the customer to authenticate holds nothing yet either.
+        var needsHold = rental.Status is ReservationStatus.Active or ReservationStatus.ReturnPending
+            || (rental.Status == ReservationStatus.Confirmed && rental.AuthorizationDueAt is null);
         var expected = rental.Status is ReservationStatus.Completed or ReservationStatus.Cancelled
             ? (rental.CapturedAmount?.Amount ?? 0) - (rental.RefundedAmount?.Amount ?? 0)
             : 0;
-        return Check(FlowKinds.Rental, id, rental.Status.ToString(), intents, mayHold, needsHold, expected);
+        var found = Check(FlowKinds.Rental, id, rental.Status.ToString(), intents, mayHold, needsHold, expected);
+        return rental.Status is ReservationStatus.Confirmed or ReservationStatus.Active ? found.Concat(Lapsing(id, rental, intents)) : found;
     }
+
+    /// <summary>A hold Stripe will cancel before the rental ends, unless the rental replaces it first.</summary>
+    private static IEnumerable<Mismatch> Lapsing(string id, ReservationView rental, IReadOnlyList<IntentFigures> intents) =>
+        intents.Where(intent => intent.IsHold && intent.Record.CaptureBefore is { } before && before < rental.EndsAt
+                && !(rental.RenewalDueAt is { } renewal && renewal < before))
+            .Select(intent => new Mismatch(MismatchKinds.HoldExpiresBeforeEnd, FlowKinds.Rental, id, intent.Record.PaymentIntentId,
+                $"the hold may be captured until {intent.Record.CaptureBefore:O}, the rental ends {rental.EndsAt:O}, and no renewal is planned before then."));
 
     public static IEnumerable<Mismatch> CheckPurchase(string id, ServicePurchaseView? purchase, IReadOnlyList<IntentFigures> intents)
     {

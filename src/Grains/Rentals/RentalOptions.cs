@@ -86,6 +86,33 @@ public sealed class RentalOptions
 
     public int MinimumCreditScore { get; set; } = 600;
 
+    /// <summary>PAY-10: a booking whose end lies beyond what a hold placed now lasts is authorised off-session this long before its start.</summary>
+    public TimeSpan AuthorizeBefore { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>PAY-10: a payment still waiting for the customer's authentication this long before the start is given up: the booking is cancelled without fee.</summary>
+    public TimeSpan AuthorizeGiveUpBefore { get; set; } = TimeSpan.FromHours(2);
+
+    /// <summary>How long the customer has to authenticate at least, when the start is nearer than <see cref="AuthorizeGiveUpBefore"/>.</summary>
+    public TimeSpan AuthenticationWindow { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>
+    /// What a hold is expected to last, only to plan whether to hold at once: customer-initiated 7 days,
+    /// merchant-initiated (Visa) 5 (docs.stripe.com/payments/place-a-hold-on-a-payment-method). What the
+    /// hold really lasts is the capture_before Stripe reports, and that is what renewals follow.
+    /// </summary>
+    public TimeSpan ExpectedHoldValidity { get; set; } = TimeSpan.FromDays(7);
+
+    public TimeSpan ExpectedOffSessionHoldValidity { get; set; } = TimeSpan.FromDays(5);
+
+    /// <summary>A hold must outlive the rental's end by this much: a late return, a verification by ops.</summary>
+    public TimeSpan HoldMargin { get; set; } = TimeSpan.FromHours(12);
+
+    /// <summary>A hold that would lapse before the end (plus margin) is replaced this long before its capture_before.</summary>
+    public TimeSpan RenewBefore { get; set; } = TimeSpan.FromHours(12);
+
+    /// <summary>PAY-4: a soft decline of an off-session authorisation is tried again this much later, <see cref="FailedPaymentRetries"/> times.</summary>
+    public TimeSpan AuthorizeRetryEvery { get; set; } = TimeSpan.FromHours(1);
+
     public Money Rate(string category) => new(HourlyRate.GetValueOrDefault(category, HourlyRate.Values.Max()), Currency);
 }
 

@@ -12,8 +12,12 @@ public static class ReservationFlow
         new Dictionary<ReservationStatus, ReservationStatus[]>
         {
             // Pending → Cancelled is a creation a crash left half done, abandoned by the guard.
-            [ReservationStatus.Pending] = [ReservationStatus.Confirmed, ReservationStatus.Rejected, ReservationStatus.PaymentFailed, ReservationStatus.Cancelled],
-            [ReservationStatus.Confirmed] = [ReservationStatus.Active, ReservationStatus.Cancelled],
+            [ReservationStatus.Pending] = [ReservationStatus.Confirmed, ReservationStatus.Rejected, ReservationStatus.PaymentFailed, ReservationStatus.Cancelled,
+                ReservationStatus.AwaitingAuthentication],
+            // PAY-10: the off-session authorisation before the start may need the customer, or be declined for good.
+            [ReservationStatus.Confirmed] = [ReservationStatus.Active, ReservationStatus.Cancelled, ReservationStatus.AwaitingAuthentication, ReservationStatus.PaymentFailed],
+            // Authenticated, or given up (cancelled without fee), or cancelled by the customer meanwhile.
+            [ReservationStatus.AwaitingAuthentication] = [ReservationStatus.Confirmed, ReservationStatus.Cancelled],
             [ReservationStatus.Active] = [ReservationStatus.ReturnPending],
             // ReturnPending → Active: ops refused the return and the renter must return the vehicle again.
             [ReservationStatus.ReturnPending] = [ReservationStatus.Completed, ReservationStatus.Active],
@@ -26,7 +30,8 @@ public static class ReservationFlow
         status is ReservationStatus.Completed or ReservationStatus.Cancelled or ReservationStatus.PaymentFailed or ReservationStatus.Rejected;
 
     /// <summary>A rental that holds the vehicle's timeslot and is expected to stay quiet until its end.</summary>
-    public static bool HoldsTheVehicle(ReservationStatus status) => status is ReservationStatus.Confirmed or ReservationStatus.Active;
+    public static bool HoldsTheVehicle(ReservationStatus status) =>
+        status is ReservationStatus.Confirmed or ReservationStatus.Active or ReservationStatus.AwaitingAuthentication;
 
     /// <summary>A return that failed verification and waits for an operator's verdict (ADM-2).</summary>
     public static bool AwaitsVerification(ReservationState state) =>

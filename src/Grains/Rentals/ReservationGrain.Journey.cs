@@ -20,12 +20,25 @@ public sealed partial class ReservationGrain
 
         // Only a confirmed booking is the customer's to cancel: Pending → Cancelled is the guard's, for
         // a creation that never finished; the move itself is checked against the table by MoveAsync.
+        if (S.Status == ReservationStatus.AwaitingAuthentication)
+        {
+            // PAY-10: nothing is held while the customer has not authenticated; whatever Stripe began is voided.
+            return await CancelUnheldAsync(customerId);
+        }
+
         if (S.Status != ReservationStatus.Confirmed)
         {
             throw new DomainException(ErrorCodes.InvalidState, $"A reservation that is {S.Status} cannot be cancelled.");
         }
 
         var fee = RentalRules.CancellationFee(Rentals, S.Price!, S.Request!.StartsAt, time.GetUtcNow());
+        if (S.HoldCaptureBefore is null)
+        {
+            // PAY-10: a booking far ahead holds nothing yet (only the card is saved), or Stripe let its hold lapse.
+            await ChargeFeeOffSessionAsync(fee);
+            return await CancelUnheldAsync(customerId);
+        }
+
         try
         {
             if (fee.Amount == 0)

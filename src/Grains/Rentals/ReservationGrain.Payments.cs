@@ -1,7 +1,9 @@
 using CaaS.Grains.Abstractions;
+using CaaS.Grains.Abstractions.Flows;
 using CaaS.Grains.Abstractions.Integration;
 using CaaS.Grains.Abstractions.Operations;
 using CaaS.Grains.Abstractions.Rentals;
+using CaaS.Grains.Flows;
 using CaaS.Grains.Operations;
 using Microsoft.Extensions.Logging;
 
@@ -12,6 +14,31 @@ public sealed partial class ReservationGrain
 {
     public async Task OnPaymentEventAsync(PaymentEvent paymentEvent)
     {
+        if (S.Status == ReservationStatus.AwaitingAuthentication && paymentEvent.PaymentIntentId == S.Authentication?.IntentId
+            && paymentEvent.Kind != PaymentEventKind.Failed)
+        {
+            // PAY-10: Stripe's news that the customer authenticated counts as much as the app's confirmation.
+            try
+            {
+                await ResolveAuthenticationAsync();
+            }
+            catch (IntegrationException failure)
+            {
+                LogSettlementDeferred(failure, Id, "reading the authenticated intent");
+            }
+
+            await SettleAsync();
+            return;
+        }
+
+        if (paymentEvent.Kind == PaymentEventKind.Canceled && paymentEvent.PaymentIntentId == S.PaymentIntentId && S.PaymentIntentId != S.PrepaidIntentId
+            && S.Status is ReservationStatus.Confirmed or ReservationStatus.Active && !Journal.Owes(ObligationKind.Authorize))
+        {
+            await HoldLostAsync(paymentEvent);
+            await SettleAsync();
+            return;
+        }
+
         if (paymentEvent.Kind != PaymentEventKind.Failed || S.Status != ReservationStatus.Completed
             || paymentEvent.PaymentIntentId != S.PaymentIntentId)
         {
@@ -29,8 +56,11 @@ public sealed partial class ReservationGrain
             var key = $"{Id}/recharge-{S.RechargeAttempts}";
             try
             {
-                var retry = await Payments.AuthorizeAsync(new AuthorizePayment(key + "/authorize", owed, S.Request!.PaymentMethodId, S.Request.CustomerId,
-                    $"Rental {Id} (payment retry {S.RechargeAttempts})", new Dictionary<string, string> { [PaymentMetadata.ReservationId] = Id, ["retry"] = key }));
+                // The saved card, off-session, under the consent the booking recorded: a PaymentMethod used once
+                // without its Customer may not be used again.
+                var retry = await Payments.AuthorizeAsync(new AuthorizePayment(key + "/authorize", owed, SavedCard, S.Request!.CustomerId,
+                    $"Rental {Id} (payment retry {S.RechargeAttempts})", new Dictionary<string, string>(PaymentTags()) { ["retry"] = key },
+                    S.StripeCustomerId, S.StripeCustomerId is null ? PaymentSession.OneOff : PaymentSession.OffSession));
                 var recharged = await Payments.CaptureAsync(retry.PaymentIntentId, owed, key + "/capture");
                 S.PaymentIntentId = retry.PaymentIntentId;
                 RecordMoney($"recharge-{S.RechargeAttempts}", MoneyMovementType.Captured, recharged.AmountReceived, finesOwed, retry.PaymentIntentId);

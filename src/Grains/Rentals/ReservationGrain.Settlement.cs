@@ -51,7 +51,8 @@ public sealed partial class ReservationGrain
     /// <summary>Carries out what is owed (a void, a capture, notifications); the guard stays until nothing is.</summary>
     private async Task SettleAsync()
     {
-        var changed = false;
+        // First: giving up a booking owes a void, which then goes out in the same pass.
+        var changed = await SettleHoldsAsync(time.GetUtcNow());
         if (Journal.VoidIsDue(time.GetUtcNow()))
         {
             try
@@ -70,11 +71,22 @@ public sealed partial class ReservationGrain
         {
             try
             {
-                var captured = await Payments.CaptureAsync(S.PaymentIntentId!, amount, $"{Id}/capture");
-                S.CapturedAmount = captured.AmountReceived;
+                // PAY-10: a renewal may have captured the price already; the rest comes from the hold that replaced it.
+                var prepaid = S.PrepaidAmount?.Amount ?? 0;
+                var rest = amount with { Amount = amount.Amount - prepaid };
+                var captured = rest.Amount > 0 && S.PaymentIntentId != S.PrepaidIntentId
+                    ? (await Payments.CaptureAsync(S.PaymentIntentId!, rest, $"{Id}/capture")).AmountReceived
+                    : rest with { Amount = 0 };
+                if (captured.Amount == 0 && S.PaymentIntentId != S.PrepaidIntentId)
+                {
+                    Journal.Owe(new Obligation(ObligationKind.Release, S.PaymentIntentId!));
+                }
+
+                S.CapturedAmount = captured with { Amount = captured.Amount + prepaid };
                 Journal.Discharge(ObligationKind.Capture);
-                RecordMoney("capture", MoneyMovementType.Captured, captured.AmountReceived,
-                    Math.Max(0, captured.AmountReceived.Amount - S.Price!.Amount), S.PaymentIntentId!);
+                Journal.Discharge(ObligationKind.Renew);
+                RecordMoney("capture", MoneyMovementType.Captured, captured,
+                    Math.Max(0, S.CapturedAmount.Amount - S.Price!.Amount), S.PaymentIntentId!);
                 await Vehicle.ReleaseAsync(Id);
                 Notify("completed", "RENTAL_COMPLETED", "Thank you for riding with us");
                 await MoveAsync(ReservationStatus.Completed, TransitionCause.Automatic("final amount captured"));

@@ -120,11 +120,33 @@ public sealed partial class ReservationGrain(
                 hold == HoldOutcome.Taken ? "The vehicle is already reserved for part of that time." : "The vehicle cannot be rented right now.");
         }
 
+        // PAY-10: every booking saves the card, on the customer's own Stripe Customer.
+        try
+        {
+            S.StripeCustomerId ??= await GrainFactory.GetGrain<ICustomerGrain>(request.CustomerId).StripeCustomerAsync();
+        }
+        catch (IntegrationException failure)
+        {
+            LogAuthorizationUncertain(failure, Id);
+            await Vehicle.ReleaseAsync(Id);
+            return await RejectAsync(ReservationStatus.Rejected, ErrorCodes.DependencyUnavailable,
+                "The payment provider could not be reached; nothing was booked or charged. Please try again.");
+        }
+
+        S.OffSessionConsentAt ??= S.CreatedAt;
+        var now = time.GetUtcNow();
+        return HoldAtBooking(now) ? await HoldAtBookingAsync(request, now) : await SaveCardAtBookingAsync(request);
+    }
+
+    /// <summary>The end lies within what a hold placed now lasts (or the start is too near to wait): held at once, the card saved with it.</summary>
+    private async Task<ReservationView> HoldAtBookingAsync(CreateReservation request, DateTimeOffset now)
+    {
         PaymentRecord authorization;
         try
         {
             authorization = await Payments.AuthorizeAsync(new AuthorizePayment($"{Id}/authorize", S.AuthorizedAmount!, request.PaymentMethodId,
-                request.CustomerId, $"Rental {Id}", new Dictionary<string, string> { [PaymentMetadata.ReservationId] = Id, ["vehicleId"] = request.VehicleId }));
+                request.CustomerId, $"Rental {Id}", PaymentTags(), S.StripeCustomerId, PaymentSession.OnSessionSavingCard,
+                RequestExtendedAuthorization: request.EndsAt + Rentals.HoldMargin > now + Rentals.ExpectedHoldValidity));
         }
         catch (PaymentDeclinedException declined)
         {
@@ -142,9 +164,67 @@ public sealed partial class ReservationGrain(
                 "The payment provider could not be reached; nothing was booked or charged. Please try again.");
         }
 
-        S.PaymentIntentId = authorization.PaymentIntentId;
+        if (authorization.Status == PaymentStatus.RequiresAuthentication)
+        {
+            // Not a hold (PAY-10): nothing is reserved until the customer authenticates in the app.
+            S.PaymentIntentId = authorization.PaymentIntentId;
+            await AskToAuthenticateAsync(PaymentAuthentication.PaymentIntent, authorization.PaymentIntentId, authorization.ClientSecret,
+                "the card needs the customer to authenticate the payment");
+            await SettleAsync();
+            return View();
+        }
+
+        HoldPlaced(authorization, now);
         Notify("confirmed", "RESERVATION_CONFIRMED", "Your reservation is confirmed");
         await MoveAsync(ReservationStatus.Confirmed, TransitionCause.Automatic("payment authorised"));
+        await SettleAsync();
+        return View();
+    }
+
+    /// <summary>
+    /// A hold placed now would lapse before the end: the card is saved for off-session use (SetupIntent),
+    /// nothing is held, and the authorisation is owed <see cref="RentalOptions.AuthorizeBefore"/> before the start.
+    /// </summary>
+    private async Task<ReservationView> SaveCardAtBookingAsync(CreateReservation request)
+    {
+        SetupRecord setup;
+        try
+        {
+            setup = await Payments.SetUpAsync(new SetUpPayment($"{Id}/save-card", request.PaymentMethodId, S.StripeCustomerId!, PaymentTags()));
+        }
+        catch (PaymentDeclinedException declined)
+        {
+            await Vehicle.ReleaseAsync(Id);
+            LogDeclined(Id, declined.DeclineCode);
+            return await RejectAsync(ReservationStatus.PaymentFailed, ErrorCodes.PaymentDeclined, "The card was declined; nothing was reserved or charged.");
+        }
+        catch (IntegrationException failure)
+        {
+            // A SetupIntent holds no money: a lost answer leaves nothing to void.
+            LogAuthorizationUncertain(failure, Id);
+            await Vehicle.ReleaseAsync(Id);
+            return await RejectAsync(ReservationStatus.Rejected, ErrorCodes.DependencyUnavailable,
+                "The payment provider could not be reached; nothing was booked or charged. Please try again.");
+        }
+
+        S.SetupIntentId = setup.SetupIntentId;
+        switch (setup.Status)
+        {
+            case SetupStatus.Succeeded:
+                S.SavedPaymentMethodId = setup.PaymentMethodId;
+                PlanAuthorization(AuthorizeAt);
+                Notify("confirmed", "RESERVATION_CONFIRMED", "Your reservation is confirmed");
+                await MoveAsync(ReservationStatus.Confirmed, TransitionCause.Automatic($"card saved; to be authorised off-session at {AuthorizeAt:O}"));
+                break;
+            case SetupStatus.RequiresAuthentication:
+                await AskToAuthenticateAsync(PaymentAuthentication.SetupIntent, setup.SetupIntentId, setup.ClientSecret,
+                    "the card needs the customer to authenticate before it can be saved");
+                break;
+            default:
+                await Vehicle.ReleaseAsync(Id);
+                return await RejectAsync(ReservationStatus.PaymentFailed, ErrorCodes.PaymentDeclined, "The card could not be saved; nothing was reserved or charged.");
+        }
+
         await SettleAsync();
         return View();
     }
@@ -185,7 +265,9 @@ public sealed partial class ReservationGrain(
     }
 
     private ReservationView View() => new(Id, S.Request!.CustomerId, S.Request.VehicleId, S.Vin, S.Request.StartsAt, S.Request.EndsAt, S.Status,
-        S.AuthorizedAmount, S.CapturedAmount, [.. S.Fines], [.. S.History], S.ErrorCode, S.ErrorMessage, [.. S.VerificationIssues], S.RefundedAmount, S.CreatedAt);
+        S.AuthorizedAmount, S.CapturedAmount, [.. S.Fines], [.. S.History], S.ErrorCode, S.ErrorMessage, [.. S.VerificationIssues], S.RefundedAmount, S.CreatedAt,
+        S.Status == ReservationStatus.AwaitingAuthentication ? S.Authentication : null, Journal.Owed(ObligationKind.Authorize)?.DueAt,
+        S.PaymentIntentId is null || S.PaymentIntentId == S.PrepaidIntentId ? null : S.HoldCaptureBefore, Journal.Owed(ObligationKind.Renew)?.DueAt);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Reservation {ReservationId}: card declined ({DeclineCode}); timeslot released")]
     private partial void LogDeclined(string reservationId, string? declineCode);

@@ -12,7 +12,7 @@ public static partial class StripeApi
 {
     private static void MapEvents(IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/v1/events", (HttpContext http, StripeLedger ledger, StripeEvents events) => Get(http, ledger, () => ListEvents(http.Request.Query, events)));
+        endpoints.MapGet("/v1/events", (HttpContext http, StripeLedger ledger, StripeEvents events) => Get(http, ledger, events, () => ListEvents(http.Request.Query, events)));
         endpoints.MapPost("/sandbox/stripe/webhooks", (WebhookDelivery delivery, StripeEvents events) =>
         {
             events.WebhooksDelivered = delivery.Deliver;

@@ -12,8 +12,9 @@ public static partial class StripeApi
 {
     private static void MapInspection(IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/sandbox/stripe/payment_intents", (HttpRequest request, StripeLedger ledger) =>
+        endpoints.MapGet("/sandbox/stripe/payment_intents", (HttpRequest request, StripeLedger ledger, StripeEvents events) =>
         {
+            Sweep(ledger, events);
             var filters = request.Query
                 .Where(pair => pair.Key.StartsWith("metadata[", StringComparison.Ordinal) && pair.Key.EndsWith(']'))
                 .Select(pair => (Key: pair.Key["metadata[".Length..^1], Value: pair.Value.ToString()))
@@ -46,10 +47,54 @@ public static partial class StripeApi
 
             return Results.Ok(new { eventId = events.Publish("payment_intent.payment_failed", failed, null) });
         });
+        endpoints.MapPost("/sandbox/stripe/payment_intents/{id}/authenticate", (string id, Authentication body, StripeLedger ledger, StripeEvents events) =>
+            Answer(ledger, events, () => AuthenticatePayment(ledger, id, body.ClientSecret, body.Outcome != "fail")));
+        endpoints.MapPost("/sandbox/stripe/setup_intents/{id}/authenticate", (string id, Authentication body, StripeLedger ledger, StripeEvents events) =>
+            Answer(ledger, events, () => AuthenticateSetup(ledger, id, body.ClientSecret, body.Outcome != "fail")));
+        endpoints.MapGet("/sandbox/stripe/setup_intents", (HttpRequest request, StripeLedger ledger) =>
+        {
+            var filters = request.Query
+                .Where(pair => pair.Key.StartsWith("metadata[", StringComparison.Ordinal) && pair.Key.EndsWith(']'))
+                .Select(pair => (Key: pair.Key["metadata[".Length..^1], Value: pair.Value.ToString()))
+                .ToArray();
+            lock (ledger.Gate)
+            {
+                var setups = ledger.Setups
+                    .Where(setup => filters.All(filter => setup.Metadata.TryGetValue(filter.Key, out var value) && value == filter.Value))
+                    .OrderBy(setup => setup.Created)
+                    .Select(setup => new Dictionary<string, object?>
+                    {
+                        ["id"] = setup.Id, ["status"] = setup.Status, ["customer"] = setup.Customer, ["payment_method"] = setup.PaymentMethod,
+                        ["usage"] = setup.Usage, ["metadata"] = setup.Metadata,
+                        ["payment_method_customer"] = ledger.FindPaymentMethod(setup.PaymentMethod)?.Customer,
+                    })
+                    .ToArray();
+                return Results.Text(JsonSerializer.Serialize(setups, StripeLedger.Json), "application/json");
+            }
+        });
         endpoints.MapGet("/sandbox/stripe/events", ([FromQuery(Name = "payment_intent")] string? paymentIntent, StripeEvents events) =>
             Results.Ok(events.About(paymentIntent).Select(sent => new { id = sent.Id, type = sent.Type, paymentIntent = sent.PaymentIntent, created = sent.Created })));
         endpoints.MapPost("/sandbox/stripe/events/{eventId}/resend", (string eventId, StripeEvents events) =>
             events.Resend(eventId) ? Results.Accepted() : Problem.NotFound($"event {eventId} was never sent."));
+    }
+
+    /// <summary>What the app sends once the customer went through 3-D Secure: the intent's client secret, and "fail" to play a failed challenge.</summary>
+    public sealed record Authentication(string? ClientSecret, string? Outcome);
+
+    private static IResult Answer(StripeLedger ledger, StripeEvents events, Func<Outcome> operation)
+    {
+        Outcome outcome;
+        lock (ledger.Gate)
+        {
+            outcome = operation();
+        }
+
+        foreach (var (type, data) in outcome.Events)
+        {
+            events.Publish(type, data, null);
+        }
+
+        return Results.Text(JsonSerializer.Serialize(outcome.Body, StripeLedger.Json), "application/json", System.Text.Encoding.UTF8, outcome.Status);
     }
 
     private static Dictionary<string, object?> Inspect(StripeLedger.PaymentIntent intent)
@@ -57,6 +102,10 @@ public static partial class StripeApi
         var element = JsonSerializer.SerializeToElement(intent, StripeLedger.Json);
         var view = element.EnumerateObject().ToDictionary(property => property.Name, property => (object?)property.Value);
         view["refunds"] = intent.Refunds;
+        // PAY-10: what the charge says about the hold, where a test reads it beside the intent.
+        view["capture_before"] = intent.CaptureBefore;
+        view["extended_authorization"] = intent.CaptureBefore is null ? null : intent.Extended ? "enabled" : "disabled";
+        view["off_session"] = intent.OffSession;
         return view;
     }
 }

@@ -5,7 +5,7 @@ namespace CaaS.Sandbox.Stripe;
 /// <summary>PaymentIntent search, as far as the platform uses it: one metadata['key']:'value' clause.</summary>
 public static partial class StripeApi
 {
-    private static Outcome Search(StripeLedger ledger, string? query)
+    private static Outcome Search(StripeLedger ledger, string? query, bool expandCharge)
     {
         var match = query is null ? null : MetadataQuery().Match(query);
         if (match is not { Success: true })
@@ -13,7 +13,7 @@ public static partial class StripeApi
             return Error(400, "invalid_request_error", "parameter_invalid_string", "Only metadata['key']:'value' queries are supported by the sandbox.", "query");
         }
 
-        var data = ledger.WithMetadata(match.Groups["key"].Value, match.Groups["value"].Value).ToArray();
+        var data = ledger.WithMetadata(match.Groups["key"].Value, match.Groups["value"].Value).Select(intent => ledger.Render(intent, expandCharge)).ToArray();
         return new Outcome(200, new { @object = "search_result", data, has_more = false, next_page = (string?)null, url = "/v1/payment_intents/search" }, []);
     }
 

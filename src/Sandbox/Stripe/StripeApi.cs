@@ -24,19 +24,30 @@ public static partial class StripeApi
         endpoints.MapPost("/v1/payment_intents/{id}/capture", (string id, HttpContext http, StripeLedger ledger, StripeEvents events) =>
             PostAsync(http, ledger, events, form => Capture(ledger, id, form)));
         endpoints.MapPost("/v1/payment_intents/{id}/cancel", (string id, HttpContext http, StripeLedger ledger, StripeEvents events) =>
-            PostAsync(http, ledger, events, _ => Cancel(ledger, id)));
+            PostAsync(http, ledger, events, form => Cancel(ledger, id, form)));
         endpoints.MapPost("/v1/refunds", (HttpContext http, StripeLedger ledger, StripeEvents events) =>
             PostAsync(http, ledger, events, form => Refund(ledger, form)));
-        endpoints.MapGet("/v1/payment_intents/search", (string? query, HttpContext http, StripeLedger ledger) => Get(http, ledger, () => Search(ledger, query)));
-        endpoints.MapGet("/v1/payment_intents/{id}", (string id, HttpContext http, StripeLedger ledger) => Get(http, ledger, () =>
-            ledger.Find(id) is { } intent ? new Outcome(200, intent, []) : Missing(id)));
+        endpoints.MapPost("/v1/customers", (HttpContext http, StripeLedger ledger, StripeEvents events) =>
+            PostAsync(http, ledger, events, form => CreateCustomer(ledger, form)));
+        endpoints.MapGet("/v1/customers/{id}", (string id, HttpContext http, StripeLedger ledger, StripeEvents events) =>
+            Get(http, ledger, events, () => GetCustomer(ledger, id)));
+        endpoints.MapPost("/v1/setup_intents", (HttpContext http, StripeLedger ledger, StripeEvents events) =>
+            PostAsync(http, ledger, events, form => CreateSetup(ledger, form)));
+        endpoints.MapGet("/v1/setup_intents/{id}", (string id, HttpContext http, StripeLedger ledger, StripeEvents events) =>
+            Get(http, ledger, events, () => GetSetup(ledger, id)));
+        endpoints.MapGet("/v1/payment_intents/search", (string? query, HttpContext http, StripeLedger ledger, StripeEvents events) =>
+            Get(http, ledger, events, () => Search(ledger, query, WantsCharge(http.Request.Query))));
+        endpoints.MapGet("/v1/payment_intents/{id}", (string id, HttpContext http, StripeLedger ledger, StripeEvents events) => Get(http, ledger, events, () =>
+            ledger.Find(id) is { } intent ? new Outcome(200, ledger.Render(intent, WantsCharge(http.Request.Query)), []) : Missing(id)));
         // Stripe's list endpoints, newest first, paged by starting_after: what a reconciliation reads.
-        endpoints.MapGet("/v1/payment_intents", (HttpContext http, StripeLedger ledger) => Get(http, ledger, () =>
-            List(http.Request.Query, "/v1/payment_intents", ledger.All, intent => intent.Id, intent => intent.Created, intent => intent, "payment_intent")));
-        endpoints.MapGet("/v1/refunds", (HttpContext http, StripeLedger ledger) => Get(http, ledger, () => ListRefunds(ledger, http.Request.Query)));
+        endpoints.MapGet("/v1/payment_intents", (HttpContext http, StripeLedger ledger, StripeEvents events) => Get(http, ledger, events, () =>
+            List(http.Request.Query, "/v1/payment_intents", ledger.All, intent => intent.Id, intent => intent.Created,
+                intent => ledger.Render(intent, WantsCharge(http.Request.Query)), "payment_intent")));
+        endpoints.MapGet("/v1/refunds", (HttpContext http, StripeLedger ledger, StripeEvents events) => Get(http, ledger, events, () => ListRefunds(ledger, http.Request.Query)));
 
         MapEvents(endpoints);
         MapInspection(endpoints);
+        MapClock(endpoints);
         return endpoints;
     }
 
@@ -53,8 +64,10 @@ public static partial class StripeApi
         var fingerprint = $"{http.Request.Path}\n{body}";
         StripeLedger.StoredAnswer answer;
         Outcome? outcome = null;
+        List<StripeLedger.PaymentIntent> lapsed;
         lock (ledger.Gate)
         {
+            lapsed = ledger.ExpireLapsed();
             var replay = key.Length > 0 ? ledger.Replay(key) : null;
             if (replay is not null)
             {
@@ -72,6 +85,7 @@ public static partial class StripeApi
             }
         }
 
+        PublishLapsed(events, lapsed);
         foreach (var (type, data) in outcome?.Events ?? [])
         {
             events.Publish(type, data, key.Length > 0 ? key : null);
@@ -85,7 +99,7 @@ public static partial class StripeApi
         return Results.Text(answer.Body, "application/json", Encoding.UTF8, answer.Status);
     }
 
-    private static IResult Get(HttpContext http, StripeLedger ledger, Func<Outcome> read)
+    private static IResult Get(HttpContext http, StripeLedger ledger, StripeEvents events, Func<Outcome> read)
     {
         if (Unauthenticated(http) is { } refused)
         {
@@ -93,12 +107,36 @@ public static partial class StripeApi
         }
 
         StripeLedger.StoredAnswer answer;
+        List<StripeLedger.PaymentIntent> lapsed;
         lock (ledger.Gate)
         {
+            lapsed = ledger.ExpireLapsed();
             answer = Serialize("", read());
         }
 
+        PublishLapsed(events, lapsed);
         return Results.Text(answer.Body, "application/json", Encoding.UTF8, answer.Status);
+    }
+
+    /// <summary>Holds Stripe cancelled because nobody captured them in time, told as Stripe tells them.</summary>
+    private static void PublishLapsed(StripeEvents events, List<StripeLedger.PaymentIntent> lapsed)
+    {
+        foreach (var intent in lapsed)
+        {
+            events.Publish("payment_intent.canceled", intent, null);
+        }
+    }
+
+    /// <summary>Sweeps lapsed holds outside any API call: after the money clock moved, and when inspection looks.</summary>
+    public static void Sweep(StripeLedger ledger, StripeEvents events)
+    {
+        List<StripeLedger.PaymentIntent> lapsed;
+        lock (ledger.Gate)
+        {
+            lapsed = ledger.ExpireLapsed();
+        }
+
+        PublishLapsed(events, lapsed);
     }
 
     private static IResult? Unauthenticated(HttpContext http)

@@ -45,6 +45,7 @@ public sealed class StripeEvents(WebhookDispatcher webhooks, TimeProvider time, 
         {
             StripeLedger.PaymentIntent intent => intent.Id,
             StripeLedger.Charge charge => charge.PaymentIntent,
+            StripeLedger.SetupIntent setup => setup.Id,
             _ => throw new ArgumentException($"The sandbox sends no events about {dataObject.GetType().Name}.", nameof(dataObject)),
         };
         var id = "evt_" + StripeLedger.NewId();

@@ -26,6 +26,10 @@ public sealed class FlowMoveTests
         (ReservationStatus.Pending, ReservationStatus.Confirmed), (ReservationStatus.Pending, ReservationStatus.Rejected),
         (ReservationStatus.Pending, ReservationStatus.PaymentFailed), (ReservationStatus.Pending, ReservationStatus.Cancelled),
         (ReservationStatus.Confirmed, ReservationStatus.Active), (ReservationStatus.Confirmed, ReservationStatus.Cancelled),
+        // PAY-10: a card that needs authentication, at booking or off-session before the start; a hard decline before the start.
+        (ReservationStatus.Pending, ReservationStatus.AwaitingAuthentication), (ReservationStatus.Confirmed, ReservationStatus.AwaitingAuthentication),
+        (ReservationStatus.Confirmed, ReservationStatus.PaymentFailed),
+        (ReservationStatus.AwaitingAuthentication, ReservationStatus.Confirmed), (ReservationStatus.AwaitingAuthentication, ReservationStatus.Cancelled),
         (ReservationStatus.Active, ReservationStatus.ReturnPending),
         (ReservationStatus.ReturnPending, ReservationStatus.Completed), (ReservationStatus.ReturnPending, ReservationStatus.Active),
         (ReservationStatus.Completed, ReservationStatus.PaymentFailed),

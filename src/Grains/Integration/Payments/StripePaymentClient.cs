@@ -31,6 +31,13 @@ public sealed class StripePaymentClient(IHttpClientFactory httpClients, IOptions
 
     private CachedClient? _client;
 
+    /// <summary>
+    /// The latest charge comes expanded on every answer about an intent: its
+    /// <c>payment_method_details.card.capture_before</c> is the only statement of how long a hold lasts
+    /// (PAY-10; docs.stripe.com/payments/place-a-hold-on-a-payment-method), never assumed.
+    /// </summary>
+    private static readonly List<string> WithCharge = ["latest_charge"];
+
     public async Task<PaymentRecord> AuthorizeAsync(AuthorizePayment command, CancellationToken cancellationToken = default)
     {
         var create = new PaymentIntentCreateOptions
@@ -40,15 +47,67 @@ public sealed class StripePaymentClient(IHttpClientFactory httpClients, IOptions
             CaptureMethod = Manual,
             Confirm = true,
             PaymentMethod = command.PaymentMethodId,
+            Customer = command.StripeCustomerId,
             Description = command.Description,
             Metadata = new Dictionary<string, string>(command.Metadata) { ["customerId"] = command.CustomerId },
+            Expand = WithCharge,
         };
-        return ToRecord(await CallAsync(stripe => stripe.V1.PaymentIntents.CreateAsync(create, Idempotent(command.IdempotencyKey), cancellationToken)));
+        switch (command.Session)
+        {
+            case PaymentSession.OnSessionSavingCard:
+                create.SetupFutureUsage = "off_session";
+                break;
+            case PaymentSession.OffSession:
+                create.OffSession = true;
+                break;
+        }
+
+        if (command.RequestExtendedAuthorization)
+        {
+            create.PaymentMethodOptions = new PaymentIntentPaymentMethodOptionsOptions
+            {
+                Card = new PaymentIntentPaymentMethodOptionsCardOptions { RequestExtendedAuthorization = "if_available" },
+            };
+        }
+
+        try
+        {
+            return ToRecord(await CallAsync(stripe => stripe.V1.PaymentIntents.CreateAsync(create, Idempotent(command.IdempotencyKey), cancellationToken),
+                keepAuthenticationDecline: true));
+        }
+        catch (AuthenticationDeclined declined)
+        {
+            // Off-session, the bank wants the customer: not a refusal of the card, and not a hold either.
+            return ToRecord(declined.Intent) with { Status = PaymentStatus.RequiresAuthentication };
+        }
     }
+
+    public async Task<string> CreateCustomerAsync(string customerId, string idempotencyKey, CancellationToken cancellationToken = default)
+    {
+        var customer = await CallAsync(stripe => stripe.V1.Customers.CreateAsync(new CustomerCreateOptions
+        {
+            Description = $"CaaS customer {customerId}",
+            Metadata = new Dictionary<string, string> { ["customerId"] = customerId },
+        }, Idempotent(idempotencyKey), cancellationToken));
+        return customer.Id;
+    }
+
+    public async Task<SetupRecord> SetUpAsync(SetUpPayment command, CancellationToken cancellationToken = default) =>
+        ToRecord(await CallAsync(stripe => stripe.V1.SetupIntents.CreateAsync(new SetupIntentCreateOptions
+        {
+            Customer = command.StripeCustomerId,
+            PaymentMethod = command.PaymentMethodId,
+            Confirm = true,
+            Usage = "off_session",
+            Metadata = new Dictionary<string, string>(command.Metadata),
+        }, Idempotent(command.IdempotencyKey), cancellationToken)));
+
+    public async Task<SetupRecord> GetSetupAsync(string setupIntentId, CancellationToken cancellationToken = default) =>
+        ToRecord(await CallAsync(stripe => stripe.V1.SetupIntents.GetAsync(setupIntentId, cancellationToken: cancellationToken)));
 
     public async Task<PaymentRecord> CaptureAsync(string paymentIntentId, Money amount, string idempotencyKey, CancellationToken cancellationToken = default) =>
         ToRecord(await CallAsync(stripe => stripe.V1.PaymentIntents.CaptureAsync(paymentIntentId,
-            new PaymentIntentCaptureOptions { AmountToCapture = amount.Amount }, Idempotent(idempotencyKey), cancellationToken)));
+            new PaymentIntentCaptureOptions { AmountToCapture = amount.Amount, Expand = WithCharge }, Idempotent(idempotencyKey), cancellationToken)));
 
     public async Task<PaymentRecord> CancelAsync(string paymentIntentId, string idempotencyKey, CancellationToken cancellationToken = default) =>
         ToRecord(await CallAsync(stripe => stripe.V1.PaymentIntents.CancelAsync(paymentIntentId,
@@ -62,12 +121,13 @@ public sealed class StripePaymentClient(IHttpClientFactory httpClients, IOptions
     }
 
     public async Task<PaymentRecord> GetAsync(string paymentIntentId, CancellationToken cancellationToken = default) =>
-        ToRecord(await CallAsync(stripe => stripe.V1.PaymentIntents.GetAsync(paymentIntentId, cancellationToken: cancellationToken)));
+        ToRecord(await CallAsync(stripe => stripe.V1.PaymentIntents.GetAsync(paymentIntentId,
+            new PaymentIntentGetOptions { Expand = WithCharge }, cancellationToken: cancellationToken)));
 
     public async Task<IReadOnlyList<PaymentRecord>> FindByMetadataAsync(string key, string value, CancellationToken cancellationToken = default)
     {
         var found = await CallAsync(stripe => stripe.V1.PaymentIntents.SearchAsync(
-            new PaymentIntentSearchOptions { Query = $"metadata['{key}']:'{value}'" }, cancellationToken: cancellationToken));
+            new PaymentIntentSearchOptions { Query = $"metadata['{key}']:'{value}'", Expand = ["data.latest_charge"] }, cancellationToken: cancellationToken));
         return found.Data.Select(ToRecord).ToArray();
     }
 
@@ -75,7 +135,7 @@ public sealed class StripePaymentClient(IHttpClientFactory httpClients, IOptions
     {
         var created = new DateRangeOptions { GreaterThanOrEqual = from?.UtcDateTime, LessThan = before?.UtcDateTime };
         var intents = await ListAllAsync(after => CallAsync(stripe => stripe.V1.PaymentIntents.ListAsync(
-            new PaymentIntentListOptions { Created = created, Limit = 100, StartingAfter = after }, cancellationToken: cancellationToken)));
+            new PaymentIntentListOptions { Created = created, Limit = 100, StartingAfter = after, Expand = ["data.latest_charge"] }, cancellationToken: cancellationToken)));
         return [.. intents.Select(ToRecord)];
     }
 
@@ -158,11 +218,15 @@ public sealed class StripePaymentClient(IHttpClientFactory httpClients, IOptions
         }
     }
 
-    private async Task<T> CallAsync<T>(Func<StripeClient, Task<T>> call)
+    private async Task<T> CallAsync<T>(Func<StripeClient, Task<T>> call, bool keepAuthenticationDecline = false)
     {
         try
         {
             return await call(Client());
+        }
+        catch (StripeException stripe) when (keepAuthenticationDecline && stripe.StripeError is { Code: AuthenticationRequired, PaymentIntent: { } intent })
+        {
+            throw new AuthenticationDeclined(intent);
         }
         catch (StripeException stripe)
         {
@@ -192,6 +256,14 @@ public sealed class StripePaymentClient(IHttpClientFactory httpClients, IOptions
         return client;
     }
 
+    /// <summary>Stripe's decline code for an off-session payment the bank wants the customer to authenticate (docs.stripe.com/declines/codes).</summary>
+    private const string AuthenticationRequired = "authentication_required";
+
+    private sealed class AuthenticationDeclined(PaymentIntent intent) : Exception("authentication required")
+    {
+        public PaymentIntent Intent { get; } = intent;
+    }
+
     private sealed record CachedClient(StripeClient Client, string ApiKey, string ApiBase, long UntilTicks);
 
     private static RequestOptions Idempotent(string key) => new() { IdempotencyKey = key };
@@ -217,9 +289,21 @@ public sealed class StripePaymentClient(IHttpClientFactory httpClients, IOptions
     private static RefundRecord ToRecord(Refund refund) =>
         new(refund.Id, refund.PaymentIntentId, new Money(refund.Amount, refund.Currency.ToUpperInvariant()), refund.Status);
 
+    private static SetupRecord ToRecord(SetupIntent setup) => new(setup.Id,
+        setup.Status switch
+        {
+            "succeeded" => SetupStatus.Succeeded,
+            "requires_action" => SetupStatus.RequiresAuthentication,
+            "requires_payment_method" => SetupStatus.RequiresPaymentMethod,
+            _ => SetupStatus.Other,
+        },
+        setup.PaymentMethodId, setup.ClientSecret);
+
     private static PaymentRecord ToRecord(PaymentIntent intent)
     {
         var currency = intent.Currency.ToUpperInvariant();
+        var card = intent.LatestCharge?.PaymentMethodDetails?.Card;
+        DateTimeOffset? captureBefore = card?.CaptureBefore is { } before && before != default ? new DateTimeOffset(DateTime.SpecifyKind(before, DateTimeKind.Utc)) : null;
         return new PaymentRecord(
             intent.Id,
             intent.Status switch
@@ -229,11 +313,13 @@ public sealed class StripePaymentClient(IHttpClientFactory httpClients, IOptions
                 "succeeded" => PaymentStatus.Succeeded,
                 "canceled" => PaymentStatus.Canceled,
                 "processing" => PaymentStatus.Processing,
+                "requires_action" => PaymentStatus.RequiresAuthentication,
                 _ => PaymentStatus.Other,
             },
             new Money(intent.Amount, currency),
             new Money(intent.AmountCapturable, currency),
             new Money(intent.AmountReceived, currency),
-            intent.Metadata is null ? new Dictionary<string, string>() : new Dictionary<string, string>(intent.Metadata));
+            intent.Metadata is null ? new Dictionary<string, string>() : new Dictionary<string, string>(intent.Metadata),
+            captureBefore, intent.ClientSecret, intent.PaymentMethodId, card?.ExtendedAuthorization?.Status == "enabled");
     }
 }

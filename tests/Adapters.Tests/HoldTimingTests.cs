@@ -1,0 +1,229 @@
+using System.Text.Json;
+using CaaS.Adapters.Tests.Support;
+using CaaS.Grains.Abstractions.Flows;
+using CaaS.Grains.Abstractions.Rentals;
+using CaaS.Grains.Flows;
+using CaaS.Grains.Rentals;
+using CaaS.TestSupport;
+
+namespace CaaS.Adapters.Tests;
+
+/// <summary>
+/// PAY-10 in platform time: reservations in an in-process cluster whose clock the test moves, against
+/// the sandbox's Stripe, whose money clock is moved with it so both judge holds by the same day.
+/// The guard reminder's ticks are delivered by the test at the times it was set for.
+/// </summary>
+[Collection(SandboxClusterCollection.Name)]
+public sealed class HoldTimingTests(SandboxClusterFixture fixture) : IAsyncLifetime
+{
+    private static readonly RentalOptions Rules = new();
+
+    private SandboxFixture Sandbox => fixture.Sandbox;
+
+    public async Task InitializeAsync()
+    {
+        await Sandbox.ResetAsync();
+        // The cluster's first calls to Customer Management and Stripe, in real time: a cold start
+        // must not spend a timeout that the moving test clock would let fire at once.
+        await fixture.Grains.GetGrain<Grains.Abstractions.Integration.ICustomerAdapterGrain>(0).GetCustomerAsync(NewCustomer());
+        await fixture.Grains.GetGrain<Grains.Abstractions.Integration.IPaymentAdapterGrain>(0).CreateCustomerAsync(NewCustomer(), "warm-up/" + NewCustomer());
+        // Earlier tests moved the cluster's clock: Stripe judges holds by the same day from the start.
+        await MoveToAsync(fixture.Time.GetUtcNow());
+    }
+
+    public async Task DisposeAsync()
+    {
+        (await Sandbox.Http.DeleteAsync(new Uri(Sandbox.BaseUrl + "/sandbox/clock"))).EnsureSuccessStatusCode();
+        await Sandbox.ResetAsync();
+    }
+
+    [Fact]
+    public async Task PAY_10_a_booking_ten_days_ahead_saves_the_card_holds_nothing_and_is_authorised_off_session_24_h_before_its_start()
+    {
+        var (id, startsAt) = (NewId(), fixture.Time.GetUtcNow().AddDays(10).AddMinutes(Minutes()));
+        var customer = NewCustomer();
+
+        var booked = await ReserveAsync(id, customer, 0, startsAt, startsAt.AddHours(4), "pm_card_visa");
+        var heldAtBooking = await IntentsAsync(id);
+        var setup = Assert.Single(await SetupsAsync(id));
+        var guard = await GuardAsync(id);
+
+        Assert.Equal(ReservationStatus.Confirmed, booked.Status);
+        Assert.Equal(startsAt - Rules.AuthorizeBefore, booked.AuthorizationDueAt);
+        Assert.Null(booked.HoldCaptureBefore);
+        Assert.Empty(heldAtBooking);
+        Assert.Equal("succeeded", setup.GetProperty("status").GetString());
+        Assert.Equal("off_session", setup.GetProperty("usage").GetString());
+        Assert.StartsWith("cus_", setup.GetProperty("payment_method_customer").GetString());
+        // One reminder, due when the authorisation is: nothing ticks meanwhile.
+        Assert.InRange(guard.StartAt, (startsAt - Rules.AuthorizeBefore).UtcDateTime.AddHours(-1), (startsAt - Rules.AuthorizeBefore).UtcDateTime.AddHours(1));
+
+        await MoveToAsync(startsAt - Rules.AuthorizeBefore);
+        var authorised = await TickAsync(id);
+        var hold = Assert.Single(await IntentsAsync(id));
+
+        Assert.Equal(ReservationStatus.Confirmed, authorised.Status);
+        Assert.Null(authorised.AuthorizationDueAt);
+        Assert.Equal("requires_capture", hold.GetProperty("status").GetString());
+        Assert.True(hold.GetProperty("off_session").GetBoolean());
+        Assert.Equal(setup.GetProperty("customer").GetString(), hold.GetProperty("customer").GetString());
+        Assert.Equal(setup.GetProperty("payment_method").GetString(), hold.GetProperty("payment_method").GetString());
+        Assert.Equal("disabled", hold.GetProperty("extended_authorization").GetString());
+        Assert.Equal(authorised.AuthorizedAmount!.Amount, hold.GetProperty("amount").GetInt64());
+        // Stripe's own word on the hold (5 days, merchant-initiated Visa) is what the rental keeps.
+        Assert.Equal(hold.GetProperty("capture_before").GetInt64(), authorised.HoldCaptureBefore!.Value.ToUnixTimeSeconds());
+        Assert.True(authorised.HoldCaptureBefore > authorised.EndsAt);
+        Assert.Null(authorised.RenewalDueAt);
+    }
+
+    [Fact]
+    public async Task PAY_10_a_booking_ending_beyond_a_standard_hold_asks_for_an_extended_authorisation()
+    {
+        var (id, startsAt) = (NewId(), fixture.Time.GetUtcNow().AddDays(12).AddMinutes(Minutes()));
+
+        var booked = await ReserveAsync(id, NewCustomer(), 1, startsAt, startsAt.AddDays(9), "pm_card_visa");
+        await MoveToAsync(startsAt - Rules.AuthorizeBefore);
+        var authorised = await TickAsync(id);
+        var hold = Assert.Single(await IntentsAsync(id));
+
+        Assert.Equal(startsAt - Rules.AuthorizeBefore, booked.AuthorizationDueAt);
+        Assert.Equal("enabled", hold.GetProperty("extended_authorization").GetString());
+        Assert.True(authorised.HoldCaptureBefore > authorised.EndsAt + Rules.HoldMargin, "an extended hold outlives the ten-day rental");
+        Assert.Null(authorised.RenewalDueAt);
+    }
+
+    [Fact]
+    public async Task PAY_10_a_card_that_needs_authentication_off_session_asks_the_customer_and_unresolved_the_booking_is_cancelled_without_fee()
+    {
+        var (id, startsAt) = (NewId(), fixture.Time.GetUtcNow().AddDays(10).AddMinutes(Minutes()));
+        var customer = NewCustomer();
+
+        // Stripe's "always authenticate" card: at the setup, and again for every off-session payment.
+        var booked = await ReserveAsync(id, customer, 2, startsAt, startsAt.AddHours(3), "pm_card_authenticationRequired");
+        var asked = booked.Authentication!;
+        var stillWaiting = await fixture.Grains.GetGrain<IReservationGrain>(id).ConfirmPaymentAsync(customer);
+        await Sandbox.PostAsync($"/sandbox/stripe/setup_intents/{asked.IntentId}/authenticate", new { clientSecret = asked.ClientSecret });
+        var saved = await fixture.DriveAsync(fixture.Grains.GetGrain<IReservationGrain>(id).ConfirmPaymentAsync(customer));
+
+        Assert.Equal(ReservationStatus.AwaitingAuthentication, booked.Status);
+        Assert.Equal(PaymentAuthentication.SetupIntent, asked.IntentType);
+        Assert.StartsWith(asked.IntentId + "_secret_", asked.ClientSecret);
+        Assert.Equal(ReservationStatus.AwaitingAuthentication, stillWaiting.Status);
+        Assert.Equal(ReservationStatus.Confirmed, saved.Status);
+        Assert.Equal(startsAt - Rules.AuthorizeBefore, saved.AuthorizationDueAt);
+
+        await MoveToAsync(startsAt - Rules.AuthorizeBefore);
+        var offSession = await TickAsync(id);
+        var waiting = Assert.Single(await IntentsAsync(id));
+        var told = await Eventually.Until(() => NotificationsAsync(customer),
+            sent => sent.Any(item => item.GetProperty("template").GetString() == "PAYMENT_AUTHENTICATION_REQUIRED"), "the customer to be asked");
+
+        Assert.Equal(ReservationStatus.AwaitingAuthentication, offSession.Status);
+        Assert.Equal(PaymentAuthentication.PaymentIntent, offSession.Authentication!.IntentType);
+        Assert.Equal(waiting.GetProperty("id").GetString(), offSession.Authentication.IntentId);
+        Assert.Equal(startsAt - Rules.AuthorizeGiveUpBefore, offSession.Authentication.GiveUpAt);
+        Assert.Equal("requires_payment_method", waiting.GetProperty("status").GetString());
+        Assert.Null(offSession.HoldCaptureBefore);
+
+        await MoveToAsync(startsAt - Rules.AuthorizeGiveUpBefore);
+        var givenUp = await TickAsync(id);
+        var after = Assert.Single(await IntentsAsync(id));
+
+        Assert.Equal(ReservationStatus.Cancelled, givenUp.Status);
+        Assert.Empty(givenUp.Fines);
+        Assert.Null(givenUp.CapturedAmount);
+        Assert.Equal("canceled", after.GetProperty("status").GetString());
+        Assert.Equal(0, after.GetProperty("amount_received").GetInt64());
+        Assert.Contains(told, item => item.GetProperty("template").GetString() == "PAYMENT_AUTHENTICATION_REQUIRED");
+        Assert.DoesNotContain(await fixture.Grains.GetGrain<IReservationGrain>(id).OwedAsync(), owed => owed.Kind is ObligationKind.Authorize
+            or ObligationKind.GiveUpAuthentication or ObligationKind.Renew);
+    }
+
+    [Fact]
+    public async Task PAY_10_a_saved_PaymentMethod_cannot_be_reused_without_its_Customer_and_a_test_token_makes_a_new_one_each_time()
+    {
+        var (first, second) = (NewId(), NewId());
+        var startsAt = fixture.Time.GetUtcNow().AddDays(2).AddMinutes(Minutes());
+        await ReserveAsync(first, NewCustomer(), 3, startsAt, startsAt.AddHours(2), "pm_card_visa");
+        await ReserveAsync(second, NewCustomer(), 3, startsAt.AddHours(3), startsAt.AddHours(5), "pm_card_visa");
+        var firstIntents = await IntentsAsync(first);
+        var (a, b) = (Assert.Single(firstIntents), Assert.Single(await IntentsAsync(second)));
+        var saved = a.GetProperty("payment_method").GetString()!;
+
+        var stripe = new Stripe.StripeClient(CaaS.TestSupport.SandboxSecrets.StripeSecretKey, apiBase: Sandbox.BaseUrl);
+        var reuse = await Assert.ThrowsAsync<Stripe.StripeException>(() => stripe.V1.PaymentIntents.CreateAsync(new Stripe.PaymentIntentCreateOptions
+        {
+            Amount = 1_000, Currency = "eur", CaptureMethod = "manual", Confirm = true, PaymentMethod = saved,
+        }));
+
+        Assert.StartsWith("pm_", saved);
+        Assert.NotEqual("pm_card_visa", saved);
+        Assert.NotEqual(saved, b.GetProperty("payment_method").GetString());
+        Assert.NotEqual(a.GetProperty("customer").GetString(), b.GetProperty("customer").GetString());
+        Assert.Equal("requires_capture", a.GetProperty("status").GetString());
+        Assert.Equal(400, (int)reuse.HttpStatusCode);
+        Assert.Equal("customer", reuse.StripeError.Param);
+    }
+
+    private async Task<ReservationView> ReserveAsync(string id, string customer, int vehicle, DateTimeOffset startsAt, DateTimeOffset endsAt, string card) =>
+        await fixture.DriveAsync(fixture.Grains.GetGrain<IReservationGrain>(id)
+            .CreateAsync(new CreateReservation(customer, await VehicleAsync(vehicle), startsAt, endsAt, card)));
+
+    /// <summary>The platform's clock and Stripe's money clock, both moved to the same moment.</summary>
+    private async Task MoveToAsync(DateTimeOffset at)
+    {
+        var by = at - fixture.Time.GetUtcNow();
+        var clock = await Sandbox.GetAsync("/sandbox/clock");
+        var moneyNow = clock.GetProperty("now").GetDateTimeOffset();
+        fixture.Time.Advance(by);
+        var behind = fixture.Time.GetUtcNow() - moneyNow;
+        await Sandbox.PostAsync("/sandbox/clock", new { advanceBy = (behind > TimeSpan.Zero ? behind : TimeSpan.Zero).ToString("c", System.Globalization.CultureInfo.InvariantCulture) });
+    }
+
+    /// <summary>The guard reminder's tick, as the reminder service delivers it once due.</summary>
+    private async Task<ReservationView> TickAsync(string id)
+    {
+        var now = fixture.Time.GetUtcNow().UtcDateTime;
+        var reservation = fixture.Grains.GetGrain<IReservationGrain>(id);
+        var tick = reservation.AsReference<IRemindable>().ReceiveReminder(FlowGuard.Reminder, new TickStatus(now, Rules.GuardPeriod, now));
+        // Real calls to the sandbox under a clock that only the test moves: small steps until the tick is done.
+        for (var steps = 0; !tick.IsCompleted && steps < 2_000; steps++)
+        {
+            await Task.Delay(5);
+            fixture.Time.Advance(TimeSpan.FromMilliseconds(250));
+        }
+
+        await tick;
+        return (await reservation.InspectAsync())!;
+    }
+
+    private async Task<ReminderEntry> GuardAsync(string id)
+    {
+        var reminders = fixture.SiloService<IReminderTable>();
+        var rows = await reminders.ReadRows(fixture.Grains.GetGrain<IReservationGrain>(id).GetGrainId());
+        return Assert.Single(rows.Reminders, row => row.ReminderName == FlowGuard.Reminder);
+    }
+
+    private async Task<string> VehicleAsync(int index)
+    {
+        var fleet = await Sandbox.GetAsync("/sandbox/fleet/vehicles");
+        // Vehicles the other tests of this cluster do not book.
+        return fleet.EnumerateArray().Where(item => !item.GetProperty("maintenanceOverdue").GetBoolean()).Reverse().ElementAt(index).GetProperty("vehicleId").GetString()!;
+    }
+
+    private async Task<List<JsonElement>> IntentsAsync(string reservationId) =>
+        [.. (await Sandbox.GetAsync($"/sandbox/stripe/payment_intents?metadata[reservationId]={reservationId}")).EnumerateArray()];
+
+    private async Task<List<JsonElement>> SetupsAsync(string reservationId) =>
+        [.. (await Sandbox.GetAsync($"/sandbox/stripe/setup_intents?metadata[reservationId]={reservationId}")).EnumerateArray()];
+
+    private async Task<List<JsonElement>> NotificationsAsync(string to) =>
+        [.. (await Sandbox.GetAsync($"/sandbox/notifications?to={to}")).EnumerateArray()];
+
+    private static string NewId() => "res-holds-" + Guid.NewGuid().ToString("N")[..10];
+
+    private static string NewCustomer() => "cust-" + Guid.NewGuid().ToString("N")[..8];
+
+    /// <summary>A start off the hour, so a rental's window is its own even where tests share a vehicle across runs of the cluster.</summary>
+    private static int Minutes() => Random.Shared.Next(1, 59);
+}
