@@ -493,14 +493,79 @@ public sealed class AdminApiTests(CaaSPlatformFixture fixture)
             .Select(item => item.GetProperty("id").GetString()!).ToList();
         await Eventually.Until(() => ActiveRentalIdsAsync(ops), ids => ids.Contains(rental), "the rental in activeRentals");
 
-        var dom = await Chromium.DumpDomAsync($"{Platform.ApiHost.BaseUrl}/ops#token={ops}&stuck=0");
+        await using var browser = await Chromium.StartAsync();
+        await browser.NavigateAsync($"{Platform.ApiHost.BaseUrl}/ops#token={ops}&stuck=0");
+        await browser.WaitForAsync("document.body.dataset.loaded === 'true'", "the ops lists");
+        var dom = await browser.DomAsync();
+        var screenshot = await browser.ScreenshotAsync("ops-page-lists");
 
+        Assert.True(new FileInfo(screenshot).Length > 10_000, $"{screenshot} is a screenshot of the page");
         Assert.Contains("data-loaded=\"true\"", dom, StringComparison.Ordinal);
+        // Issue 17 point 7: the revenue chart (one group of bars per day of the default fortnight) with its totals, and each silo's breakers and IoT queue.
+        Assert.Equal(14, (await browser.EvaluateAsync("document.querySelectorAll('#revenue-chart g.day').length"))!.GetValue<int>());
+        Assert.Contains("data-id=\"total\"", Section(dom, "revenue-totals"), StringComparison.Ordinal);
+        Assert.Contains("data-id=\"rentals\"", Section(dom, "revenue-totals"), StringComparison.Ordinal);
+        Assert.Contains("/iot\"", Section(dom, "breakers"), StringComparison.Ordinal);
+        Assert.Contains("/iot-poll\"", Section(dom, "breakers"), StringComparison.Ordinal);
+        Assert.Contains("<td class=\"state-", Section(dom, "breakers"), StringComparison.Ordinal);
+        Assert.Single(Platform.Silos);
+        Assert.Contains("<td class=\"number\">10000</td>", Section(dom, "iot-queue"), StringComparison.Ordinal);
         Assert.Contains($"data-id=\"{rental}\"", Section(dom, "active-rentals"), StringComparison.Ordinal);
         Assert.Contains($"data-id=\"factory-placement/{order}\"", Section(dom, "ops-alerts"), StringComparison.Ordinal);
         Assert.Contains($"data-id=\"dead-letter/factory:{messageId}\"", Section(dom, "dead-letters"), StringComparison.Ordinal);
         Assert.Contains($"data-id=\"{order}\"", Section(dom, "stuck-flows"), StringComparison.Ordinal);
         Assert.All(tickets, ticket => Assert.Contains($"data-id=\"{ticket}\"", Section(dom, "support-tickets"), StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_ops_page_adjusts_a_fine_with_its_reason_and_shows_a_refused_action_s_message_in_a_real_browser()
+    {
+        var ops = await OpsTokenAsync();
+        var (_, token) = await Calls.CustomerAsync();
+        // A completed rental with the low-energy fine (the car's word, MOB-7): ops may take part of it back, which refunds.
+        var vehicle = await Calls.FleetVehicleAsync(7);
+        var rental = await Calls.ActiveRentalAsync(token, vehicle.VehicleId);
+        await Calls.CarReportsAsync(vehicle.Vin, energyPercent: 4);
+        await CaaSCalls.ReadAsync(await Platform.SendAsync(HttpMethod.Post, $"/api/rentals/{rental}/return", token,
+            new { odometerKm = 23_470.0, energyPercent = 4, photoUrls = new[] { "https://photos.example/front.jpg" }, latitude = 40.4168, longitude = -3.7038 }));
+        await Calls.CarReportsItsOwnAsync(vehicle.Vin);
+        await Eventually.Until(() => RentalAsync(ops, rental), view => view.GetProperty("status").GetString() == "Completed", "the capture");
+
+        await using var browser = await Chromium.StartAsync();
+        await browser.NavigateAsync($"{Platform.ApiHost.BaseUrl}/ops#token={ops}&rental={rental}");
+        await browser.WaitForAsync($"document.body.dataset.rental === '{rental}'", "the rental's detail");
+        // After the final capture a fine can only shrink: the grain refuses, and the page says why.
+        await browser.FillAsync("#fine-amount", "1");
+        await browser.FillAsync("#fine-reason", "late find");
+        await browser.ClickAsync("#fine-submit");
+        await browser.WaitForAsync("document.body.dataset.lastAction === 'error'", "the refusal");
+        var refusal = (await browser.EvaluateAsync("document.getElementById('rental-message').textContent"))!.GetValue<string>();
+        // The reason is asked for: none, and nothing is sent.
+        await browser.EvaluateAsync("delete document.body.dataset.lastAction");
+        await browser.FillAsync("#fine-amount", "-5");
+        await browser.FillAsync("#fine-reason", "  ");
+        await browser.ClickAsync("#fine-submit");
+        await browser.WaitForAsync("document.body.dataset.lastAction === 'error'", "the missing reason");
+        var noReason = (await browser.EvaluateAsync("document.getElementById('rental-message').textContent"))!.GetValue<string>();
+        await browser.EvaluateAsync("delete document.body.dataset.lastAction");
+        await browser.FillAsync("#fine-reason", "charger was broken");
+        await browser.ClickAsync("#fine-submit");
+        await browser.WaitForAsync("document.body.dataset.lastAction === 'done'", "the adjustment");
+        await browser.WaitForAsync("document.body.dataset.loaded === 'true'", "the lists");
+        var history = (await browser.EvaluateAsync("document.querySelector('#rental-history tbody').textContent"))!.GetValue<string>();
+        var screenshot = await browser.ScreenshotAsync("ops-page-fine-adjusted");
+        var after = await RentalAsync(ops, rental);
+
+        Assert.StartsWith("INVALID_STATE: ", refusal, StringComparison.Ordinal);
+        Assert.StartsWith("VALIDATION_FAILED: give the reason", noReason, StringComparison.Ordinal);
+        Assert.Contains("Refunded", history, StringComparison.Ordinal);
+        Assert.Contains("charger was broken", history, StringComparison.Ordinal);
+        Assert.Contains("ops-ann", history, StringComparison.Ordinal);
+        Assert.DoesNotContain("late find", history, StringComparison.Ordinal);
+        Assert.True(new FileInfo(screenshot).Length > 10_000, $"{screenshot} is a screenshot of the page");
+        Assert.Equal(500, after.GetProperty("refundedAmount").GetProperty("amount").GetInt64());
+        Assert.Contains(after.GetProperty("history").EnumerateArray(), entry => entry.GetProperty("kind").GetString() == "Refunded"
+            && entry.GetProperty("actor").GetString() == "ops-ann" && entry.GetProperty("cause").GetString()!.Contains("charger was broken", StringComparison.Ordinal));
     }
 
     private async Task<int> FactoryPlacementsAsync() =>

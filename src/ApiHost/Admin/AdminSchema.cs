@@ -25,6 +25,7 @@ public sealed class AdminQuery : ObjectGraphType
         this.AddOrderQueries();
         this.AddMoneyQueries();
         this.AddOpsQueries();
+        this.AddIntegrationQueries();
     }
 }
 
