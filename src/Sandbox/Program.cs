@@ -36,6 +36,7 @@ builder.Services.AddSingleton<Vss>();
 builder.Services.AddSingleton<RegistrationBodies>();
 builder.Services.AddSingleton<Notifications>();
 builder.Services.AddSingleton<StripeLedger>();
+builder.Services.AddSingleton<StripeCustomers>();
 builder.Services.AddSingleton<StripeEvents>();
 
 var app = builder.Build();

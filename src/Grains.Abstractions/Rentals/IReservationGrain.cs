@@ -53,7 +53,20 @@ public interface IReservationGrain : Operations.IFlowGrain
     /// </summary>
     [ResponseTimeout("00:02:00")]
     Task<ReservationView> AdjustFineAsync(Money amount, TransitionCause cause);
+
+    /// <summary>
+    /// SEC-7: drops the positions and photos of the return and the notifications still owed, when the
+    /// reservation is <paramref name="customerId"/>'s; the money (amounts, PaymentIntent, fines, ledger) stays.
+    /// Null when it is not theirs.
+    /// </summary>
+    Task<ReservationErasure?> EraseCustomerDataAsync(string customerId);
 }
+
+[GenerateSerializer, Immutable, Alias("caas.reservation-erasure")]
+public sealed record ReservationErasure(
+    [property: Id(0)] string ReservationId,
+    [property: Id(1)] IReadOnlyList<string> Removed,
+    [property: Id(2)] IReadOnlyList<string> Kept);
 
 [GenerateSerializer, Alias("caas.reservation-status")]
 public enum ReservationStatus
@@ -130,4 +143,6 @@ public sealed record ReservationView(
     [property: Id(12)] string? ErrorMessage,
     [property: Id(13)] IReadOnlyList<string> VerificationIssues,
     [property: Id(14)] Money? RefundedAmount,
-    [property: Id(15)] DateTimeOffset CreatedAt);
+    [property: Id(15)] DateTimeOffset CreatedAt,
+    [property: Id(16)] string? PaymentIntentId = null,
+    [property: Id(17)] ReturnProof? ReturnProof = null);

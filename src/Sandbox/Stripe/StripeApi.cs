@@ -35,6 +35,7 @@ public static partial class StripeApi
             List(http.Request.Query, "/v1/payment_intents", ledger.All, intent => intent.Id, intent => intent.Created, intent => intent, "payment_intent")));
         endpoints.MapGet("/v1/refunds", (HttpContext http, StripeLedger ledger) => Get(http, ledger, () => ListRefunds(ledger, http.Request.Query)));
 
+        MapCustomers(endpoints);
         MapEvents(endpoints);
         MapInspection(endpoints);
         return endpoints;
