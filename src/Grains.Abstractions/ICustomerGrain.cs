@@ -19,7 +19,30 @@ public interface ICustomerGrain : IGrainWithStringKey
     /// </summary>
     [ResponseTimeout(AdapterTimeouts.Payment)]
     Task<string> StripeCustomerAsync();
+
+    /// <summary>
+    /// SEC-7: removes or anonymises what the platform holds about the customer (the cached KYC, the
+    /// positions and photos of their returns, the notifications still owed to them, their Stripe
+    /// Customer) and keeps the money records the law requires. Recorded with who asked and why;
+    /// erasing again does the same harmless work and answers what is left to say.
+    /// </summary>
+    [ResponseTimeout("00:03:00")]
+    Task<CustomerErasure> EraseAsync(string actor, string reason);
 }
+
+/// <summary>What an erasure removed and kept, in words for the operator, and the records it touched.</summary>
+/// <param name="StripeCustomersDeleted">Stripe Customer ids deleted now; empty when Stripe held none for this customer.</param>
+[GenerateSerializer, Immutable, Alias("caas.customer-erasure")]
+public sealed record CustomerErasure(
+    [property: Id(0)] string CustomerId,
+    [property: Id(1)] DateTimeOffset ErasedAt,
+    [property: Id(2)] string Actor,
+    [property: Id(3)] string Reason,
+    [property: Id(4)] IReadOnlyList<string> Removed,
+    [property: Id(5)] IReadOnlyList<string> Kept,
+    [property: Id(6)] IReadOnlyList<string> Reservations,
+    [property: Id(7)] IReadOnlyList<string> StripeCustomersDeleted,
+    [property: Id(8)] int Erasures);
 
 [GenerateSerializer, Immutable, Alias("caas.customer-status-view")]
 public sealed record CustomerStatusView(
@@ -33,4 +56,10 @@ public sealed class CustomerState
     [Id(0)] public CustomerProfile? Profile { get; set; }
     [Id(1)] public DateTimeOffset? FetchedAt { get; set; }
     [Id(2)] public string? StripeCustomerId { get; set; }
+
+    /// <summary>SEC-7: the last erasure, who asked and why; how many were asked for.</summary>
+    [Id(3)] public DateTimeOffset? ErasedAt { get; set; }
+    [Id(4)] public string? ErasedBy { get; set; }
+    [Id(5)] public string? ErasureReason { get; set; }
+    [Id(6)] public int Erasures { get; set; }
 }

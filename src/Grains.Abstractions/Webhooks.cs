@@ -22,6 +22,9 @@ public interface IWebhookInboxGrain : IGrainWithStringKey
     /// </summary>
     [Orleans.Concurrency.AlwaysInterleave]
     Task<string?> BodyAsync();
+
+    /// <summary>SEC-7: when the retention dropped what the webhook carried; null while it is kept (or nothing was ever received).</summary>
+    Task<DateTimeOffset?> BodyDroppedAtAsync();
 }
 
 [GenerateSerializer, Alias("caas.inbox-outcome")]
@@ -141,4 +144,10 @@ public sealed class InboxState
     [Id(2)] public int Attempts { get; set; }
     [Id(3)] public string? LastError { get; set; }
     [Id(4)] public DateTimeOffset? ProcessedAt { get; set; }
+
+    /// <summary>SEC-7: set when <see cref="Webhook"/> was dropped after the retention; the inbox's key (the id) still refuses a second delivery.</summary>
+    [Id(5)] public DateTimeOffset? BodyDroppedAt { get; set; }
+
+    /// <summary>When the dropped webhook had been received, kept for the record.</summary>
+    [Id(6)] public DateTimeOffset? ReceivedAt { get; set; }
 }

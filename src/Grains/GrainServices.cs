@@ -40,6 +40,8 @@ public static class GrainServices
         silo.AddStandingStartupTask("the nightly export's reminder", services => services.GetRequiredService<IGrainFactory>().GetGrain<IBookingExportGrain>(0).EnsureScheduledAsync());
         silo.Services.AddOptions<Fleet.FleetCatalogOptions>().BindConfiguration(Fleet.FleetCatalogOptions.Section);
         silo.Services.AddOptions<StripeRecoveryOptions>().BindConfiguration(StripeRecoveryOptions.Section);
+        silo.Services.AddOptions<WebhookRetentionOptions>().BindConfiguration(WebhookRetentionOptions.Section)
+            .Validate(retention => retention.BodyRetention > TimeSpan.Zero, "Webhooks:BodyRetention must be positive.").ValidateOnStart();
         silo.AddStandingStartupTask("the Stripe event recovery's reminder", services => services.GetRequiredService<IGrainFactory>().GetGrain<IStripeEventRecoveryGrain>(0).EnsureScheduledAsync());
         silo.AddTelemetryPolling();
         return silo;

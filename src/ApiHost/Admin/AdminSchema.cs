@@ -40,5 +40,6 @@ public sealed class AdminMutation : ObjectGraphType
         this.AddRentalMutations();
         this.AddOrderMutations();
         this.AddOpsMutations();
+        this.AddCustomerMutations();
     }
 }

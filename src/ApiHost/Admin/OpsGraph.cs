@@ -142,6 +142,9 @@ public sealed class DeadLetterType : ObjectGraphType<OpsItem>
         Field<NonNullGraphType<StringGraphType>>("body").ResolveAsync(async context =>
             context.Source.Data.TryGetValue(DeadLetterData.Body, out var body) ? body
             : await context.Grains().GetGrain<IOpsGrain>(0).DeadLetterBodyAsync(context.Source.Id) ?? "");
+        Field<DateTimeOffsetGraphType>("bodyDroppedAt")
+            .Description("SEC-7: when the body was dropped after the retention (Webhooks:BodyRetention); body is then empty and a replay is refused (INVALID_STATE).")
+            .ResolveAsync(async context => await context.Grains().GetGrain<IOpsGrain>(0).DeadLetterBodyDroppedAtAsync(context.Source.Id));
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<KeyValueType>>>>("headers").Resolve(context =>
             context.Source.Data.Where(pair => DeadLetterData.IsHeader(pair.Key)).OrderBy(pair => pair.Key, StringComparer.Ordinal));
         Field<NonNullGraphType<IntGraphType>>("attempts").Resolve(context =>

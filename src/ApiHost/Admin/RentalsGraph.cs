@@ -79,6 +79,9 @@ public sealed class RentalType : ObjectGraphType<ReservationView>
         Field<MoneyType>("authorizedAmount").Resolve(context => context.Source.AuthorizedAmount);
         Field<MoneyType>("capturedAmount").Resolve(context => context.Source.CapturedAmount);
         Field<MoneyType>("refundedAmount").Resolve(context => context.Source.RefundedAmount);
+        Field(rental => rental.PaymentIntentId, nullable: true).Description("The Stripe PaymentIntent holding this rental's money; kept through an erasure (SEC-7).");
+        Field<ReturnProofType>("returnProof").Description("What the renter gave at return; photos and position are gone after an erasure (SEC-7).")
+            .Resolve(context => context.Source.ReturnProof);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<FineType>>>>("fines").Resolve(context => context.Source.Fines);
         Field(rental => rental.VerificationIssues);
         Field(rental => rental.ErrorCode, nullable: true);
@@ -132,5 +135,18 @@ public sealed class VehicleType : ObjectGraphType<VehicleSnapshot>
         Field<VehicleTelemetryType>("telemetry").Resolve(context => context.Source.Telemetry);
         Field(vehicle => vehicle.LastContact, nullable: true);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<TransitionType>>>>("history").Resolve(context => context.Source.History);
+    }
+}
+
+public sealed class ReturnProofType : ObjectGraphType<ReturnProof>
+{
+    public ReturnProofType()
+    {
+        Name = "ReturnProof";
+        Field(proof => proof.OdometerKm, nullable: true);
+        Field(proof => proof.EnergyPercent, nullable: true);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<StringGraphType>>>>("photoUrls").Resolve(context => context.Source.PhotoUrls);
+        Field(proof => proof.Latitude, nullable: true);
+        Field(proof => proof.Longitude, nullable: true);
     }
 }

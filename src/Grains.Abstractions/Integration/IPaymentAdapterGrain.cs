@@ -56,6 +56,14 @@ public interface IPaymentAdapterGrain : IGrainWithIntegerKey
     /// <summary>WH-6: Stripe's events as it keeps them (30 days), for the ones no webhook brought.</summary>
     [ResponseTimeout(AdapterTimeouts.Payment)]
     Task<StripeEventPage> ListEventsAsync(StripeEventQuery query);
+
+    /// <summary>
+    /// SEC-7: deletes (<c>DELETE /v1/customers/{id}</c>) every Stripe Customer of the platform's customer:
+    /// those whose metadata names them, and those their PaymentIntents were made for. The platform stores
+    /// no Stripe Customer id itself. Answers the ids deleted now; none when Stripe holds none (any more).
+    /// </summary>
+    [ResponseTimeout(AdapterTimeouts.Payment)]
+    Task<IReadOnlyList<string>> DeleteCustomersAsync(string customerId);
 }
 
 /// <summary>
@@ -83,6 +91,9 @@ public static class PaymentMetadata
     public const string ReservationId = "reservationId";
 
     public const string PurchaseId = "purchaseId";
+
+    /// <summary>The platform's customer, which the adapter adds to every PaymentIntent.</summary>
+    public const string CustomerId = "customerId";
 }
 
 [GenerateSerializer, Immutable, Alias("caas.authorize-payment")]

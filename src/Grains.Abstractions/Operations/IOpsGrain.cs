@@ -29,6 +29,9 @@ public interface IOpsGrain : IGrainWithIntegerKey
     /// </summary>
     Task<string?> DeadLetterBodyAsync(string id);
 
+    /// <summary>SEC-7: when a webhook dead letter's body was dropped after the retention; null while it is kept, or for a notification's.</summary>
+    Task<DateTimeOffset?> DeadLetterBodyDroppedAtAsync(string id);
+
     /// <summary>Null when no item has this id.</summary>
     Task<OpsItem?> GetAsync(string id);
 

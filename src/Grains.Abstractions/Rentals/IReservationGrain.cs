@@ -60,7 +60,20 @@ public interface IReservationGrain : Operations.IFlowGrain
     /// </summary>
     [ResponseTimeout("00:02:00")]
     Task<ReservationView> AdjustFineAsync(Money amount, TransitionCause cause);
+
+    /// <summary>
+    /// SEC-7: drops the positions and photos of the return and the notifications still owed, when the
+    /// reservation is <paramref name="customerId"/>'s; the money (amounts, PaymentIntent, fines, ledger) stays.
+    /// Null when it is not theirs.
+    /// </summary>
+    Task<ReservationErasure?> EraseCustomerDataAsync(string customerId);
 }
+
+[GenerateSerializer, Immutable, Alias("caas.reservation-erasure")]
+public sealed record ReservationErasure(
+    [property: Id(0)] string ReservationId,
+    [property: Id(1)] IReadOnlyList<string> Removed,
+    [property: Id(2)] IReadOnlyList<string> Kept);
 
 [GenerateSerializer, Alias("caas.reservation-status")]
 public enum ReservationStatus
@@ -143,7 +156,9 @@ public sealed record ReservationView(
     [property: Id(16)] PaymentAuthentication? Authentication = null,
     [property: Id(17)] DateTimeOffset? AuthorizationDueAt = null,
     [property: Id(18)] DateTimeOffset? HoldCaptureBefore = null,
-    [property: Id(19)] DateTimeOffset? RenewalDueAt = null);
+    [property: Id(19)] DateTimeOffset? RenewalDueAt = null,
+    [property: Id(20)] string? PaymentIntentId = null,
+    [property: Id(21)] ReturnProof? ReturnProof = null);
 
 /// <summary>
 /// PAY-10: what the app needs to let the customer authenticate: the Stripe intent (a PaymentIntent, or

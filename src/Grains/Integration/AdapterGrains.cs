@@ -51,6 +51,8 @@ public sealed class PaymentAdapterGrain(StripePaymentClient client) : Grain, IPa
     public Task<IReadOnlyList<RefundRecord>> ListRefundsAsync(string paymentIntentId) => client.ListRefundsAsync(paymentIntentId);
 
     public Task<StripeEventPage> ListEventsAsync(StripeEventQuery query) => client.ListEventsAsync(query);
+
+    public Task<IReadOnlyList<string>> DeleteCustomersAsync(string customerId) => client.DeleteCustomersAsync(customerId);
 }
 
 [StatelessWorker]

@@ -46,6 +46,12 @@ public sealed class OpsGrain : Grain, IOpsGrain
             : await GrainFactory.GetGrain<IWebhookInboxGrain>(inboxKey).BodyAsync();
     }
 
+    public async Task<DateTimeOffset?> DeadLetterBodyDroppedAtAsync(string id) =>
+        DeadLetterData.InboxKeyOf(id) is { } inboxKey && await GetAsync(id) is { Kind: OpsItemKind.DeadLetter } letter
+            && !letter.Data.ContainsKey(DeadLetterData.Body) && !NotificationDeadLetters.Holds(letter)
+            ? await GrainFactory.GetGrain<IWebhookInboxGrain>(inboxKey).BodyDroppedAtAsync()
+            : null;
+
     private IOpsItemGrain Item(string id) => GrainFactory.GetGrain<IOpsItemGrain>(id);
 
     private IOpsItemGrain Existing(string id) =>

@@ -267,7 +267,8 @@ public sealed partial class ReservationGrain(
     private ReservationView View() => new(Id, S.Request!.CustomerId, S.Request.VehicleId, S.Vin, S.Request.StartsAt, S.Request.EndsAt, S.Status,
         S.AuthorizedAmount, S.CapturedAmount, [.. S.Fines], [.. S.History], S.ErrorCode, S.ErrorMessage, [.. S.VerificationIssues], S.RefundedAmount, S.CreatedAt,
         S.Status == ReservationStatus.AwaitingAuthentication ? S.Authentication : null, Journal.Owed(ObligationKind.Authorize)?.DueAt,
-        S.PaymentIntentId is null || S.PaymentIntentId == S.PrepaidIntentId ? null : S.HoldCaptureBefore, Journal.Owed(ObligationKind.Renew)?.DueAt);
+        S.PaymentIntentId is null || S.PaymentIntentId == S.PrepaidIntentId ? null : S.HoldCaptureBefore, Journal.Owed(ObligationKind.Renew)?.DueAt,
+        S.PaymentIntentId, S.ReturnProof);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Reservation {ReservationId}: card declined ({DeclineCode}); timeslot released")]
     private partial void LogDeclined(string reservationId, string? declineCode);

@@ -5,22 +5,32 @@ using CaaS.Grains.Abstractions.Orders;
 using CaaS.Grains.Abstractions.Rentals;
 using CaaS.Grains.Abstractions.Services;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace CaaS.Grains.Webhooks;
 
 /// <summary>
 /// WH-3, WH-6, WH-7: the message is applied to the grains it concerns, and only then marked processed
 /// and acknowledged. The handlers are idempotent themselves (event ids, occurredAt, state checks), so
-/// a crash between the two only repeats a harmless application.
+/// a crash between the two only repeats a harmless application. SEC-7: what a webhook carried is kept for
+/// <see cref="WebhookRetentionOptions.BodyRetention"/> after it was received, then dropped when the inbox
+/// is next activated or called (a reminder per inbox would cost a write per webhook); the key, which is the
+/// message id, and the processed mark stay, so the same id is still refused.
 /// </summary>
 public sealed partial class WebhookInboxGrain(
     [PersistentState("inbox", StorageNames.Grains)] IPersistentState<InboxState> state,
     TimeProvider time,
+    IOptionsMonitor<WebhookRetentionOptions> retention,
     ILogger<WebhookInboxGrain> logger) : Grain, IWebhookInboxGrain
 {
+    public override Task OnActivateAsync(CancellationToken cancellationToken) => DropExpiredAsync();
+
     public async Task<InboxOutcome> ProcessAsync(InboundWebhook webhook)
     {
-        if (state.State.Processed)
+        await DropExpiredAsync();
+        // Once dropped, an unprocessed id is refused too: nothing is left to compare a second delivery
+        // with, and a source retries for days, not for a whole retention.
+        if (state.State.Processed || state.State.BodyDroppedAt is not null)
         {
             return InboxOutcome.Duplicate;
         }
@@ -34,12 +44,40 @@ public sealed partial class WebhookInboxGrain(
         return await ApplyAsync();
     }
 
-    public Task<InboxOutcome> ReplayAsync() =>
-        state.State.Processed ? Task.FromResult(InboxOutcome.Duplicate)
-        : state.State.Webhook is null ? throw new DomainException(ErrorCodes.NotFound, "No such dead letter.")
-        : ApplyAsync();
+    public async Task<InboxOutcome> ReplayAsync()
+    {
+        await DropExpiredAsync();
+        return state.State.Processed ? InboxOutcome.Duplicate
+            : state.State.BodyDroppedAt is { } dropped ? throw new DomainException(ErrorCodes.InvalidState,
+                $"The body of this dead letter was dropped on {dropped:O}, after the retention (Webhooks:BodyRetention, {retention.CurrentValue.BodyRetention}); it cannot be replayed.")
+            : state.State.Webhook is null ? throw new DomainException(ErrorCodes.NotFound, "No such dead letter.")
+            : await ApplyAsync();
+    }
 
-    public Task<string?> BodyAsync() => Task.FromResult(state.State.Webhook?.Body);
+    // Interleaved, so it must not write while a replay is in flight: it only hides what is due to go.
+    public Task<string?> BodyAsync() => Task.FromResult(IsExpired(state.State.Webhook) ? null : state.State.Webhook?.Body);
+
+    public async Task<DateTimeOffset?> BodyDroppedAtAsync()
+    {
+        await DropExpiredAsync();
+        return state.State.BodyDroppedAt;
+    }
+
+    private bool IsExpired(InboundWebhook? webhook) =>
+        webhook is not null && time.GetUtcNow() - webhook.ReceivedAt >= retention.CurrentValue.BodyRetention;
+
+    private async Task DropExpiredAsync()
+    {
+        if (!IsExpired(state.State.Webhook))
+        {
+            return;
+        }
+
+        state.State.ReceivedAt = state.State.Webhook!.ReceivedAt;
+        state.State.Webhook = null;
+        state.State.BodyDroppedAt = time.GetUtcNow();
+        await state.WriteStateAsync();
+    }
 
     private async Task<InboxOutcome> ApplyAsync()
     {

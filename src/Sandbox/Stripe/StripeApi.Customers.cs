@@ -14,8 +14,42 @@ public static partial class StripeApi
 
     private static Outcome GetCustomer(StripeLedger ledger, string id) =>
         ledger.FindCustomer(id) is { } customer
-            ? new Outcome(200, customer, [])
-            : Error(404, "invalid_request_error", "resource_missing", $"No such customer: '{id}'", "id");
+            ? new Outcome(200, customer.Deleted ? Gone(customer) : customer, [])
+            : MissingCustomer(id);
+
+    /// <summary>SEC-7: what an erasure needs of Stripe's Customers besides create and read: search by one metadata clause, delete.</summary>
+    private static void MapCustomers(IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet("/v1/customers/search", (string? query, HttpContext http, StripeLedger ledger, StripeEvents events) =>
+            Get(http, ledger, events, () => SearchCustomers(ledger, query)));
+        endpoints.MapDelete("/v1/customers/{id}", (string id, HttpContext http, StripeLedger ledger, StripeEvents events) => Get(http, ledger, events, () =>
+        {
+            if (ledger.FindCustomer(id) is not { Deleted: false } customer)
+            {
+                return MissingCustomer(id);
+            }
+
+            customer.Deleted = true;
+            return new Outcome(200, Gone(customer), []);
+        }));
+    }
+
+    private static Outcome SearchCustomers(StripeLedger ledger, string? query)
+    {
+        var match = query is null ? null : MetadataQuery().Match(query);
+        if (match is not { Success: true })
+        {
+            return Error(400, "invalid_request_error", "parameter_invalid_string", "Only metadata['key']:'value' queries are supported by the sandbox.", "query");
+        }
+
+        var data = ledger.CustomersWithMetadata(match.Groups["key"].Value, match.Groups["value"].Value).ToArray();
+        return new Outcome(200, new { @object = "search_result", data, has_more = false, next_page = (string?)null, url = "/v1/customers/search" }, []);
+    }
+
+    private static object Gone(StripeLedger.Customer customer) => new { id = customer.Id, @object = "customer", deleted = true };
+
+    private static Outcome MissingCustomer(string id) =>
+        Error(404, "invalid_request_error", "resource_missing", $"No such customer: '{id}'", "id");
 
     private static Outcome CreateSetup(StripeLedger ledger, Dictionary<string, StringValues> form)
     {

@@ -45,6 +45,7 @@ public static partial class StripeApi
                 intent => ledger.Render(intent, WantsCharge(http.Request.Query)), "payment_intent")));
         endpoints.MapGet("/v1/refunds", (HttpContext http, StripeLedger ledger, StripeEvents events) => Get(http, ledger, events, () => ListRefunds(ledger, http.Request.Query)));
 
+        MapCustomers(endpoints);
         MapEvents(endpoints);
         MapInspection(endpoints);
         MapClock(endpoints);

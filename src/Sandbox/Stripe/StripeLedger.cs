@@ -44,6 +44,10 @@ public sealed class StripeLedger(TimeProvider time, MoneyClock money)
         public string Object => "customer";
 
         public bool Livemode => false;
+
+        /// <summary>SEC-7: deleted at the platform's request; Stripe then answers {id, object, deleted: true} and leaves it out of searches.</summary>
+        [System.Text.Json.Serialization.JsonIgnore]
+        public bool Deleted { get; set; }
     }
 
     /// <summary>A card as a PaymentMethod: made fresh from a test token at each use; reusable only once attached to a Customer.</summary>
@@ -185,6 +189,10 @@ public sealed class StripeLedger(TimeProvider time, MoneyClock money)
     }
 
     public Customer? FindCustomer(string id) => _customers.GetValueOrDefault(id);
+
+    /// <summary>Stripe's search leaves deleted Customers out.</summary>
+    public IEnumerable<Customer> CustomersWithMetadata(string key, string value) =>
+        _customers.Values.Where(customer => !customer.Deleted && customer.Metadata.TryGetValue(key, out var held) && held == value);
 
     /// <summary>A test token makes a new PaymentMethod each time, as at Stripe; an id names one made before.</summary>
     public PaymentMethod? ResolvePaymentMethod(string idOrToken)

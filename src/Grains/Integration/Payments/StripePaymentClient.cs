@@ -146,6 +146,28 @@ public sealed class StripePaymentClient(IHttpClientFactory httpClients, IOptions
         return [.. refunds.Select(ToRecord)];
     }
 
+    public async Task<IReadOnlyList<string>> DeleteCustomersAsync(string customerId, CancellationToken cancellationToken = default)
+    {
+        var query = $"metadata['{PaymentMetadata.CustomerId}']:'{customerId}'";
+        var named = await CallAsync(stripe => stripe.V1.Customers.SearchAsync(new CustomerSearchOptions { Query = query }, cancellationToken: cancellationToken));
+        var paidFor = await CallAsync(stripe => stripe.V1.PaymentIntents.SearchAsync(new PaymentIntentSearchOptions { Query = query }, cancellationToken: cancellationToken));
+        var deleted = new List<string>();
+        foreach (var id in named.Data.Select(customer => customer.Id).Concat(paidFor.Data.Select(intent => intent.CustomerId)).OfType<string>().Distinct(StringComparer.Ordinal))
+        {
+            try
+            {
+                await CallAsync(stripe => stripe.V1.Customers.DeleteAsync(id, cancellationToken: cancellationToken));
+                deleted.Add(id);
+            }
+            catch (DependencyRejectedException missing) when (missing.StatusCode == 404)
+            {
+                // Deleted before (a PaymentIntent keeps naming its Customer): nothing left to erase there.
+            }
+        }
+
+        return deleted;
+    }
+
     /// <summary>
     /// Read raw, not through Stripe.net's Event type: Stripe renders each event in the API version it was
     /// created under, and <see cref="StripeEventReader"/> reads only what every version has. After a known
