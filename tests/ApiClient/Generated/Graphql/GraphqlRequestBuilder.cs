@@ -47,11 +47,11 @@ namespace CaaS.ApiClient.Graphql
         /// <exception cref="global::CaaS.ApiClient.Models.Problem">When receiving a 500 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public async Task<global::CaaS.ApiClient.Models.GraphQLAnswer?> PostAsync(global::CaaS.ApiClient.Models.GraphQLCall body, Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
+        public async Task<global::CaaS.ApiClient.Models.GraphQLAnswer?> PostAsync(global::CaaS.ApiClient.Graphql.GraphqlPostRequestBody body, Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
         {
 #nullable restore
 #else
-        public async Task<global::CaaS.ApiClient.Models.GraphQLAnswer> PostAsync(global::CaaS.ApiClient.Models.GraphQLCall body, Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default, CancellationToken cancellationToken = default)
+        public async Task<global::CaaS.ApiClient.Models.GraphQLAnswer> PostAsync(global::CaaS.ApiClient.Graphql.GraphqlPostRequestBody body, Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default, CancellationToken cancellationToken = default)
         {
 #endif
             if(ReferenceEquals(body, null)) throw new ArgumentNullException(nameof(body));
@@ -74,11 +74,11 @@ namespace CaaS.ApiClient.Graphql
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public RequestInformation ToPostRequestInformation(global::CaaS.ApiClient.Models.GraphQLCall body, Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default)
+        public RequestInformation ToPostRequestInformation(global::CaaS.ApiClient.Graphql.GraphqlPostRequestBody body, Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default)
         {
 #nullable restore
 #else
-        public RequestInformation ToPostRequestInformation(global::CaaS.ApiClient.Models.GraphQLCall body, Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default)
+        public RequestInformation ToPostRequestInformation(global::CaaS.ApiClient.Graphql.GraphqlPostRequestBody body, Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default)
         {
 #endif
             if(ReferenceEquals(body, null)) throw new ArgumentNullException(nameof(body));

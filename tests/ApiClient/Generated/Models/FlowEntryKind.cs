@@ -43,6 +43,14 @@ namespace CaaS.ApiClient.Models
         #pragma warning disable CS1591
         ReturnApproved,
         #pragma warning restore CS1591
+        [EnumMember(Value = "Authorized")]
+        #pragma warning disable CS1591
+        Authorized,
+        #pragma warning restore CS1591
+        [EnumMember(Value = "HoldRenewed")]
+        #pragma warning disable CS1591
+        HoldRenewed,
+        #pragma warning restore CS1591
         [EnumMember(Value = "VehicleLocked")]
         #pragma warning disable CS1591
         VehicleLocked,

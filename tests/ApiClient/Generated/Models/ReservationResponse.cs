@@ -14,6 +14,8 @@ namespace CaaS.ApiClient.Models
     {
         /// <summary>Stores additional data not described in the OpenAPI description found when deserializing. Can be used for serialization as well.</summary>
         public IDictionary<string, object> AdditionalData { get; set; }
+        /// <summary>The authorizationDueAt property</summary>
+        public DateTimeOffset? AuthorizationDueAt { get; set; }
         /// <summary>The authorizedAmount property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -58,6 +60,8 @@ namespace CaaS.ApiClient.Models
 #else
         public List<global::CaaS.ApiClient.Models.TransitionRecord> History { get; set; }
 #endif
+        /// <summary>The holdCaptureBefore property</summary>
+        public DateTimeOffset? HoldCaptureBefore { get; set; }
         /// <summary>The id property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -65,6 +69,14 @@ namespace CaaS.ApiClient.Models
 #nullable restore
 #else
         public string Id { get; set; }
+#endif
+        /// <summary>The paymentAuthentication property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public global::CaaS.ApiClient.Models.PaymentAuthenticationResponse? PaymentAuthentication { get; set; }
+#nullable restore
+#else
+        public global::CaaS.ApiClient.Models.PaymentAuthenticationResponse PaymentAuthentication { get; set; }
 #endif
         /// <summary>The startsAt property</summary>
         public DateTimeOffset? StartsAt { get; set; }
@@ -125,6 +137,7 @@ namespace CaaS.ApiClient.Models
         {
             return new Dictionary<string, Action<IParseNode>>
             {
+                { "authorizationDueAt", n => { AuthorizationDueAt = n.GetDateTimeOffsetValue(); } },
                 { "authorizedAmount", n => { AuthorizedAmount = n.GetObjectValue<global::CaaS.ApiClient.Models.Money>(global::CaaS.ApiClient.Models.Money.CreateFromDiscriminatorValue); } },
                 { "capturedAmount", n => { CapturedAmount = n.GetObjectValue<global::CaaS.ApiClient.Models.Money>(global::CaaS.ApiClient.Models.Money.CreateFromDiscriminatorValue); } },
                 { "createdAt", n => { CreatedAt = n.GetDateTimeOffsetValue(); } },
@@ -132,7 +145,9 @@ namespace CaaS.ApiClient.Models
                 { "endsAt", n => { EndsAt = n.GetDateTimeOffsetValue(); } },
                 { "fines", n => { Fines = n.GetCollectionOfObjectValues<global::CaaS.ApiClient.Models.Fine>(global::CaaS.ApiClient.Models.Fine.CreateFromDiscriminatorValue)?.AsList(); } },
                 { "history", n => { History = n.GetCollectionOfObjectValues<global::CaaS.ApiClient.Models.TransitionRecord>(global::CaaS.ApiClient.Models.TransitionRecord.CreateFromDiscriminatorValue)?.AsList(); } },
+                { "holdCaptureBefore", n => { HoldCaptureBefore = n.GetDateTimeOffsetValue(); } },
                 { "id", n => { Id = n.GetStringValue(); } },
+                { "paymentAuthentication", n => { PaymentAuthentication = n.GetObjectValue<global::CaaS.ApiClient.Models.PaymentAuthenticationResponse>(global::CaaS.ApiClient.Models.PaymentAuthenticationResponse.CreateFromDiscriminatorValue); } },
                 { "startsAt", n => { StartsAt = n.GetDateTimeOffsetValue(); } },
                 { "status", n => { Status = n.GetStringValue(); } },
                 { "vehicleId", n => { VehicleId = n.GetStringValue(); } },
@@ -147,6 +162,7 @@ namespace CaaS.ApiClient.Models
         public virtual void Serialize(ISerializationWriter writer)
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
+            writer.WriteDateTimeOffsetValue("authorizationDueAt", AuthorizationDueAt);
             writer.WriteObjectValue<global::CaaS.ApiClient.Models.Money>("authorizedAmount", AuthorizedAmount);
             writer.WriteObjectValue<global::CaaS.ApiClient.Models.Money>("capturedAmount", CapturedAmount);
             writer.WriteDateTimeOffsetValue("createdAt", CreatedAt);
@@ -154,7 +170,9 @@ namespace CaaS.ApiClient.Models
             writer.WriteDateTimeOffsetValue("endsAt", EndsAt);
             writer.WriteCollectionOfObjectValues<global::CaaS.ApiClient.Models.Fine>("fines", Fines);
             writer.WriteCollectionOfObjectValues<global::CaaS.ApiClient.Models.TransitionRecord>("history", History);
+            writer.WriteDateTimeOffsetValue("holdCaptureBefore", HoldCaptureBefore);
             writer.WriteStringValue("id", Id);
+            writer.WriteObjectValue<global::CaaS.ApiClient.Models.PaymentAuthenticationResponse>("paymentAuthentication", PaymentAuthentication);
             writer.WriteDateTimeOffsetValue("startsAt", StartsAt);
             writer.WriteStringValue("status", Status);
             writer.WriteStringValue("vehicleId", VehicleId);

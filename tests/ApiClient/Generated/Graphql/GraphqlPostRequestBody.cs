@@ -5,13 +5,13 @@ using Microsoft.Kiota.Abstractions.Serialization;
 using System.Collections.Generic;
 using System.IO;
 using System;
-namespace CaaS.ApiClient.Models
+namespace CaaS.ApiClient.Graphql
 {
     /// <summary>
     /// A GraphQL request as the admin API reads it (the GraphQL over HTTP shape).
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
-    public partial class GraphQLCall : IAdditionalDataHolder, IParsable
+    public partial class GraphqlPostRequestBody : IAdditionalDataHolder, IParsable
     {
         /// <summary>Stores additional data not described in the OpenAPI description found when deserializing. Can be used for serialization as well.</summary>
         public IDictionary<string, object> AdditionalData { get; set; }
@@ -34,27 +34,27 @@ namespace CaaS.ApiClient.Models
         /// <summary>The variables property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public global::CaaS.ApiClient.Models.GraphQLCall_variables? Variables { get; set; }
+        public global::CaaS.ApiClient.Graphql.GraphqlPostRequestBody_variables? Variables { get; set; }
 #nullable restore
 #else
-        public global::CaaS.ApiClient.Models.GraphQLCall_variables Variables { get; set; }
+        public global::CaaS.ApiClient.Graphql.GraphqlPostRequestBody_variables Variables { get; set; }
 #endif
         /// <summary>
-        /// Instantiates a new <see cref="global::CaaS.ApiClient.Models.GraphQLCall"/> and sets the default values.
+        /// Instantiates a new <see cref="global::CaaS.ApiClient.Graphql.GraphqlPostRequestBody"/> and sets the default values.
         /// </summary>
-        public GraphQLCall()
+        public GraphqlPostRequestBody()
         {
             AdditionalData = new Dictionary<string, object>();
         }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value
         /// </summary>
-        /// <returns>A <see cref="global::CaaS.ApiClient.Models.GraphQLCall"/></returns>
+        /// <returns>A <see cref="global::CaaS.ApiClient.Graphql.GraphqlPostRequestBody"/></returns>
         /// <param name="parseNode">The parse node to use to read the discriminator value and create the object</param>
-        public static global::CaaS.ApiClient.Models.GraphQLCall CreateFromDiscriminatorValue(IParseNode parseNode)
+        public static global::CaaS.ApiClient.Graphql.GraphqlPostRequestBody CreateFromDiscriminatorValue(IParseNode parseNode)
         {
             if(ReferenceEquals(parseNode, null)) throw new ArgumentNullException(nameof(parseNode));
-            return new global::CaaS.ApiClient.Models.GraphQLCall();
+            return new global::CaaS.ApiClient.Graphql.GraphqlPostRequestBody();
         }
         /// <summary>
         /// The deserialization information for the current model
@@ -66,7 +66,7 @@ namespace CaaS.ApiClient.Models
             {
                 { "operationName", n => { OperationName = n.GetStringValue(); } },
                 { "query", n => { Query = n.GetStringValue(); } },
-                { "variables", n => { Variables = n.GetObjectValue<global::CaaS.ApiClient.Models.GraphQLCall_variables>(global::CaaS.ApiClient.Models.GraphQLCall_variables.CreateFromDiscriminatorValue); } },
+                { "variables", n => { Variables = n.GetObjectValue<global::CaaS.ApiClient.Graphql.GraphqlPostRequestBody_variables>(global::CaaS.ApiClient.Graphql.GraphqlPostRequestBody_variables.CreateFromDiscriminatorValue); } },
             };
         }
         /// <summary>
@@ -78,7 +78,7 @@ namespace CaaS.ApiClient.Models
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
             writer.WriteStringValue("operationName", OperationName);
             writer.WriteStringValue("query", Query);
-            writer.WriteObjectValue<global::CaaS.ApiClient.Models.GraphQLCall_variables>("variables", Variables);
+            writer.WriteObjectValue<global::CaaS.ApiClient.Graphql.GraphqlPostRequestBody_variables>("variables", Variables);
             writer.WriteAdditionalData(AdditionalData);
         }
     }

@@ -5,31 +5,31 @@ using Microsoft.Kiota.Abstractions.Serialization;
 using System.Collections.Generic;
 using System.IO;
 using System;
-namespace CaaS.ApiClient.Models
+namespace CaaS.ApiClient.Graphql
 {
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     #pragma warning disable CS1591
-    public partial class GraphQLCall_variables : IAdditionalDataHolder, IParsable
+    public partial class GraphqlPostRequestBody_variables : IAdditionalDataHolder, IParsable
     #pragma warning restore CS1591
     {
         /// <summary>Stores additional data not described in the OpenAPI description found when deserializing. Can be used for serialization as well.</summary>
         public IDictionary<string, object> AdditionalData { get; set; }
         /// <summary>
-        /// Instantiates a new <see cref="global::CaaS.ApiClient.Models.GraphQLCall_variables"/> and sets the default values.
+        /// Instantiates a new <see cref="global::CaaS.ApiClient.Graphql.GraphqlPostRequestBody_variables"/> and sets the default values.
         /// </summary>
-        public GraphQLCall_variables()
+        public GraphqlPostRequestBody_variables()
         {
             AdditionalData = new Dictionary<string, object>();
         }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value
         /// </summary>
-        /// <returns>A <see cref="global::CaaS.ApiClient.Models.GraphQLCall_variables"/></returns>
+        /// <returns>A <see cref="global::CaaS.ApiClient.Graphql.GraphqlPostRequestBody_variables"/></returns>
         /// <param name="parseNode">The parse node to use to read the discriminator value and create the object</param>
-        public static global::CaaS.ApiClient.Models.GraphQLCall_variables CreateFromDiscriminatorValue(IParseNode parseNode)
+        public static global::CaaS.ApiClient.Graphql.GraphqlPostRequestBody_variables CreateFromDiscriminatorValue(IParseNode parseNode)
         {
             if(ReferenceEquals(parseNode, null)) throw new ArgumentNullException(nameof(parseNode));
-            return new global::CaaS.ApiClient.Models.GraphQLCall_variables();
+            return new global::CaaS.ApiClient.Graphql.GraphqlPostRequestBody_variables();
         }
         /// <summary>
         /// The deserialization information for the current model
