@@ -84,6 +84,12 @@ public sealed class BenchPlatform : IAsyncDisposable
     public static async Task<BenchPlatform> StartAsync(BenchSettings bench, IReadOnlyDictionary<string, string?> settings)
     {
         var database = await PostgresDatabase.CreateAsync(server: bench.PostgresServer);
+        // The production shape's event log: the platform runs on a JetStream server of its own when nats-server is installed.
+        if (!NatsServer.IsAvailable && File.Exists("/usr/sbin/nats-server"))
+        {
+            Environment.SetEnvironmentVariable("CAAS_TEST_NATS_SERVER", "/usr/sbin/nats-server");
+        }
+
         var tls = bench.OrleansTls ? new OrleansTlsMaterial() : null;
         Platform? platform = null;
         try
@@ -93,6 +99,7 @@ public sealed class BenchPlatform : IAsyncDisposable
                 // perf maps JIT-compiled code by address; W^X double mapping would hide those addresses from it.
                 ["DOTNET_PerfMapEnabled"] = bench.PerfMap ? "1" : null,
                 ["DOTNET_EnableWriteXorExecute"] = bench.PerfMap ? "0" : null,
+                [CaaS.Hosting.TelemetryExtensions.DatabaseTelemetrySetting.Replace(":", "__", StringComparison.Ordinal)] = bench.WithoutDatabaseTelemetry ? "false" : null,
             };
             foreach (var (key, value) in settings.Concat(tls?.PlatformEnvironment ?? new Dictionary<string, string?>()))
             {

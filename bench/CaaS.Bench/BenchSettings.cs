@@ -56,6 +56,9 @@ public sealed record BenchSettings
     /// <summary>The production shape's Orleans mutual TLS (issue 16 point 6), so its cost shows in the figures.</summary>
     public bool OrleansTls { get; init; }
 
+    /// <summary>Issue 17 point 4: the hosts without Npgsql's traces and metrics, to measure what they cost.</summary>
+    public bool WithoutDatabaseTelemetry { get; init; }
+
     /// <summary>Unmeasured load before each HTTP phase, so the hosts' JIT and pools are warm.</summary>
     public TimeSpan Warmup => Quick ? TimeSpan.FromSeconds(0.5) : TimeSpan.FromSeconds(20);
 
@@ -94,6 +97,7 @@ public sealed record BenchSettings
         int? ota = null;
         var perfMap = false;
         var orleansTls = false;
+        var withoutDatabaseTelemetry = false;
         for (var i = 0; i < args.Length; i++)
         {
             string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -122,6 +126,9 @@ public sealed record BenchSettings
                     break;
                 case "--orleans-tls":
                     orleansTls = true;
+                    break;
+                case "--no-database-telemetry":
+                    withoutDatabaseTelemetry = true;
                     break;
                 case "all":
                     scenarios.AddRange(AllScenarios);
@@ -157,6 +164,7 @@ public sealed record BenchSettings
             OtaCommands = ota ?? (quick ? 200 : 10_000),
             PerfMap = perfMap,
             OrleansTls = orleansTls,
+            WithoutDatabaseTelemetry = withoutDatabaseTelemetry,
         };
     }
 

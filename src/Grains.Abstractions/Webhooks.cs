@@ -151,3 +151,23 @@ public sealed class InboxState
     /// <summary>When the dropped webhook had been received, kept for the record.</summary>
     [Id(6)] public DateTimeOffset? ReceivedAt { get; set; }
 }
+
+/// <summary>
+/// SEC-7: an inbox drops its body when it is activated or called past the retention; this finds, on a
+/// reminder, the inboxes nothing calls again and touches each one once its retention has passed.
+/// </summary>
+public interface IWebhookRetentionSweepGrain : IGrainWithIntegerKey
+{
+    Task EnsureScheduledAsync();
+
+    /// <summary>Touches the inboxes last written before the retention that the last sweep did not reach; answers how many.</summary>
+    [ResponseTimeout("00:05:00")]
+    Task<int> SweepAsync();
+}
+
+[GenerateSerializer, Alias("caas.webhook-retention-sweep-state")]
+public sealed class WebhookRetentionSweepState
+{
+    /// <summary>Inboxes last written before this were touched already; a dropped body writes its inbox anew, so it moves past this.</summary>
+    [Id(0)] public DateTimeOffset? SweptThrough { get; set; }
+}

@@ -41,7 +41,9 @@ public static class GrainServices
         silo.Services.AddOptions<Fleet.FleetCatalogOptions>().BindConfiguration(Fleet.FleetCatalogOptions.Section);
         silo.Services.AddOptions<StripeRecoveryOptions>().BindConfiguration(StripeRecoveryOptions.Section);
         silo.Services.AddOptions<WebhookRetentionOptions>().BindConfiguration(WebhookRetentionOptions.Section)
-            .Validate(retention => retention.BodyRetention > TimeSpan.Zero, "Webhooks:BodyRetention must be positive.").ValidateOnStart();
+            .Validate(retention => retention.BodyRetention > TimeSpan.Zero, "Webhooks:BodyRetention must be positive.")
+            .Validate(retention => retention.RetentionSweepEvery > TimeSpan.Zero, "Webhooks:RetentionSweepEvery must be positive.").ValidateOnStart();
+        silo.AddStandingStartupTask("the webhook retention sweep's reminder", services => services.GetRequiredService<IGrainFactory>().GetGrain<IWebhookRetentionSweepGrain>(0).EnsureScheduledAsync());
         silo.AddStandingStartupTask("the Stripe event recovery's reminder", services => services.GetRequiredService<IGrainFactory>().GetGrain<IStripeEventRecoveryGrain>(0).EnsureScheduledAsync());
         silo.AddTelemetryPolling();
         return silo;

@@ -3,6 +3,7 @@ using System.Diagnostics.Metrics;
 using CaaS.Grains.Abstractions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
@@ -17,6 +18,9 @@ public static class TelemetryExtensions
 {
     private const string NpgsqlMeter = "Npgsql";
 
+    /// <summary>On unless set false: what Npgsql's instrumentation costs is measured with it off (bench --no-database-telemetry).</summary>
+    public const string DatabaseTelemetrySetting = "Telemetry:Database";
+
     /// <summary>
     /// Traces and metrics for one process. Metrics are always scraped at /metrics; traces leave the
     /// process only when an OTLP endpoint is configured (OTEL_EXPORTER_OTLP_ENDPOINT), so the exporter
@@ -28,6 +32,7 @@ public static class TelemetryExtensions
     public static IHostApplicationBuilder AddCaaSTelemetry(this IHostApplicationBuilder builder, string serviceName)
     {
         var otlp = builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"];
+        var database = builder.Configuration.GetValue(DatabaseTelemetrySetting, true);
         // OBS-2: ASP.NET Core reads the incoming trace through the propagator it finds here.
         builder.Services.AddSingleton<DistributedContextPropagator>(new TraceIdHeaderPropagator(DistributedContextPropagator.Current));
         var telemetry = builder.Services.AddOpenTelemetry()
@@ -36,13 +41,13 @@ public static class TelemetryExtensions
                 .AddSource(CaaSDiagnostics.SourceName, "Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application")
                 .AddAspNetCoreInstrumentation(options => options.Filter = context => !IsScrapeOrProbe(context.Request.Path))
                 .AddHttpClientInstrumentation()
-                .AddNpgsql())
+                .AddNpgsqlWhen(database))
             .WithMetrics(metrics => metrics
                 .AddMeter(CaaSDiagnostics.SourceName, "Microsoft.Orleans")
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
-                .AddNpgsqlInstrumentation()
+                .AddNpgsqlInstrumentationWhen(database)
                 .AddView(instrument => instrument.Meter.Name == NpgsqlMeter && instrument is Histogram<double> && instrument.Unit == "s"
                     ? new ExplicitBucketHistogramConfiguration { Boundaries = [.. CaaS.Grains.Abstractions.HistogramBuckets.IntegrationCalls] }
                     : null)
@@ -54,6 +59,10 @@ public static class TelemetryExtensions
 
         return builder;
     }
+
+    private static TracerProviderBuilder AddNpgsqlWhen(this TracerProviderBuilder tracing, bool on) => on ? tracing.AddNpgsql() : tracing;
+
+    private static MeterProviderBuilder AddNpgsqlInstrumentationWhen(this MeterProviderBuilder metrics, bool on) => on ? metrics.AddNpgsqlInstrumentation() : metrics;
 
     public static IEndpointRouteBuilder MapCaaSMetrics(this IEndpointRouteBuilder endpoints)
     {

@@ -35,4 +35,29 @@ public sealed class PostgresWrittenFlows(string connectionString, IOptions<Clust
 
         return flows;
     }
+
+    public async Task<IReadOnlyList<(string Key, DateTimeOffset WrittenAt)>> LastWrittenAsync(string stateName, DateTimeOffset from, DateTimeOffset through, int limit,
+        CancellationToken cancellationToken = default)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand("""
+            SELECT grain_key, modified_at FROM orleans_grain_state
+             WHERE service_id = @service AND modified_at >= @from AND modified_at <= @through AND grain_type = @type
+             ORDER BY modified_at LIMIT @limit
+            """, connection);
+        command.Parameters.AddWithValue("service", cluster.Value.ServiceId);
+        command.Parameters.AddWithValue("from", from);
+        command.Parameters.AddWithValue("through", through);
+        command.Parameters.AddWithValue("type", stateName);
+        command.Parameters.AddWithValue("limit", limit);
+        var states = new List<(string, DateTimeOffset)>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            states.Add((reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1)));
+        }
+
+        return states;
+    }
 }

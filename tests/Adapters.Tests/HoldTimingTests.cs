@@ -13,7 +13,7 @@ namespace CaaS.Adapters.Tests;
 /// the sandbox's Stripe, whose money clock is moved with it so both judge holds by the same day.
 /// The guard reminder's ticks are delivered by the test at the times it was set for.
 /// </summary>
-[Collection(SandboxClusterCollection.Name)]
+[Collection(MovedClockCollection.Name)]
 public sealed class HoldTimingTests(SandboxClusterFixture fixture) : IAsyncLifetime
 {
     private static readonly RentalOptions Rules = new();

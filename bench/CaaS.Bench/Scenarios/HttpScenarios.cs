@@ -70,7 +70,10 @@ public sealed class HttpScenarios(BenchSettings settings, Report report, BenchPl
         var (most, cpu) = await platform.MeasureClosedAsync(CreateWorkers, settings, _ => CreateReservationAsync());
         var pacedRate = 0.7 * Math.Min(goalRate, most.PerSecond);
         Console.WriteLine($"  {Scenario.ReservationCreate}: {Goals.Number(most.PerSecond)}/s; now paced at {Goals.Number(pacedRate)}/s...");
+        // Issue 14: while paced, a forecaster outside the platform reads the booking events off JetStream.
+        await using var forecaster = platform.Platform.Nats is { } nats ? await OutsideBookingReader.StartAsync(nats.Url) : null;
         var paced = await Load.PacedAsync(pacedRate, MaxInFlight, settings.Duration, _ => CreateReservationAsync());
+        var events = forecaster is null ? null : await forecaster.StopAsync(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(15));
 
         var result = ScenarioResult.From(Scenario.ReservationCreate,
             $"`POST /api/reservations` (customer JWT, JSON body, `pm_card_visa`), {settings.Customers} customers over a sandbox fleet of {settings.RentalFleet} vehicles, " +
@@ -83,6 +86,16 @@ public sealed class HttpScenarios(BenchSettings settings, Report report, BenchPl
         result.Details.Add($"closed loop: {most.Operations} created in {most.Elapsed.TotalSeconds:0.0} s, {most.Errors} errors; p50/p95/p99 {Ms(most.Latency)}");
         result.Details.Add($"CPU per reservation, ms: {cpu}");
         result.Details.Add($"open loop at {Goals.Number(pacedRate)}/s: {paced.Operations} created, {paced.Errors} errors (incl. not sent for more than {MaxInFlight} in flight); p50/p95/p99 {Ms(paced.Latency)}");
+        if (events is not null)
+        {
+            result.Goals.Add(Goals.Under($"booking events to an outside JetStream consumer, p99 at {Goals.Number(pacedRate)}/s", events.P99Ms, 1000, "ms"));
+            result.Details.Add($"booking events read by an outside JetStream consumer while paced: {forecaster!.Received} `caas.booking.created`, "
+                + $"from the reservation's write to delivery p50/p95/p99 {Ms(events)}");
+        }
+        else
+        {
+            result.Details.Add("booking events to an outside consumer: not measured (no nats-server: the event log was the silo's memory)");
+        }
         AddFirstError(result, paced);
         return result;
     }

@@ -27,12 +27,22 @@ public sealed record WrittenFlow(string StateName, string Key)
 public interface IRecentlyWrittenFlows
 {
     Task<IReadOnlyList<WrittenFlow>> WrittenAsync(DateTimeOffset after, DateTimeOffset through, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The states of one name last written from <paramref name="from"/> through <paramref name="through"/>, oldest
+    /// first, at most <paramref name="limit"/>: for sweeps of what has lain untouched (SEC-7's webhook retention).
+    /// </summary>
+    Task<IReadOnlyList<(string Key, DateTimeOffset WrittenAt)>> LastWrittenAsync(string stateName, DateTimeOffset from, DateTimeOffset through, int limit,
+        CancellationToken cancellationToken = default);
 }
 
 public sealed class NoWrittenFlows : IRecentlyWrittenFlows
 {
     public Task<IReadOnlyList<WrittenFlow>> WrittenAsync(DateTimeOffset after, DateTimeOffset through, CancellationToken cancellationToken = default) =>
         Task.FromResult<IReadOnlyList<WrittenFlow>>([]);
+
+    public Task<IReadOnlyList<(string Key, DateTimeOffset WrittenAt)>> LastWrittenAsync(string stateName, DateTimeOffset from, DateTimeOffset through, int limit,
+        CancellationToken cancellationToken = default) => Task.FromResult<IReadOnlyList<(string Key, DateTimeOffset WrittenAt)>>([]);
 }
 
 /// <summary>

@@ -10,4 +10,7 @@ public sealed class WebhookRetentionOptions
     /// after it only the id and the outcome stay, which is all WH-3 needs to refuse the same id again.
     /// </summary>
     public TimeSpan BodyRetention { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>How often the retention sweep looks for inboxes untouched for longer than the retention (their bodies are dropped then).</summary>
+    public TimeSpan RetentionSweepEvery { get; set; } = TimeSpan.FromHours(1);
 }
