@@ -68,6 +68,16 @@ public sealed class BookingEventStreamTests(EmbeddedPlatformFixture fixture)
     }
 
     [Fact]
+    public async Task ANA_2_a_quiet_stream_sends_a_heartbeat_comment_at_its_configured_interval()
+    {
+        using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+        // Subscribed to the end of the log: nothing but heartbeats comes unless someone books meanwhile.
+        using var stream = await SseStream.OpenAsync(http, Platform.ApiHost.BaseUrl, await Platform.TokenAsync("forecaster-3", "analytics"), lastEventId: null);
+
+        Assert.Equal(": heartbeat", await stream.NextCommentAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
     public async Task ANA_2_the_stream_is_the_analytics_roles_and_a_Last_Event_ID_that_is_no_position_is_a_problem()
     {
         using var customer = await Platform.SendAsync(HttpMethod.Get, "/api/bookings/events", await Platform.TokenAsync("cust-sse", "customer"));
@@ -340,6 +350,20 @@ internal sealed class SseStream : IDisposable
         // The stream's first comment is written once the position it starts from is known.
         Assert.StartsWith(":", await reader.ReadLineAsync());
         return new SseStream(response, reader);
+    }
+
+    /// <summary>The next comment line (a heartbeat), skipping any event in between.</summary>
+    public async Task<string> NextCommentAsync(TimeSpan within)
+    {
+        using var deadline = new CancellationTokenSource(within);
+        while (true)
+        {
+            var line = await _reader.ReadLineAsync(deadline.Token) ?? throw new InvalidOperationException("the stream ended");
+            if (line.StartsWith(':'))
+            {
+                return line;
+            }
+        }
     }
 
     public async Task<List<Event>> ReadUntilAsync(Func<List<Event>, bool> enough)

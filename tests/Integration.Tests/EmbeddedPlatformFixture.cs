@@ -21,6 +21,8 @@ public class EmbeddedPlatformFixture : IAsyncLifetime
         ["Sandbox__FleetSize"] = "24",
         // WH-6 for the fleet: a status whose webhook was lost reaches the vehicle at the list's next refresh.
         ["Fleet__ListFreshness"] = "00:00:01",
+        // ANA-2: the event stream's keep-alive comment, sooner than its 15 s so a test sees it.
+        ["Analytics__EventStreamHeartbeat"] = "00:00:02",
         // MOB-7: every return asks API IoT at once, so a car's telemetry a test just set is what judges it,
         // whenever the poller last came by (RentalRulesTests cover the report held being fresh enough).
         ["Rentals__ReturnTelemetryStaleAfter"] = "00:00:00",
