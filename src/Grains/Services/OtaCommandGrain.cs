@@ -3,7 +3,6 @@ using System.Diagnostics.Metrics;
 using CaaS.Grains.Abstractions;
 using CaaS.Grains.Abstractions.Integration;
 using CaaS.Grains.Abstractions.Flows;
-using CaaS.Grains.Abstractions.Operations;
 using CaaS.Grains.Abstractions.Services;
 using CaaS.Grains.Flows;
 using Microsoft.Extensions.Logging;
@@ -259,35 +258,6 @@ public sealed partial class OtaCommandGrain(
         S.Move(OtaSchedule.Table, to, TransitionCause.Automatic(reason), time.GetUtcNow(), flowOptions.CurrentValue);
         OtaSchedule.Entered(S);
         return StoreAsync();
-    }
-
-    private async Task StoreAsync()
-    {
-        await state.WriteStateAsync();
-        await Outbox.PublishAsync();
-    }
-
-    private Events.OutboxPublisher? _outbox;
-
-    private Events.OutboxPublisher Outbox => _outbox ??= new Events.OutboxPublisher(this, () => S.Journal, () => S.Request is null || S.History.Count == 0
-        ? Events.OutboxBatch.Empty
-        : Events.FlowEvents.Pending(Abstractions.Events.EventSubjects.Ota, Id, S.Journal, () => Events.FlowEvents.FlowData(Moved())));
-
-    public Task RepublishAsync() => S.Request is null || S.History.Count == 0 ? Task.CompletedTask
-        : Outbox.RepublishAsync(() => Events.FlowEvents.Snapshot(Abstractions.Events.EventSubjects.Ota, Id, S.Journal, S.History, () => Events.FlowEvents.FlowData(Moved())));
-
-    public Task<FlowMoved?> DescribeFlowAsync() => Task.FromResult(S.Request is null || S.History.Count == 0 ? null : Moved());
-
-    public Task<IReadOnlyList<Obligation>> OwedAsync() => Task.FromResult<IReadOnlyList<Obligation>>([.. S.Journal.Obligations]);
-
-    private FlowMoved Moved()
-    {
-        var movedAt = S.History[^1].At;
-
-        // A pending command is expected to stay quiet for its whole retry schedule.
-        var schedule = OtaSchedule.WholeSchedule(Ota);
-        return new FlowMoved(FlowKinds.OtaCommand, Id, S.Status.ToString(), S.Status != OtaCommandStatus.Pending, movedAt,
-            S.Status == OtaCommandStatus.Pending ? movedAt + schedule : null, Vin: S.Request!.Vin, Sequence: S.Journal.Sequence);
     }
 
     private string CorrelationOf(int attempt) => $"{Id}/attempt-{attempt}";

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.Json;
 using CaaS.Grains.Abstractions;
 using CaaS.Grains.Abstractions.Integration;
 using CaaS.Grains.Integration.Http;
@@ -15,7 +14,7 @@ namespace CaaS.Grains.Integration.Payments;
 /// one immediate retry on a network error, no breaker) and the telemetry apply. Stripe.net's own
 /// retries are off: one pipeline decides. Every call carries the caller's idempotency key.
 /// </summary>
-public sealed class StripePaymentClient(IHttpClientFactory httpClients, IOptionsMonitor<IntegrationOptions> options)
+public sealed partial class StripePaymentClient(IHttpClientFactory httpClients, IOptionsMonitor<IntegrationOptions> options)
 {
     private const string Manual = "manual";
 
@@ -82,29 +81,6 @@ public sealed class StripePaymentClient(IHttpClientFactory httpClients, IOptions
         }
     }
 
-    public async Task<string> CreateCustomerAsync(string customerId, string idempotencyKey, CancellationToken cancellationToken = default)
-    {
-        var customer = await CallAsync(stripe => stripe.V1.Customers.CreateAsync(new CustomerCreateOptions
-        {
-            Description = $"CaaS customer {customerId}",
-            Metadata = new Dictionary<string, string> { ["customerId"] = customerId },
-        }, Idempotent(idempotencyKey), cancellationToken));
-        return customer.Id;
-    }
-
-    public async Task<SetupRecord> SetUpAsync(SetUpPayment command, CancellationToken cancellationToken = default) =>
-        ToRecord(await CallAsync(stripe => stripe.V1.SetupIntents.CreateAsync(new SetupIntentCreateOptions
-        {
-            Customer = command.StripeCustomerId,
-            PaymentMethod = command.PaymentMethodId,
-            Confirm = true,
-            Usage = "off_session",
-            Metadata = new Dictionary<string, string>(command.Metadata),
-        }, Idempotent(command.IdempotencyKey), cancellationToken)));
-
-    public async Task<SetupRecord> GetSetupAsync(string setupIntentId, CancellationToken cancellationToken = default) =>
-        ToRecord(await CallAsync(stripe => stripe.V1.SetupIntents.GetAsync(setupIntentId, cancellationToken: cancellationToken)));
-
     public async Task<PaymentRecord> CaptureAsync(string paymentIntentId, Money amount, string idempotencyKey, CancellationToken cancellationToken = default) =>
         ToRecord(await CallAsync(stripe => stripe.V1.PaymentIntents.CaptureAsync(paymentIntentId,
             new PaymentIntentCaptureOptions { AmountToCapture = amount.Amount, Expand = WithCharge }, Idempotent(idempotencyKey), cancellationToken)));
@@ -144,81 +120,6 @@ public sealed class StripePaymentClient(IHttpClientFactory httpClients, IOptions
         var refunds = await ListAllAsync(after => CallAsync(stripe => stripe.V1.Refunds.ListAsync(
             new RefundListOptions { PaymentIntent = paymentIntentId, Limit = 100, StartingAfter = after }, cancellationToken: cancellationToken)));
         return [.. refunds.Select(ToRecord)];
-    }
-
-    public async Task<IReadOnlyList<string>> DeleteCustomersAsync(string customerId, CancellationToken cancellationToken = default)
-    {
-        var query = $"metadata['{PaymentMetadata.CustomerId}']:'{customerId}'";
-        var named = await CallAsync(stripe => stripe.V1.Customers.SearchAsync(new CustomerSearchOptions { Query = query }, cancellationToken: cancellationToken));
-        var paidFor = await CallAsync(stripe => stripe.V1.PaymentIntents.SearchAsync(new PaymentIntentSearchOptions { Query = query }, cancellationToken: cancellationToken));
-        var deleted = new List<string>();
-        foreach (var id in named.Data.Select(customer => customer.Id).Concat(paidFor.Data.Select(intent => intent.CustomerId)).OfType<string>().Distinct(StringComparer.Ordinal))
-        {
-            try
-            {
-                await CallAsync(stripe => stripe.V1.Customers.DeleteAsync(id, cancellationToken: cancellationToken));
-                deleted.Add(id);
-            }
-            catch (DependencyRejectedException missing) when (missing.StatusCode == 404)
-            {
-                // Deleted before (a PaymentIntent keeps naming its Customer): nothing left to erase there.
-            }
-        }
-
-        return deleted;
-    }
-
-    /// <summary>
-    /// Read raw, not through Stripe.net's Event type: Stripe renders each event in the API version it was
-    /// created under, and <see cref="StripeEventReader"/> reads only what every version has. After a known
-    /// event the page is the one just newer (ending_before), which Stripe returns newest first; without one,
-    /// every page since the start is read (starting_after) and turned, so the flows see events in order.
-    /// </summary>
-    public async Task<StripeEventPage> ListEventsAsync(StripeEventQuery query, CancellationToken cancellationToken = default)
-    {
-        var types = string.Concat(query.Types.Select(type => $"&types[]={Uri.EscapeDataString(type)}"));
-        if (query.After is { } after)
-        {
-            var (events, _, hasMore) = await EventPageAsync($"/v1/events?limit={EventPageSize}&ending_before={Uri.EscapeDataString(after)}{types}", cancellationToken);
-            events.Reverse();
-            return new StripeEventPage(events, hasMore);
-        }
-
-        var all = new List<string>();
-        var created = query.CreatedFrom.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
-        string? startingAfter = null;
-        while (true)
-        {
-            var cursor = startingAfter is null ? "" : $"&starting_after={Uri.EscapeDataString(startingAfter)}";
-            var (events, oldest, hasMore) = await EventPageAsync($"/v1/events?limit={EventPageSize}&created[gte]={created}{types}{cursor}", cancellationToken);
-            all.AddRange(events);
-            if (!hasMore || oldest is null)
-            {
-                all.Reverse();
-                return new StripeEventPage(all, false);
-            }
-
-            startingAfter = oldest;
-        }
-    }
-
-    /// <returns>The page's events as Stripe lists them (newest first), the id of its last one, and whether more follow.</returns>
-    private async Task<(List<string> Events, string? LastId, bool HasMore)> EventPageAsync(string path, CancellationToken cancellationToken)
-    {
-        var response = await CallAsync(stripe => stripe.RawRequestAsync(HttpMethod.Get, path, cancellationToken: cancellationToken));
-        try
-        {
-            using var list = JsonDocument.Parse(response.Content);
-            var root = list.RootElement;
-            var items = root.GetProperty("data").EnumerateArray().ToList();
-            var lastId = items.Count == 0 ? null : items[^1].GetProperty("id").GetString();
-            return ([.. items.Select(item => item.GetRawText())], lastId,
-                root.TryGetProperty("has_more", out var more) && more.ValueKind == JsonValueKind.True);
-        }
-        catch (Exception unreadable) when (unreadable is JsonException or KeyNotFoundException or InvalidOperationException)
-        {
-            throw new DependencyUnavailableException(ExternalSystem.Stripe, $"stripe answered a list of events that is not one: {unreadable.Message}");
-        }
     }
 
     /// <summary>Every page of a Stripe list, each asked for after the last item of the one before.</summary>
