@@ -38,6 +38,14 @@ public enum FlowEntryKind
     Authorized = 9,
     /// <summary>PAY-10: a hold that would have lapsed before the end was replaced (what was owed captured first, for a rental under way).</summary>
     HoldRenewed = 10,
+    /// <summary>PAY-11: money owed beyond the hold, or found after completion, charged off-session on the saved card.</summary>
+    FineCharged = 11,
+    /// <summary>PAY-11: an off-session charge the bank refused; the amount is a debt for ops (debt/{rentalId}).</summary>
+    DebtRecorded = 12,
+    /// <summary>PAY-11: Stripe refused the final capture; retried with backoff, then handed to ops.</summary>
+    CaptureRefused = 13,
+    /// <summary>PAY-11: the hold was raised (incremental authorisation) to cover fines before the capture.</summary>
+    HoldIncremented = 14,
     /// <summary>The car confirmed the LOCK sent at return.</summary>
     VehicleLocked = 20,
     /// <summary>The car did not confirm the LOCK within Rentals:LockWait; ops were alerted.</summary>

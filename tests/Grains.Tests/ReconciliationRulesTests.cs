@@ -145,6 +145,46 @@ public sealed class ReconciliationRulesTests
         Assert.Equal(expected is null ? [] : [expected], found.Select(mismatch => mismatch.Kind));
     }
 
+    [Fact]
+    public void PAY_11_a_fine_charged_on_the_saved_card_beside_the_hold_is_no_double_charge_when_the_rental_recorded_both()
+    {
+        var rental = Rental(ReservationStatus.Completed, 12_000) with { Owed = Money.Eur(12_000), FinesCaptured = Money.Eur(6_800), ChargedIntents = ["pi_1", "pi_2"] };
+        IntentFigures[] intents = [new(Intent("pi_1", PaymentStatus.Succeeded, 10_200), 0), new(Intent("pi_2", PaymentStatus.Succeeded, 1_800), 0)];
+
+        Assert.Empty(Reconciliation.CheckRental("r-1", rental, intents));
+        // One Stripe knows of and the rental never recorded is still a double charge.
+        Assert.Equal([MismatchKinds.DoubleCharge], Reconciliation.CheckRental("r-1", rental with { ChargedIntents = ["pi_1"] }, intents).Select(found => found.Kind));
+    }
+
+    [Theory]
+    [InlineData(12_000, 10_200, 0, MismatchKinds.UnchargedDebt)]
+    [InlineData(12_000, 10_200, 1_800, null)]
+    [InlineData(10_200, 10_200, 0, null)]
+    public void PAY_11_money_a_completed_rental_owes_that_was_neither_charged_nor_handed_to_ops_is_UNCHARGED_DEBT(long owed, long captured, long debt, string? expected)
+    {
+        var rental = Rental(ReservationStatus.Completed, captured) with
+        {
+            Owed = Money.Eur(owed), FinesCaptured = Money.Eur(captured - 5_200), Debt = debt > 0 ? Money.Eur(debt) : null, ChargedIntents = ["pi_1"],
+        };
+
+        var found = Reconciliation.CheckRental("r-1", rental, [new IntentFigures(Intent("pi_1", PaymentStatus.Succeeded, captured), 0)]);
+
+        Assert.Equal(expected is null ? [] : [expected], found.Select(mismatch => mismatch.Kind));
+    }
+
+    [Fact]
+    public void PAY_11_a_rental_that_refunded_more_than_its_captured_fines_is_FINE_REFUNDED_BEYOND_CAPTURED()
+    {
+        var rental = Rental(ReservationStatus.Completed, 7_200) with
+        {
+            Owed = Money.Eur(4_200), FinesCaptured = Money.Eur(2_000), RefundedAmount = Money.Eur(3_000), ChargedIntents = ["pi_1"],
+        };
+
+        var found = Reconciliation.CheckRental("r-1", rental, [new IntentFigures(Intent("pi_1", PaymentStatus.Succeeded, 7_200), 3_000)]);
+
+        Assert.Equal([MismatchKinds.FineRefundedBeyondCaptured], found.Select(mismatch => mismatch.Kind));
+    }
+
     private static ReservationView Rental(ReservationStatus status, long captured) =>
         new("r-1", "cust-1", "veh-1", "WVWZZZ1JZXW000001", Start, Start.AddHours(2), status, Money.Eur(5200),
             captured > 0 ? Money.Eur(captured) : null, [], [], null, null, [], null, Start);

@@ -77,6 +77,11 @@ public enum ObligationKind
     GiveUpAuthentication = 12,
     /// <summary>A hold replaced by another is cancelled (<see cref="Obligation.Key"/> is its PaymentIntent).</summary>
     Release = 13,
+    /// <summary>
+    /// PAY-11: money owed that no hold covers (fines beyond it, fines after completion, a lapsed hold)
+    /// is charged off-session on the saved card; <see cref="Obligation.Key"/> names the step, its amount never changes.
+    /// </summary>
+    Charge = 14,
     /// <summary>A returned rental owes the LOCK of its vehicle until the car confirms it or the wait is over (IOT-9, MOB-7).</summary>
     ConfirmLock = 20,
 }

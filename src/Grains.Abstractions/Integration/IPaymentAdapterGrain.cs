@@ -27,6 +27,13 @@ public interface IPaymentAdapterGrain : IGrainWithIntegerKey
     [ResponseTimeout(AdapterTimeouts.Payment)]
     Task<SetupRecord> GetSetupAsync(string setupIntentId);
 
+    /// <summary>
+    /// PAY-11: raises an uncaptured hold to <paramref name="amount"/> in all, where its latest charge said
+    /// incremental authorisation is available. Refused (unavailable, declined) it throws; the hold stays as it was.
+    /// </summary>
+    [ResponseTimeout(AdapterTimeouts.Payment)]
+    Task<PaymentRecord> IncrementAuthorizationAsync(string paymentIntentId, Money amount, string idempotencyKey);
+
     [ResponseTimeout(AdapterTimeouts.Payment)]
     Task<PaymentRecord> CaptureAsync(string paymentIntentId, Money amount, string idempotencyKey);
 
@@ -106,7 +113,8 @@ public sealed record AuthorizePayment(
     [property: Id(5)] IReadOnlyDictionary<string, string> Metadata,
     [property: Id(6)] string? StripeCustomerId = null,
     [property: Id(7)] PaymentSession Session = PaymentSession.OneOff,
-    [property: Id(8)] bool RequestExtendedAuthorization = false);
+    [property: Id(8)] bool RequestExtendedAuthorization = false,
+    [property: Id(9)] bool RequestIncrementalAuthorization = false);
 
 /// <summary>Who is present when a payment is confirmed, and what the card is kept for.</summary>
 [GenerateSerializer, Alias("caas.payment-session")]
@@ -170,7 +178,8 @@ public sealed record PaymentRecord(
     [property: Id(6)] DateTimeOffset? CaptureBefore = null,
     [property: Id(7)] string? ClientSecret = null,
     [property: Id(8)] string? PaymentMethodId = null,
-    [property: Id(9)] bool ExtendedAuthorization = false);
+    [property: Id(9)] bool ExtendedAuthorization = false,
+    [property: Id(10)] bool IncrementalAuthorization = false);
 
 [GenerateSerializer, Immutable, Alias("caas.refund-record")]
 public sealed record RefundRecord(

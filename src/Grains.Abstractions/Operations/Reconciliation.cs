@@ -32,6 +32,15 @@ public static class MismatchKinds
     /// </summary>
     public const string HoldExpiresBeforeEnd = "HOLD_EXPIRES_BEFORE_END";
 
+    /// <summary>
+    /// PAY-11: a completed rental owes more (price and fines, less refunds) than Stripe was charged and
+    /// than the debts ops were handed: money owed that nobody is collecting.
+    /// </summary>
+    public const string UnchargedDebt = "UNCHARGED_DEBT";
+
+    /// <summary>PAY-11: Stripe refunded more of a completed rental than the fines it captured: a fine reduction gave back part of the price.</summary>
+    public const string FineRefundedBeyondCaptured = "FINE_REFUNDED_BEYOND_CAPTURED";
+
     /// <summary>A flow that needs a hold has none at Stripe.</summary>
     public const string HoldMissing = "HOLD_MISSING";
 

@@ -158,7 +158,11 @@ public sealed record ReservationView(
     [property: Id(18)] DateTimeOffset? HoldCaptureBefore = null,
     [property: Id(19)] DateTimeOffset? RenewalDueAt = null,
     [property: Id(20)] string? PaymentIntentId = null,
-    [property: Id(21)] ReturnProof? ReturnProof = null);
+    [property: Id(21)] ReturnProof? ReturnProof = null,
+    [property: Id(22)] Money? Owed = null,
+    [property: Id(23)] Money? FinesCaptured = null,
+    [property: Id(24)] Money? Debt = null,
+    [property: Id(25)] IReadOnlyList<string>? ChargedIntents = null);
 
 /// <summary>
 /// PAY-10: what the app needs to let the customer authenticate: the Stripe intent (a PaymentIntent, or

@@ -70,6 +70,21 @@ public sealed class ReservationState : IFlowState<ReservationStatus>
     /// <summary>The odometer the vehicle last reported when it was unlocked, so a return cannot read less.</summary>
     [Id(44)] public double? OdometerAtUnlock { get; set; }
 
+    /// <summary>PAY-11: the hold's card allows incremental authorisation (Stripe said so on its latest charge), and no increment was refused yet.</summary>
+    [Id(45)] public bool HoldIncrementable { get; set; }
+
+    /// <summary>PAY-11: final captures Stripe refused so far (the next waits longer; after the last, ops take it).</summary>
+    [Id(46)] public int CaptureAttempts { get; set; }
+
+    /// <summary>The amount the final capture was last sent with: another amount reads the intent first, then uses a key of its own.</summary>
+    [Id(47)] public Money? CaptureTried { get; set; }
+
+    /// <summary>PAY-11: money owed that the saved card refused; ops collect it (debt/{rentalId}).</summary>
+    [Id(48)] public List<Debt> Debts { get; set; } = [];
+
+    /// <summary>What the current hold holds (the first one's is <see cref="AuthorizedAmount"/>; a renewed or incremented one's differs).</summary>
+    [Id(49)] public Money? HeldAmount { get; set; }
+
     // Written by versions before the flow journal, which kept obligations as flags; read once by the
     // upgrade into the journal, never written again.
     [Id(17)] public Money? LegacyCapturePending { get; set; }
@@ -77,6 +92,14 @@ public sealed class ReservationState : IFlowState<ReservationStatus>
     [Id(19)] public List<OutboxMessage>? LegacyOutbox { get; set; }
     [Id(23)] public bool LegacyMaintenanceConflict { get; set; }
 }
+
+/// <summary>PAY-11: an amount owed that an off-session charge could not collect.</summary>
+[GenerateSerializer, Immutable, Alias("caas.rental-debt")]
+public sealed record Debt(
+    [property: Id(0)] string Step,
+    [property: Id(1)] Money Amount,
+    [property: Id(2)] string Reason,
+    [property: Id(3)] DateTimeOffset RecordedAt);
 
 /// <summary>MOB-7: the vehicle's own report a return was judged by.</summary>
 /// <param name="AskedAtReturn">true when the report held was stale and API IoT was asked at once.</param>

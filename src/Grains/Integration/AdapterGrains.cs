@@ -34,6 +34,9 @@ public sealed class PaymentAdapterGrain(StripePaymentClient client) : Grain, IPa
 
     public Task<SetupRecord> GetSetupAsync(string setupIntentId) => client.GetSetupAsync(setupIntentId);
 
+    public Task<PaymentRecord> IncrementAuthorizationAsync(string paymentIntentId, Money amount, string idempotencyKey) =>
+        client.IncrementAuthorizationAsync(paymentIntentId, amount, idempotencyKey);
+
     public Task<PaymentRecord> CaptureAsync(string paymentIntentId, Money amount, string idempotencyKey) =>
         client.CaptureAsync(paymentIntentId, amount, idempotencyKey);
 

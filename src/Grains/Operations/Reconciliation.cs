@@ -38,8 +38,33 @@ public static class Reconciliation
         var expected = rental.Status is ReservationStatus.Completed or ReservationStatus.Cancelled
             ? (rental.CapturedAmount?.Amount ?? 0) - (rental.RefundedAmount?.Amount ?? 0)
             : 0;
-        var found = Check(FlowKinds.Rental, id, rental.Status.ToString(), intents, mayHold, needsHold, expected);
-        return rental.Status is ReservationStatus.Confirmed or ReservationStatus.Active ? found.Concat(Lapsing(id, rental, intents)) : found;
+        // PAY-11: fines beyond the hold and after completion are PaymentIntents of their own, each recorded by the rental.
+        var found = Check(FlowKinds.Rental, id, rental.Status.ToString(), intents, mayHold, needsHold, expected, rental.ChargedIntents ?? []);
+        return rental.Status switch
+        {
+            ReservationStatus.Confirmed or ReservationStatus.Active => found.Concat(Lapsing(id, rental, intents)),
+            ReservationStatus.Completed => found.Concat(Owing(id, rental, intents)),
+            _ => found,
+        };
+    }
+
+    /// <summary>PAY-11: what a completed rental owes is charged or in ops' hands, and refunds give back only fines.</summary>
+    private static IEnumerable<Mismatch> Owing(string id, ReservationView rental, IReadOnlyList<IntentFigures> intents)
+    {
+        var net = (rental.CapturedAmount?.Amount ?? 0) - (rental.RefundedAmount?.Amount ?? 0);
+        var uncharged = (rental.Owed?.Amount ?? net) - net - (rental.Debt?.Amount ?? 0);
+        if (uncharged > 0)
+        {
+            yield return new Mismatch(MismatchKinds.UnchargedDebt, FlowKinds.Rental, id, null,
+                $"the rental owes {rental.Owed!.Amount}, {net} was charged net and {rental.Debt?.Amount ?? 0} handed to ops as debt: {uncharged} is collected by nobody.");
+        }
+
+        // What the rental itself refunded: a refund made elsewhere shows as LEDGER_DIFFERS already.
+        if (rental.FinesCaptured is { } finesCaptured && (rental.RefundedAmount?.Amount ?? 0) > finesCaptured.Amount)
+        {
+            yield return new Mismatch(MismatchKinds.FineRefundedBeyondCaptured, FlowKinds.Rental, id, Ids(intents.Where(intent => intent.Refunded > 0)),
+                $"the rental refunded {rental.RefundedAmount!.Amount}, more than the {finesCaptured.Amount} of fines it captured.");
+        }
     }
 
     /// <summary>A hold Stripe will cancel before the rental ends, unless the rental replaces it first.</summary>
@@ -61,7 +86,7 @@ public static class Reconciliation
         // PAY-6: a service is charged once the vehicle confirmed it, unless its settlement failed since.
         var expected = purchase.Status == ServicePurchaseStatus.Active && purchase.Settlement != "failed" ? purchase.Price?.Amount ?? 0 : 0;
         return Check(FlowKinds.ServicePurchase, id, purchase.Status.ToString(), intents, mayHold,
-            needsHold: purchase.Status == ServicePurchaseStatus.Activating, expected);
+            needsHold: purchase.Status == ServicePurchaseStatus.Activating, expected, recorded: []);
     }
 
     /// <summary>MOB-6: a reservation's timeslot belongs to a reservation that can still use it or has used it.</summary>
@@ -71,16 +96,19 @@ public static class Reconciliation
                 $"{vin} holds {slot.From:O}..{slot.To:O} for a reservation that is {owner?.Status.ToString() ?? "unknown to the platform"}.")
             : null;
 
-    private static IEnumerable<Mismatch> Check(string kind, string id, string state, IReadOnlyList<IntentFigures> intents, bool mayHold, bool needsHold, long expected)
+    /// <param name="recorded">PaymentIntents the flow itself recorded money on: several of them taking money is no double charge.</param>
+    private static IEnumerable<Mismatch> Check(string kind, string id, string state, IReadOnlyList<IntentFigures> intents, bool mayHold, bool needsHold, long expected,
+        IReadOnlyCollection<string> recorded)
     {
         var holds = intents.Where(intent => intent.IsHold).ToList();
         var charged = intents.Where(intent => intent.Net > 0).ToList();
+        var doubled = charged.Count > 1 && charged.Any(intent => !recorded.Contains(intent.Record.PaymentIntentId));
         if (holds.Count > 1)
         {
             yield return new Mismatch(MismatchKinds.DoubleCharge, kind, id, Ids(holds), $"{holds.Count} holds at once while {state}.");
         }
 
-        if (charged.Count > 1)
+        if (doubled)
         {
             yield return new Mismatch(MismatchKinds.DoubleCharge, kind, id, Ids(charged),
                 $"{charged.Count} PaymentIntents took {charged.Sum(intent => intent.Net)} net while {state}; the flow recorded {expected}.");
@@ -101,10 +129,10 @@ public static class Reconciliation
         }
 
         var taken = charged.Sum(intent => intent.Net);
-        if (charged.Count <= 1 && taken != expected)
+        if (!doubled && taken != expected)
         {
             yield return new Mismatch(expected == 0 && taken > 0 ? MismatchKinds.ChargeWithoutDelivery : MismatchKinds.LedgerDiffers,
-                kind, id, charged.Count == 1 ? charged[0].Record.PaymentIntentId : null, $"Stripe kept {taken} net; the flow, {state}, recorded {expected}.");
+                kind, id, charged.Count >= 1 ? Ids(charged) : null, $"Stripe kept {taken} net; the flow, {state}, recorded {expected}.");
         }
     }
 

@@ -81,6 +81,12 @@ public sealed class RentalOptions
     /// <summary>How often the guard reminder retries what a reservation still owes (a void, a capture, a notification).</summary>
     public TimeSpan GuardPeriod { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>PAY-11: final captures tried when Stripe refuses one, before ops are handed the rental (capture-failed/{id}).</summary>
+    public int CaptureRetries { get; set; } = 5;
+
+    /// <summary>PAY-11: the wait after the first refused capture; each later one waits twice as long.</summary>
+    public TimeSpan CaptureRetryDelay { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>PAY-4: new charges tried after a payment failed, before a support ticket.</summary>
     public int FailedPaymentRetries { get; set; } = 2;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using CaaS.Grains.Abstractions;
 using CaaS.Grains.Abstractions.Integration;
+using CaaS.Grains.Abstractions.Operations;
 using CaaS.Grains.Abstractions.Rentals;
 using CaaS.Grains.Telemetry;
 
@@ -156,25 +157,71 @@ public static class RentalRules
         return fines;
     }
 
-    /// <summary>Price and fines, but never more than the hold the payment provider will let us capture.</summary>
-    public static Money FinalAmount(Money price, IEnumerable<Fine> fines, Money authorized)
+    /// <summary>PAY-11: what the rental costs in all, price and fines; no hold caps it.</summary>
+    public static Money Owed(Money price, IEnumerable<Fine> fines) => fines.Aggregate(price, (sum, fine) => sum.Plus(fine.Amount));
+
+    /// <summary>
+    /// PAY-11: how the money still to collect at return is split: what the hold can give (<paramref name="held"/>
+    /// is what it may still capture), and what lies beyond it and is charged off-session.
+    /// </summary>
+    /// <param name="prepaid">captured already when a lapsing hold was replaced mid-rental (PAY-10).</param>
+    public static (long FromHold, long Beyond) Split(Money owed, Money? prepaid, long held)
     {
-        var total = fines.Aggregate(price, (sum, fine) => sum.Plus(fine.Amount));
-        return total.Amount > authorized.Amount ? authorized : total;
+        var toCollect = Math.Max(0, owed.Amount - (prepaid?.Amount ?? 0));
+        var fromHold = Math.Min(toCollect, Math.Max(0, held));
+        return (fromHold, toCollect - fromHold);
     }
 
     public static Money FineTotal(IEnumerable<Fine> fines, string currency) =>
         fines.Aggregate(Money.Zero(currency), (sum, fine) => sum.Plus(fine.Amount));
 
-    /// <summary>ADM-3: an adjustment is never zero, and fines never total below zero.</summary>
-    public static void EnsureFineAdjustment(IEnumerable<Fine> fines, Money adjustment)
+    /// <summary>
+    /// ADM-3, PAY-11: an adjustment is in the rental's currency, never zero, and fines never total below
+    /// zero. Checked before anything changes.
+    /// </summary>
+    public static void EnsureFineAdjustment(IEnumerable<Fine> fines, Money adjustment, string rentalCurrency)
     {
+        if (!string.Equals(adjustment.Currency, rentalCurrency, StringComparison.Ordinal))
+        {
+            throw new DomainException(ErrorCodes.ValidationFailed, $"The rental is charged in {rentalCurrency}; a fine in {adjustment.Currency} cannot be added to it.");
+        }
+
         var total = FineTotal(fines, adjustment.Currency);
         if (adjustment.Amount == 0 || total.Amount + adjustment.Amount < 0)
         {
             throw new DomainException(ErrorCodes.ValidationFailed,
                 $"The adjustment must not be zero, and fines cannot total below zero (they are {total.Amount} {total.Currency}).");
         }
+    }
+
+    /// <summary>PAY-11: the wait before capture attempt <paramref name="refused"/>+1, doubling from <see cref="RentalOptions.CaptureRetryDelay"/>.</summary>
+    public static TimeSpan CaptureBackoff(RentalOptions rules, int refused) => rules.CaptureRetryDelay * Math.Pow(2, Math.Max(0, refused - 1));
+
+    /// <summary>
+    /// PAY-11: fine money that may still be refunded, per PaymentIntent, newest first: a fine reduction
+    /// returns only fines actually captured, never the rental's price.
+    /// </summary>
+    public static IReadOnlyList<(string PaymentIntentId, long Amount)> RefundableFines(IEnumerable<MoneyMoved> moves)
+    {
+        var byIntent = new Dictionary<string, long>(StringComparer.Ordinal);
+        var order = new List<string>();
+        foreach (var moved in moves)
+        {
+            var delta = moved.Type switch
+            {
+                MoneyMovementType.Captured => moved.FinesAmount,
+                MoneyMovementType.Refunded or MoneyMovementType.SettlementFailed => -moved.FinesAmount,
+                _ => 0,
+            };
+            if (!byIntent.ContainsKey(moved.PaymentIntentId))
+            {
+                order.Add(moved.PaymentIntentId);
+            }
+
+            byIntent[moved.PaymentIntentId] = byIntent.GetValueOrDefault(moved.PaymentIntentId) + delta;
+        }
+
+        return [.. Enumerable.Reverse(order).Where(intent => byIntent[intent] > 0).Select(intent => (intent, byIntent[intent]))];
     }
 
     /// <summary>What of the captured money has not been refunded yet.</summary>

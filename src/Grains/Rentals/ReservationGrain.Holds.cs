@@ -53,6 +53,8 @@ public sealed partial class ReservationGrain
         }
 
         S.PaymentIntentId = hold.PaymentIntentId;
+        S.HoldIncrementable = hold.IncrementalAuthorization;
+        S.HeldAmount = hold.Amount;
         S.SavedPaymentMethodId = hold.PaymentMethodId ?? S.SavedPaymentMethodId;
         // Never assumed: an answer without capture_before is planned as the shortest validity there is.
         S.HoldCaptureBefore = hold.CaptureBefore ?? now + Rentals.ExpectedOffSessionHoldValidity;
@@ -90,7 +92,8 @@ public sealed partial class ReservationGrain
         try
         {
             hold = await Payments.AuthorizeAsync(new AuthorizePayment($"{Id}/authorize-off-session-{attempt}", S.AuthorizedAmount!, SavedCard,
-                S.Request.CustomerId, $"Rental {Id}", PaymentTags($"authorize-off-session-{attempt}"), S.StripeCustomerId, PaymentSession.OffSession, extended));
+                S.Request.CustomerId, $"Rental {Id}", PaymentTags($"authorize-off-session-{attempt}"), S.StripeCustomerId, PaymentSession.OffSession, extended,
+                RequestIncrementalAuthorization: true));
         }
         catch (PaymentDeclinedException declined)
         {

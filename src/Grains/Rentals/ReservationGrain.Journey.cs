@@ -199,6 +199,6 @@ public sealed partial class ReservationGrain
         // A return stored before MOB-7 has no judged energy: the claim was all it had.
         var energy = S.JudgedEnergyPercent ?? S.ReturnProof!.EnergyPercent;
         S.Fines = [.. S.Fines, .. RentalRules.Fines(Rentals, energy, S.Request!.EndsAt, S.ReturnedAt!.Value)];
-        Journal.Owe(new Obligation(ObligationKind.Capture, Amount: RentalRules.FinalAmount(S.Price!, S.Fines, S.AuthorizedAmount!)));
+        Journal.Owe(new Obligation(ObligationKind.Capture, Amount: RentalRules.Owed(S.Price!, S.Fines)));
     }
 }

@@ -1,6 +1,5 @@
 using CaaS.Grains.Abstractions;
 using CaaS.Grains.Abstractions.Flows;
-using CaaS.Grains.Abstractions.Integration;
 using CaaS.Grains.Abstractions.Operations;
 using CaaS.Grains.Abstractions.Rentals;
 using CaaS.Grains.Flows;
@@ -45,46 +44,34 @@ public sealed partial class ReservationGrain
     public async Task<ReservationView> AdjustFineAsync(Money amount, TransitionCause cause)
     {
         EnsureExists();
-        RentalRules.EnsureFineAdjustment(S.Fines, amount);
+        RentalRules.EnsureFineAdjustment(S.Fines, amount, S.Price!.Currency);
         var adjustment = new Fine($"adjusted by ops: {cause.Reason}", amount);
         var reason = $"fine adjusted by {amount.Amount} {amount.Currency}: {cause.Reason}";
         switch (S.Status)
         {
             case ReservationStatus.ReturnPending:
                 S.Fines.Add(adjustment);
-                if (Journal.Owes(ObligationKind.Capture))
+                if (Journal.Owed(ObligationKind.Capture) is { } capture)
                 {
-                    Journal.Owe(new Obligation(ObligationKind.Capture, Amount: RentalRules.FinalAmount(S.Price!, S.Fines, S.AuthorizedAmount!)));
+                    // A new amount is a new attempt: whatever backoff a refused one left is over.
+                    Journal.Owe(capture with { Amount = RentalRules.Owed(S.Price, S.Fines), DueAt = null });
                 }
 
                 await RecordAsync(FlowEntryKind.FineAdjusted, cause with { Reason = reason });
                 await SettleAsync();
                 return View();
-            case ReservationStatus.Completed when amount.Amount < 0:
-                var refund = new Money(-amount.Amount, amount.Currency);
-                var refundable = RentalRules.Refundable(S.CapturedAmount!, S.RefundedAmount);
-                if (refund.Amount > refundable)
-                {
-                    throw new DomainException(ErrorCodes.ValidationFailed, $"Only {refundable} {refund.Currency} of what was captured is left to refund.");
-                }
-
-                var step = $"fine-adjustment-{S.Fines.Count}";
-                try
-                {
-                    await Payments.RefundAsync(S.PaymentIntentId!, refund, $"{Id}/{step}");
-                }
-                catch (IntegrationException failure)
-                {
-                    throw Unavailable(failure, "refund");
-                }
-
+            case ReservationStatus.Completed when amount.Amount > 0:
+                // PAY-11: found after completion (tolls, tickets, damage): charged off-session on the saved card.
                 S.Fines.Add(adjustment);
-                S.RefundedAmount = S.RefundedAmount is null ? refund : S.RefundedAmount.Plus(refund);
-                RecordMoney(step, MoneyMovementType.Refunded, refund, refund.Amount, S.PaymentIntentId!);
-                await RecordAsync(FlowEntryKind.Refunded, cause with { Reason = reason + "; refunded" });
+                Journal.Owe(new Obligation(ObligationKind.Charge, $"fine-{S.Fines.Count}", Amount: amount));
+                await RecordAsync(FlowEntryKind.FineAdjusted, cause with { Reason = reason + "; charged on the saved card" });
+                await SettleAsync();
                 return View();
             case ReservationStatus.Completed:
-                throw new DomainException(ErrorCodes.InvalidState, "The final amount is captured already: fines can only be reduced (and refunded) now.");
+                await RefundFinesAsync(new Money(-amount.Amount, amount.Currency), $"fine-adjustment-{S.Fines.Count}");
+                S.Fines.Add(adjustment);
+                await RecordAsync(FlowEntryKind.Refunded, cause with { Reason = reason + "; refunded" });
+                return View();
             default:
                 throw new DomainException(ErrorCodes.InvalidState, $"Fines apply once the vehicle is returned; reservation {Id} is {S.Status}.");
         }

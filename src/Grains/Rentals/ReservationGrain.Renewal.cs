@@ -43,7 +43,7 @@ public sealed partial class ReservationGrain
 
             var hold = await Payments.AuthorizeAsync(new AuthorizePayment($"{Id}/renew-{renewal}/authorize", amount, SavedCard, S.Request!.CustomerId,
                 $"Rental {Id} (hold renewed)", PaymentTags($"renew-{renewal}"), S.StripeCustomerId, PaymentSession.OffSession,
-                S.Request.EndsAt + Rentals.HoldMargin > now + Rentals.ExpectedOffSessionHoldValidity));
+                S.Request.EndsAt + Rentals.HoldMargin > now + Rentals.ExpectedOffSessionHoldValidity, RequestIncrementalAuthorization: true));
             if (hold.Status == PaymentStatus.RequiresAuthentication)
             {
                 await HoldNotRenewedAsync("the bank asks the customer to authenticate the renewed hold");

@@ -67,34 +67,15 @@ public sealed partial class ReservationGrain
             }
         }
 
-        if (Journal.Owed(ObligationKind.Capture) is { Amount: { } amount } && S.Status == ReservationStatus.ReturnPending)
+        if (Journal.Owed(ObligationKind.Capture) is { Amount: { } owed } capture && (capture.DueAt is null || capture.DueAt <= time.GetUtcNow())
+            && S.Status == ReservationStatus.ReturnPending)
         {
-            try
-            {
-                // PAY-10: a renewal may have captured the price already; the rest comes from the hold that replaced it.
-                var prepaid = S.PrepaidAmount?.Amount ?? 0;
-                var rest = amount with { Amount = amount.Amount - prepaid };
-                var captured = rest.Amount > 0 && S.PaymentIntentId != S.PrepaidIntentId
-                    ? (await Payments.CaptureAsync(S.PaymentIntentId!, rest, $"{Id}/capture")).AmountReceived
-                    : rest with { Amount = 0 };
-                if (captured.Amount == 0 && S.PaymentIntentId != S.PrepaidIntentId)
-                {
-                    Journal.Owe(new Obligation(ObligationKind.Release, S.PaymentIntentId!));
-                }
+            await CaptureFinalAsync(owed, time.GetUtcNow());
+        }
 
-                S.CapturedAmount = captured with { Amount = captured.Amount + prepaid };
-                Journal.Discharge(ObligationKind.Capture);
-                Journal.Discharge(ObligationKind.Renew);
-                RecordMoney("capture", MoneyMovementType.Captured, captured,
-                    Math.Max(0, S.CapturedAmount.Amount - S.Price!.Amount), S.PaymentIntentId!);
-                await Vehicle.ReleaseAsync(Id);
-                Notify("completed", "RENTAL_COMPLETED", "Thank you for riding with us");
-                await MoveAsync(ReservationStatus.Completed, TransitionCause.Automatic("final amount captured"));
-            }
-            catch (IntegrationException failure)
-            {
-                LogSettlementDeferred(failure, Id, "capture");
-            }
+        if (Journal.Owes(ObligationKind.Charge))
+        {
+            await ChargeOwedAsync();
         }
 
         if (changed)

@@ -1,6 +1,7 @@
 using CaaS.Grains.Abstractions;
 using CaaS.Grains.Abstractions.Flows;
 using CaaS.Grains.Abstractions.Integration;
+using CaaS.Grains.Abstractions.Operations;
 using CaaS.Grains.Abstractions.Rentals;
 using CaaS.Grains.Customers;
 using CaaS.Grains.Flows;
@@ -146,7 +147,7 @@ public sealed partial class ReservationGrain(
         {
             authorization = await Payments.AuthorizeAsync(new AuthorizePayment($"{Id}/authorize", S.AuthorizedAmount!, request.PaymentMethodId,
                 request.CustomerId, $"Rental {Id}", PaymentTags(), S.StripeCustomerId, PaymentSession.OnSessionSavingCard,
-                RequestExtendedAuthorization: request.EndsAt + Rentals.HoldMargin > now + Rentals.ExpectedHoldValidity));
+                RequestExtendedAuthorization: request.EndsAt + Rentals.HoldMargin > now + Rentals.ExpectedHoldValidity, RequestIncrementalAuthorization: true));
         }
         catch (PaymentDeclinedException declined)
         {
@@ -268,7 +269,16 @@ public sealed partial class ReservationGrain(
         S.AuthorizedAmount, S.CapturedAmount, [.. S.Fines], [.. S.History], S.ErrorCode, S.ErrorMessage, [.. S.VerificationIssues], S.RefundedAmount, S.CreatedAt,
         S.Status == ReservationStatus.AwaitingAuthentication ? S.Authentication : null, Journal.Owed(ObligationKind.Authorize)?.DueAt,
         S.PaymentIntentId is null || S.PaymentIntentId == S.PrepaidIntentId ? null : S.HoldCaptureBefore, Journal.Owed(ObligationKind.Renew)?.DueAt,
-        S.PaymentIntentId, S.ReturnProof);
+        S.PaymentIntentId, S.ReturnProof,
+        S.Price is null || S.ReturnedAt is null ? null : RentalRules.Owed(S.Price, S.Fines),
+        S.Price is null ? null : new Money(S.MoneyMoves.Sum(moved => moved.Type switch
+        {
+            MoneyMovementType.Captured => moved.FinesAmount,
+            MoneyMovementType.SettlementFailed => -moved.FinesAmount,
+            _ => 0,
+        }), S.Price.Currency),
+        DebtTotal,
+        [.. S.MoneyMoves.Where(moved => moved.Type == MoneyMovementType.Captured).Select(moved => moved.PaymentIntentId).Distinct()]);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Reservation {ReservationId}: card declined ({DeclineCode}); timeslot released")]
     private partial void LogDeclined(string reservationId, string? declineCode);

@@ -23,6 +23,8 @@ public static partial class StripeApi
             PostAsync(http, ledger, events, form => Create(ledger, form)));
         endpoints.MapPost("/v1/payment_intents/{id}/capture", (string id, HttpContext http, StripeLedger ledger, StripeEvents events) =>
             PostAsync(http, ledger, events, form => Capture(ledger, id, form)));
+        endpoints.MapPost("/v1/payment_intents/{id}/increment_authorization", (string id, HttpContext http, StripeLedger ledger, StripeEvents events) =>
+            PostAsync(http, ledger, events, form => IncrementAuthorization(ledger, id, form)));
         endpoints.MapPost("/v1/payment_intents/{id}/cancel", (string id, HttpContext http, StripeLedger ledger, StripeEvents events) =>
             PostAsync(http, ledger, events, form => Cancel(ledger, id, form)));
         endpoints.MapPost("/v1/refunds", (HttpContext http, StripeLedger ledger, StripeEvents events) =>

@@ -14,7 +14,7 @@ public enum CardBehaviour
 }
 
 /// <summary>A test card behind one of Stripe's test PaymentMethod tokens.</summary>
-public sealed record TestCard(string Token, string Brand, string Last4, CardBehaviour Behaviour, string? DeclineCode = null)
+public sealed record TestCard(string Token, string Brand, string Last4, CardBehaviour Behaviour, string? DeclineCode = null, string Country = "US")
 {
     /// <summary>
     /// The tokens Stripe documents, each making a new PaymentMethod at every use (a token is not a
@@ -28,6 +28,8 @@ public sealed record TestCard(string Token, string Brand, string Last4, CardBeha
         new TestCard("pm_card_visa_chargeDeclinedInsufficientFunds", "visa", "9995", CardBehaviour.Declines, "insufficient_funds"),
         new TestCard("pm_card_authenticationRequired", "visa", "3184", CardBehaviour.AlwaysAuthenticate),
         new TestCard("pm_card_authenticationRequiredOnSetup", "visa", "3155", CardBehaviour.AuthenticateUnlessSetUp),
+        // Stripe's German test card: issued where strong customer authentication applies.
+        new TestCard("pm_card_de", "visa", "0016", CardBehaviour.Succeeds, Country: "DE"),
     }.ToDictionary(card => card.Token, StringComparer.Ordinal);
 
     /// <summary>
@@ -35,6 +37,16 @@ public sealed record TestCard(string Token, string Brand, string Last4, CardBeha
     /// 7 days customer-initiated, 5 days for a merchant-initiated Visa one, 7 for other brands; up
     /// to 30 days with an extended authorisation (docs.stripe.com/payments/extended-authorization).
     /// </summary>
+    /// <summary>
+    /// Whether an authorisation on this card may be incremented (docs.stripe.com/payments/incremental-authorization):
+    /// Visa, Mastercard and Discover, and not where strong customer authentication applies (the EEA).
+    /// </summary>
+    public bool AllowsIncrementalAuthorization =>
+        Brand is "visa" or "mastercard" or "discover" && !StrongCustomerAuthenticationCountries.Contains(Country);
+
+    private static readonly HashSet<string> StrongCustomerAuthenticationCountries =
+        ["AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IS", "IT", "LI", "LT", "LU", "LV", "MT", "NL", "NO", "PL", "PT", "RO", "SE", "SI", "SK", "GB"];
+
     public TimeSpan Validity(bool merchantInitiated, bool extended) =>
         extended ? TimeSpan.FromDays(30)
         : merchantInitiated && Brand == "visa" ? TimeSpan.FromDays(5)

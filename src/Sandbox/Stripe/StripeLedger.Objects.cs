@@ -71,7 +71,8 @@ public sealed partial class StripeLedger
 
         public string Object => "payment_intent";
 
-        public required long Amount { get; init; }
+        /// <summary>Raised by an incremental authorisation; otherwise as created.</summary>
+        public required long Amount { get; set; }
 
         public long AmountCapturable { get; set; }
 
@@ -124,6 +125,13 @@ public sealed partial class StripeLedger
 
         [JsonIgnore]
         public bool Extended { get; set; }
+
+        [JsonIgnore]
+        public bool IncrementalRequested { get; init; }
+
+        /// <summary>Incremental authorisation was asked for and the card allows it: the charge says "available".</summary>
+        [JsonIgnore]
+        public bool Incremental { get; set; }
 
         [JsonIgnore]
         public TestCard Card { get; init; } = TestCard.Tokens[Visa];

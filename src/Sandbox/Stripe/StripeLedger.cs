@@ -84,7 +84,7 @@ public sealed partial class StripeLedger(TimeProvider time, MoneyClock money)
     public IEnumerable<SetupIntent> Setups => _setups.Values;
 
     public PaymentIntent Create(long amount, string currency, PaymentMethod method, string? customer, string? description, Dictionary<string, string> metadata,
-        string? setupFutureUsage, bool offSession, bool extendedRequested)
+        string? setupFutureUsage, bool offSession, bool extendedRequested, bool incrementalRequested = false)
     {
         var id = "pi_" + NewId();
         var intent = new PaymentIntent
@@ -102,6 +102,7 @@ public sealed partial class StripeLedger(TimeProvider time, MoneyClock money)
             ClientSecret = $"{id}_secret_{NewId()}",
             OffSession = offSession,
             ExtendedRequested = extendedRequested,
+            IncrementalRequested = incrementalRequested,
             Card = method.Card,
         };
         _intents[intent.Id] = intent;
@@ -117,6 +118,7 @@ public sealed partial class StripeLedger(TimeProvider time, MoneyClock money)
         intent.LastPaymentError = null;
         intent.LatestCharge = "ch_" + NewId();
         intent.Extended = intent.ExtendedRequested;
+        intent.Incremental = intent.IncrementalRequested && intent.Card.AllowsIncrementalAuthorization;
         intent.CaptureBefore = (money.Now + intent.Card.Validity(merchantInitiated, intent.Extended)).ToUnixTimeSeconds();
     }
 
@@ -190,6 +192,7 @@ public sealed partial class StripeLedger(TimeProvider time, MoneyClock money)
                 ["last4"] = intent.Card.Last4,
                 ["capture_before"] = intent.CaptureBefore,
                 ["extended_authorization"] = new JsonObject { ["status"] = intent.Extended ? "enabled" : "disabled" },
+                ["incremental_authorization"] = new JsonObject { ["status"] = intent.Incremental ? "available" : "unavailable" },
             },
         };
         return charge;

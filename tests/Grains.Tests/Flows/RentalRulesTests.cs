@@ -1,5 +1,6 @@
 using CaaS.Grains.Abstractions;
 using CaaS.Grains.Abstractions.Integration;
+using CaaS.Grains.Abstractions.Operations;
 using CaaS.Grains.Abstractions.Rentals;
 using CaaS.Grains.Rentals;
 
@@ -35,16 +36,40 @@ public sealed class RentalRulesTests
     }
 
     [Fact]
-    public void The_final_amount_is_price_and_fines_capped_at_the_hold()
+    public void PAY_11_what_is_owed_is_price_and_fines_and_the_hold_gives_what_it_can_the_rest_lies_beyond_it()
     {
         var price = Money.Eur(6_000);
-        var hold = RentalRules.ToAuthorize(Rules, price);
+        var hold = RentalRules.ToAuthorize(Rules, price).Amount;
 
-        Assert.Equal(price, RentalRules.FinalAmount(price, [], hold));
-        Assert.Equal(Money.Eur(8_500), RentalRules.FinalAmount(price, [new Fine("late", Money.Eur(2_500))], hold));
-        Assert.Equal(hold, RentalRules.FinalAmount(price, [new Fine("late", Money.Eur(5_000))], hold));
-        Assert.Equal(hold, RentalRules.FinalAmount(price, [new Fine("late", Money.Eur(4_000)), new Fine("energy", Money.Eur(3_000))], hold));
-        Assert.Equal(Money.Eur(5_000), RentalRules.FinalAmount(price, [new Fine("goodwill", Money.Eur(-1_000))], hold));
+        Assert.Equal(Money.Eur(8_500), RentalRules.Owed(price, [new Fine("late", Money.Eur(2_500))]));
+        Assert.Equal((8_500L, 0L), RentalRules.Split(Money.Eur(8_500), null, hold));
+        Assert.Equal((11_000L, 2_000L), RentalRules.Split(RentalRules.Owed(price, [new Fine("late", Money.Eur(4_000)), new Fine("energy", Money.Eur(3_000))]), null, hold));
+        // A renewed hold under way covers the fines only: the price was captured when it was replaced.
+        Assert.Equal((5_000L, 7_000L), RentalRules.Split(Money.Eur(18_000), price, Rules.FineReserve));
+        // A lapsed hold gives nothing: everything is charged on the saved card.
+        Assert.Equal((0L, 6_000L), RentalRules.Split(price, null, 0));
+    }
+
+    [Fact]
+    public void PAY_11_a_capture_refused_waits_twice_as_long_each_time() =>
+        Assert.Equal([Rules.CaptureRetryDelay, Rules.CaptureRetryDelay * 2, Rules.CaptureRetryDelay * 4],
+            new[] { 1, 2, 3 }.Select(refused => RentalRules.CaptureBackoff(Rules, refused)));
+
+    [Fact]
+    public void PAY_11_only_captured_fines_are_refundable_newest_intent_first_and_a_failed_settlement_takes_its_fines_back()
+    {
+        MoneyMoved Move(string step, MoneyMovementType type, long amount, long fines, string intent) =>
+            new(step, DateTimeOffset.UnixEpoch, RevenueKind.Rental, type, Money.Eur(amount), fines, "r", intent);
+
+        var moves = new[]
+        {
+            Move("capture", MoneyMovementType.Captured, 11_000, 5_000, "pi_hold"),
+            Move("beyond-hold", MoneyMovementType.Captured, 2_000, 2_000, "pi_beyond"),
+            Move("fine-adjustment-3/pi_beyond", MoneyMovementType.Refunded, 500, 500, "pi_beyond"),
+        };
+
+        Assert.Equal([("pi_beyond", 1_500L), ("pi_hold", 5_000L)], RentalRules.RefundableFines(moves));
+        Assert.Equal([("pi_beyond", 1_500L)], RentalRules.RefundableFines([.. moves, Move("settlement-failed/pi_hold", MoneyMovementType.SettlementFailed, 11_000, 5_000, "pi_hold")]));
     }
 
     [Fact]
@@ -52,10 +77,12 @@ public sealed class RentalRulesTests
     {
         Fine[] fines = [new Fine("late", Money.Eur(1_500))];
 
-        Assert.Equal(ErrorCodes.ValidationFailed, Assert.Throws<DomainException>(() => RentalRules.EnsureFineAdjustment(fines, Money.Eur(0))).Code);
-        Assert.Equal(ErrorCodes.ValidationFailed, Assert.Throws<DomainException>(() => RentalRules.EnsureFineAdjustment(fines, Money.Eur(-1_501))).Code);
-        RentalRules.EnsureFineAdjustment(fines, Money.Eur(-1_500));
-        RentalRules.EnsureFineAdjustment([], Money.Eur(1));
+        Assert.Equal(ErrorCodes.ValidationFailed, Assert.Throws<DomainException>(() => RentalRules.EnsureFineAdjustment(fines, Money.Eur(0), "EUR")).Code);
+        Assert.Equal(ErrorCodes.ValidationFailed, Assert.Throws<DomainException>(() => RentalRules.EnsureFineAdjustment(fines, Money.Eur(-1_501), "EUR")).Code);
+        RentalRules.EnsureFineAdjustment(fines, Money.Eur(-1_500), "EUR");
+        RentalRules.EnsureFineAdjustment([], Money.Eur(1), "EUR");
+        // PAY-11: a fine in another currency than the rental's is refused before anything changes, fines or not.
+        Assert.Equal(ErrorCodes.ValidationFailed, Assert.Throws<DomainException>(() => RentalRules.EnsureFineAdjustment([], new Money(1_000, "USD"), "EUR")).Code);
     }
 
     [Fact]
@@ -66,10 +93,6 @@ public sealed class RentalRulesTests
         Assert.Throws<InvalidOperationException>(() => RentalRules.FineTotal(fines, "USD"));
         Assert.Equal(Money.Eur(1_500), RentalRules.FineTotal(fines, "EUR"));
     }
-
-    [Fact]
-    public void What_is_left_to_refund_is_the_captured_money_less_the_refunds() =>
-        Assert.Equal((9_000L, 8_000L), (RentalRules.Refundable(Money.Eur(9_000), null), RentalRules.Refundable(Money.Eur(9_000), Money.Eur(1_000))));
 
     [Fact]
     public void A_return_on_time_full_and_in_a_zone_has_no_issues_and_no_fines()

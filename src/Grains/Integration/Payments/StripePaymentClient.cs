@@ -18,6 +18,8 @@ public sealed partial class StripePaymentClient(IHttpClientFactory httpClients, 
 {
     private const string Manual = "manual";
 
+    private const string IfAvailable = "if_available";
+
     /// <summary>
     /// How long one StripeClient serves: HttpClientFactory's default handler lifetime, so connections
     /// still move to fresh handlers (and DNS) as often as before. A client per call costs a new user
@@ -61,11 +63,15 @@ public sealed partial class StripePaymentClient(IHttpClientFactory httpClients, 
                 break;
         }
 
-        if (command.RequestExtendedAuthorization)
+        if (command.RequestExtendedAuthorization || command.RequestIncrementalAuthorization)
         {
             create.PaymentMethodOptions = new PaymentIntentPaymentMethodOptionsOptions
             {
-                Card = new PaymentIntentPaymentMethodOptionsCardOptions { RequestExtendedAuthorization = "if_available" },
+                Card = new PaymentIntentPaymentMethodOptionsCardOptions
+                {
+                    RequestExtendedAuthorization = command.RequestExtendedAuthorization ? IfAvailable : null,
+                    RequestIncrementalAuthorization = command.RequestIncrementalAuthorization ? IfAvailable : null,
+                },
             };
         }
 
@@ -80,6 +86,11 @@ public sealed partial class StripePaymentClient(IHttpClientFactory httpClients, 
             return ToRecord(declined.Intent) with { Status = PaymentStatus.RequiresAuthentication };
         }
     }
+
+    /// <summary>POST /v1/payment_intents/{id}/increment_authorization: <paramref name="amount"/> is the new total (docs.stripe.com/payments/incremental-authorization).</summary>
+    public async Task<PaymentRecord> IncrementAuthorizationAsync(string paymentIntentId, Money amount, string idempotencyKey, CancellationToken cancellationToken = default) =>
+        ToRecord(await CallAsync(stripe => stripe.V1.PaymentIntents.IncrementAuthorizationAsync(paymentIntentId,
+            new PaymentIntentIncrementAuthorizationOptions { Amount = amount.Amount, Expand = WithCharge }, Idempotent(idempotencyKey), cancellationToken)));
 
     public async Task<PaymentRecord> CaptureAsync(string paymentIntentId, Money amount, string idempotencyKey, CancellationToken cancellationToken = default) =>
         ToRecord(await CallAsync(stripe => stripe.V1.PaymentIntents.CaptureAsync(paymentIntentId,
@@ -243,6 +254,7 @@ public sealed partial class StripePaymentClient(IHttpClientFactory httpClients, 
             new Money(intent.AmountCapturable, currency),
             new Money(intent.AmountReceived, currency),
             intent.Metadata is null ? new Dictionary<string, string>() : new Dictionary<string, string>(intent.Metadata),
-            captureBefore, intent.ClientSecret, intent.PaymentMethodId, card?.ExtendedAuthorization?.Status == "enabled");
+            captureBefore, intent.ClientSecret, intent.PaymentMethodId, card?.ExtendedAuthorization?.Status == "enabled",
+            card?.IncrementalAuthorization?.Status == "available");
     }
 }
