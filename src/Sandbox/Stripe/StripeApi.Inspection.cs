@@ -47,6 +47,21 @@ public static partial class StripeApi
 
             return Results.Ok(new { eventId = events.Publish("payment_intent.payment_failed", failed, null) });
         });
+        // A saved card the issuer stops honouring (reported lost, closed, over its limit): what happens to
+        // real cards between a booking and a fine found weeks later. Every later charge on it is declined.
+        endpoints.MapPost("/sandbox/stripe/payment_methods/{id}/decline", (string id, CardDecline body, StripeLedger ledger) =>
+        {
+            lock (ledger.Gate)
+            {
+                if (ledger.FindPaymentMethod(id) is not { } method)
+                {
+                    return Problem.Invalid($"{id} is no PaymentMethod of the sandbox's Stripe.");
+                }
+
+                method.DeclineCode = string.IsNullOrWhiteSpace(body.DeclineCode) ? "generic_decline" : body.DeclineCode;
+                return Results.Ok(new { id, declineCode = method.DeclineCode });
+            }
+        });
         endpoints.MapPost("/sandbox/stripe/payment_intents/{id}/authenticate", (string id, Authentication body, StripeLedger ledger, StripeEvents events) =>
             Answer(ledger, events, () => AuthenticatePayment(ledger, id, body.ClientSecret, body.Outcome != "fail")));
         endpoints.MapPost("/sandbox/stripe/setup_intents/{id}/authenticate", (string id, Authentication body, StripeLedger ledger, StripeEvents events) =>
@@ -77,6 +92,8 @@ public static partial class StripeApi
         endpoints.MapPost("/sandbox/stripe/events/{eventId}/resend", (string eventId, StripeEvents events) =>
             events.Resend(eventId) ? Results.Accepted() : Problem.NotFound($"event {eventId} was never sent."));
     }
+
+    public sealed record CardDecline(string? DeclineCode);
 
     /// <summary>What the app sends once the customer went through 3-D Secure: the intent's client secret, and "fail" to play a failed challenge.</summary>
     public sealed record Authentication(string? ClientSecret, string? Outcome);

@@ -58,10 +58,10 @@ public static partial class StripeApi
             form.GetValueOrDefault("description").ToString() is { Length: > 0 } d ? d : null, metadata, futureUsage, offSession, extended, incremental);
         var expand = WantsCharge(form);
         var card = method.Card;
-        if (card.Behaviour == CardBehaviour.Declines)
+        if (card.Behaviour == CardBehaviour.Declines || method.DeclineCode is not null)
         {
             method.Used = true;
-            return CardError(ledger, intent, new StripeLedger.ErrorWire("card_error", "card_declined", card.DeclineCode, "Your card was declined.", null));
+            return CardError(ledger, intent, new StripeLedger.ErrorWire("card_error", "card_declined", method.DeclineCode ?? card.DeclineCode, "Your card was declined.", null));
         }
 
         var needsAuthentication = card.Behaviour == CardBehaviour.AlwaysAuthenticate

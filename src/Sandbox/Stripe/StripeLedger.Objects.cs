@@ -36,6 +36,9 @@ public sealed partial class StripeLedger
 
         /// <summary>Set up for off-session use (a SetupIntent with usage off_session, or setup_future_usage=off_session).</summary>
         public bool SetUpOffSession { get; set; }
+
+        /// <summary>Set by the control API: the issuer declines every charge on this card from now on, with this code.</summary>
+        public string? DeclineCode { get; set; }
     }
 
     public sealed class SetupIntent

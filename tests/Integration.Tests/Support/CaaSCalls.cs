@@ -110,11 +110,11 @@ public sealed class CaaSCalls(Platform platform)
 
     /// <summary>A one-hour reservation starting in a minute (so it can be unlocked at once), unlocked.</summary>
     /// <returns>the rental's id.</returns>
-    public async Task<string> ActiveRentalAsync(string token, string vehicleId)
+    public async Task<string> ActiveRentalAsync(string token, string vehicleId, string paymentMethodId = "pm_card_visa")
     {
         var startsAt = DateTimeOffset.UtcNow.AddMinutes(1);
         var reserved = await ReadAsync(await Platform.SendAsync(HttpMethod.Post, "/api/reservations", token,
-            new { vehicleId, startsAt, endsAt = startsAt.AddHours(1), paymentMethodId = "pm_card_visa" }));
+            new { vehicleId, startsAt, endsAt = startsAt.AddHours(1), paymentMethodId }));
         var id = reserved.GetProperty("id").GetString()!;
         await ReadAsync(await Platform.SendAsync(HttpMethod.Post, $"/api/rentals/{id}/unlock", token));
         return id;
