@@ -78,7 +78,8 @@ public sealed class SandboxTests(WebhookSandboxFixture sandbox) : SandboxTest<We
             all => all.EnumerateArray().Any(delivery => delivery.GetProperty("id").GetString() == succeeded.Id
                 && delivery.GetProperty("statusCodes").GetArrayLength() == 3), "three deliveries of the capture event");
 
-        Assert.Equal(StripeConfiguration.ApiVersion, authorised.ApiVersion);
+        Assert.Equal(CaaS.Sandbox.Stripe.StripeEvents.DefaultAccountApiVersion, authorised.ApiVersion);
+        Assert.NotEqual(StripeConfiguration.ApiVersion, authorised.ApiVersion);
         Assert.Equal(4_200, ((PaymentIntent)authorised.Data.Object).AmountCapturable);
         Assert.Equal(4_000, ((PaymentIntent)succeeded.Data.Object).AmountReceived);
         var statuses = deliveries.EnumerateArray().Single(delivery => delivery.GetProperty("id").GetString() == succeeded.Id).GetProperty("statusCodes");
@@ -195,7 +196,8 @@ public sealed class SandboxTests(WebhookSandboxFixture sandbox) : SandboxTest<We
     {
         var hooks = await Sandbox.Receiver.ReceivedUntilAsync(hook => hook.Path == "/webhooks/payment/settlement"
             && hook.Body.Contains(paymentIntentId, StringComparison.Ordinal) && hook.Body.Contains($"\"{type}\"", StringComparison.Ordinal), 1, type);
-        return EventUtility.ConstructEvent(hooks[0].Body, hooks[0].Header("Stripe-Signature"), SandboxSecrets.StripeWebhookSecret);
+        // PAY-12: the sandbox's account renders events in an older version than Stripe.net's, as a real one does.
+        return EventUtility.ConstructEvent(hooks[0].Body, hooks[0].Header("Stripe-Signature"), SandboxSecrets.StripeWebhookSecret, throwOnApiVersionMismatch: false);
     }
 
     private static SignatureCheck Verify(string secret, ReceivedWebhook hook) =>

@@ -45,7 +45,8 @@ public sealed record Obligation(
     [property: Id(1)] string Key = "",
     [property: Id(2)] DateTimeOffset? DueAt = null,
     [property: Id(3)] Money? Amount = null,
-    [property: Id(4)] OutboxMessage? Notification = null);
+    [property: Id(4)] OutboxMessage? Notification = null,
+    [property: Id(5)] Integration.AuthorizePayment? LostCreate = null);
 
 [GenerateSerializer, Alias("caas.obligation-kind")]
 public enum ObligationKind

@@ -66,11 +66,12 @@ public interface IPaymentAdapterGrain : IGrainWithIntegerKey
 
     /// <summary>
     /// SEC-7: deletes (<c>DELETE /v1/customers/{id}</c>) every Stripe Customer of the platform's customer:
-    /// those whose metadata names them, and those their PaymentIntents were made for. The platform stores
-    /// no Stripe Customer id itself. Answers the ids deleted now; none when Stripe holds none (any more).
+    /// the ones the platform stored (<paramref name="known"/>: Stripe's search lags behind, so a Customer
+    /// made a moment ago may not be found), those whose metadata names them, and those their
+    /// PaymentIntents were made for. Answers the ids deleted now; none when Stripe holds none (any more).
     /// </summary>
     [ResponseTimeout(AdapterTimeouts.Payment)]
-    Task<IReadOnlyList<string>> DeleteCustomersAsync(string customerId);
+    Task<IReadOnlyList<string>> DeleteCustomersAsync(string customerId, IReadOnlyList<string>? known = null);
 }
 
 /// <summary>

@@ -70,7 +70,7 @@ public sealed partial class CustomerGrain(
             var held = (await payments.FindByMetadataAsync(PaymentMetadata.CustomerId, customerId))
                 .Select(intent => intent.Metadata.GetValueOrDefault(PaymentMetadata.ReservationId)).OfType<string>();
             reservationIds = [.. unfinished.Concat(held).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
-            stripeCustomers = await payments.DeleteCustomersAsync(customerId);
+            stripeCustomers = await payments.DeleteCustomersAsync(customerId, state.State.StripeCustomerId is { } stored ? [stored] : null);
         }
         catch (IntegrationException failure)
         {

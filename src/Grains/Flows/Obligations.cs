@@ -10,7 +10,10 @@ public static class Obligations
         var index = journal.Obligations.FindIndex(owed => owed.Kind == obligation.Kind && owed.Key == obligation.Key);
         if (index >= 0)
         {
-            journal.Obligations[index] = obligation;
+            // PAY-12: a void keeps the create whose answer was lost, however often it is owed again.
+            journal.Obligations[index] = obligation.LostCreate is null && journal.Obligations[index].LostCreate is { } lost
+                ? obligation with { LostCreate = lost }
+                : obligation;
         }
         else
         {
@@ -32,6 +35,10 @@ public static class Obligations
 
     /// <summary>The key of the second look a void leaves behind (<see cref="FlowOptions.VoidRecheckAfter"/>).</summary>
     public const string VoidRecheck = "recheck";
+
+    /// <summary>PAY-12: the creates whose answers were lost, for a void to send again under their keys.</summary>
+    public static IReadOnlyList<CaaS.Grains.Abstractions.Integration.AuthorizePayment> LostCreates(this FlowJournal journal) =>
+        [.. journal.OfKind(ObligationKind.Void).Select(owed => owed.LostCreate).OfType<CaaS.Grains.Abstractions.Integration.AuthorizePayment>()];
 
     /// <summary>A void is owed now: the first one, or its recheck once due.</summary>
     public static bool VoidIsDue(this FlowJournal journal, DateTimeOffset now) =>

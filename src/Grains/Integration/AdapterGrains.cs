@@ -55,7 +55,8 @@ public sealed class PaymentAdapterGrain(StripePaymentClient client) : Grain, IPa
 
     public Task<StripeEventPage> ListEventsAsync(StripeEventQuery query) => client.ListEventsAsync(query);
 
-    public Task<IReadOnlyList<string>> DeleteCustomersAsync(string customerId) => client.DeleteCustomersAsync(customerId);
+    public Task<IReadOnlyList<string>> DeleteCustomersAsync(string customerId, IReadOnlyList<string>? known = null) =>
+        client.DeleteCustomersAsync(customerId, known ?? []);
 }
 
 [StatelessWorker]

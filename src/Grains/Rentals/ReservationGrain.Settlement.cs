@@ -57,7 +57,7 @@ public sealed partial class ReservationGrain
         {
             try
             {
-                await Payments.VoidAllAsync(PaymentMetadata.ReservationId, Id);
+                await Payments.VoidAllAsync(PaymentMetadata.ReservationId, Id, Journal.LostCreates());
                 Journal.Voided(time.GetUtcNow(), flowOptions.CurrentValue.VoidRecheckAfter);
                 changed = true;
             }

@@ -143,11 +143,12 @@ public sealed partial class ReservationGrain(
     private async Task<ReservationView> HoldAtBookingAsync(CreateReservation request, DateTimeOffset now)
     {
         PaymentRecord authorization;
+        var create = new AuthorizePayment($"{Id}/authorize", S.AuthorizedAmount!, request.PaymentMethodId,
+            request.CustomerId, $"Rental {Id}", PaymentTags(), S.StripeCustomerId, PaymentSession.OnSessionSavingCard,
+            RequestExtendedAuthorization: request.EndsAt + Rentals.HoldMargin > now + Rentals.ExpectedHoldValidity, RequestIncrementalAuthorization: true);
         try
         {
-            authorization = await Payments.AuthorizeAsync(new AuthorizePayment($"{Id}/authorize", S.AuthorizedAmount!, request.PaymentMethodId,
-                request.CustomerId, $"Rental {Id}", PaymentTags(), S.StripeCustomerId, PaymentSession.OnSessionSavingCard,
-                RequestExtendedAuthorization: request.EndsAt + Rentals.HoldMargin > now + Rentals.ExpectedHoldValidity, RequestIncrementalAuthorization: true));
+            authorization = await Payments.AuthorizeAsync(create);
         }
         catch (PaymentDeclinedException declined)
         {
@@ -160,7 +161,7 @@ public sealed partial class ReservationGrain(
             // Stripe may have authorised before the answer was lost: leave a void to the guard.
             LogAuthorizationUncertain(failure, Id);
             await Vehicle.ReleaseAsync(Id);
-            Journal.Owe(ObligationKind.Void);
+            Journal.Owe(new Obligation(ObligationKind.Void, LostCreate: create));
             return await RejectAsync(ReservationStatus.Rejected, ErrorCodes.DependencyUnavailable,
                 "The payment provider could not be reached; nothing was booked or charged. Please try again.");
         }

@@ -55,7 +55,7 @@ public sealed partial class ServicePurchaseGrain
         {
             try
             {
-                await Payments.VoidAllAsync(PaymentMetadata.PurchaseId, Id);
+                await Payments.VoidAllAsync(PaymentMetadata.PurchaseId, Id, Journal.LostCreates());
                 Journal.Voided(time.GetUtcNow(), flowOptions.CurrentValue.VoidRecheckAfter);
                 await state.WriteStateAsync();
             }

@@ -95,10 +95,11 @@ public sealed partial class ServicePurchaseGrain(
         }
 
         // PAY-6: authorised, then delivered at once; the money is taken only when the vehicle confirms.
+        var create = new AuthorizePayment($"{Id}/authorize", S.Price, request.PaymentMethodId, request.CustomerId,
+            $"{request.ServiceCode} for {request.Vin}", new Dictionary<string, string> { [PaymentMetadata.PurchaseId] = Id, ["vin"] = request.Vin, ["serviceCode"] = request.ServiceCode });
         try
         {
-            var authorization = await Payments.AuthorizeAsync(new AuthorizePayment($"{Id}/authorize", S.Price, request.PaymentMethodId, request.CustomerId,
-                $"{request.ServiceCode} for {request.Vin}", new Dictionary<string, string> { [PaymentMetadata.PurchaseId] = Id, ["vin"] = request.Vin, ["serviceCode"] = request.ServiceCode }));
+            var authorization = await Payments.AuthorizeAsync(create);
             S.PaymentIntentId = authorization.PaymentIntentId;
         }
         catch (PaymentDeclinedException declined)
@@ -110,7 +111,7 @@ public sealed partial class ServicePurchaseGrain(
         {
             // Stripe may have authorised before the answer was lost: leave a void to the guard.
             LogAuthorizationUncertain(failure, Id);
-            Journal.Owe(ObligationKind.Void);
+            Journal.Owe(new Obligation(ObligationKind.Void, LostCreate: create));
             return await EndBeforeActivationAsync(ServicePurchaseStatus.Failed, ErrorCodes.DependencyUnavailable,
                 "The payment provider could not be reached; nothing was charged. Please try again.");
         }

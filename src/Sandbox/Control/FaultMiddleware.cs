@@ -28,6 +28,12 @@ public sealed class FaultMiddleware(RequestDelegate next, FaultRegistry faults, 
                 return;
             }
 
+            if (fault?.Mode == "drop")
+            {
+                await CarryOutAndDropAsync(context);
+                return;
+            }
+
             await next(context);
         }
         finally
@@ -67,6 +73,24 @@ public sealed class FaultMiddleware(RequestDelegate next, FaultRegistry faults, 
             default:
                 return false;
         }
+    }
+
+    /// <summary>The system does what was asked; the caller never hears of it.</summary>
+    private async Task CarryOutAndDropAsync(HttpContext context)
+    {
+        var answer = context.Response.Body;
+        context.Response.Body = Stream.Null;
+        try
+        {
+            await next(context);
+        }
+        finally
+        {
+            context.Response.Body = answer;
+        }
+
+        logger.LogInformation("Carried out {Method} {Path} and dropped its answer (drop fault)", context.Request.Method, context.Request.Path);
+        context.Abort();
     }
 
     private static Task UnavailableAsync(HttpContext context, Fault fault)

@@ -6,7 +6,8 @@ public sealed record FaultRequest(string? System, string? Mode, int? LatencyMs, 
 
 public sealed record Fault(string System, string Mode, int LatencyMs, double FailRate, string? Vin, string? CustomerId)
 {
-    public static readonly string[] Modes = ["ok", "down", "timeout", "slow", "flaky"];
+    /// <summary>"drop": the request is carried out and its answer lost (the connection is cut instead), as a network failure after the fact does.</summary>
+    public static readonly string[] Modes = ["ok", "down", "timeout", "slow", "flaky", "drop"];
 
     public bool Narrowed => Vin is not null || CustomerId is not null;
 

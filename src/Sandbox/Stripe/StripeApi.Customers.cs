@@ -42,7 +42,7 @@ public static partial class StripeApi
             return Error(400, "invalid_request_error", "parameter_invalid_string", "Only metadata['key']:'value' queries are supported by the sandbox.", "query");
         }
 
-        var data = ledger.CustomersWithMetadata(match.Groups["key"].Value, match.Groups["value"].Value).ToArray();
+        var data = ledger.CustomersWithMetadata(match.Groups["key"].Value, match.Groups["value"].Value).Where(customer => ledger.Searchable(customer.SearchableFrom)).ToArray();
         return new Outcome(200, new { @object = "search_result", data, has_more = false, next_page = (string?)null, url = "/v1/customers/search" }, []);
     }
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using CaaS.Sandbox.Control;
 using Microsoft.AspNetCore.Mvc;
 
@@ -47,6 +48,17 @@ public static partial class StripeApi
 
             return Results.Ok(new { eventId = events.Publish("payment_intent.payment_failed", failed, null) });
         });
+        // Stripe's search index behind by this much from now on (null resets to Sandbox:Stripe:SearchLag).
+        endpoints.MapPost("/sandbox/stripe/search-lag", (SearchLagChange body, StripeLedger ledger) =>
+        {
+            if (body.Seconds is < 0 or > 86_400)
+            {
+                return Problem.Invalid("seconds is between 0 and 86400, or null to reset.");
+            }
+
+            ledger.SearchLagOverride = body.Seconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null;
+            return Results.Ok(new { searchLagSeconds = ledger.SearchLag.TotalSeconds });
+        });
         // A saved card the issuer stops honouring (reported lost, closed, over its limit): what happens to
         // real cards between a booking and a fine found weeks later. Every later charge on it is declined.
         endpoints.MapPost("/sandbox/stripe/payment_methods/{id}/decline", (string id, CardDecline body, StripeLedger ledger) =>
@@ -88,12 +100,18 @@ public static partial class StripeApi
             }
         });
         endpoints.MapGet("/sandbox/stripe/events", ([FromQuery(Name = "payment_intent")] string? paymentIntent, StripeEvents events) =>
-            Results.Ok(events.About(paymentIntent).Select(sent => new { id = sent.Id, type = sent.Type, paymentIntent = sent.PaymentIntent, created = sent.Created })));
+            Results.Ok(events.About(paymentIntent).Select(sent => new
+            {
+                id = sent.Id, type = sent.Type, paymentIntent = sent.PaymentIntent, created = sent.Created,
+                apiVersion = JsonNode.Parse(sent.Json)?["api_version"]?.GetValue<string>(),
+            })));
         endpoints.MapPost("/sandbox/stripe/events/{eventId}/resend", (string eventId, StripeEvents events) =>
             events.Resend(eventId) ? Results.Accepted() : Problem.NotFound($"event {eventId} was never sent."));
     }
 
     public sealed record CardDecline(string? DeclineCode);
+
+    public sealed record SearchLagChange(double? Seconds);
 
     /// <summary>What the app sends once the customer went through 3-D Secure: the intent's client secret, and "fail" to play a failed challenge.</summary>
     public sealed record Authentication(string? ClientSecret, string? Outcome);

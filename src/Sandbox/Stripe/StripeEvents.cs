@@ -1,13 +1,15 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using CaaS.Sandbox.Webhooks;
-using StripeConfiguration = Stripe.StripeConfiguration;
 
 namespace CaaS.Sandbox.Stripe;
 
 /// <summary>
-/// Stripe's events to the platform: stamped with the account's API version (Stripe.net's own unless
-/// Sandbox:Stripe:AccountApiVersion says otherwise, as a real account pinned to an older version would),
+/// Stripe's events to the platform: stamped with the account's API version, which is older than
+/// Stripe.net's by default (<see cref="DefaultAccountApiVersion"/>), as a real account created before
+/// the library's release is: Stripe renders events in the account's version, never the library's
+/// (docs.stripe.com/upgrades, docs.stripe.com/webhooks/versioning). Sandbox:Stripe:ApiVersion (or its older
+/// name Sandbox:Stripe:AccountApiVersion) pins another,
 /// signed with the webhook secret, delivered at least once: a non-2xx answer is retried three times in
 /// all, 1 s then 5 s apart, in the background as Stripe does. Every event is also kept for
 /// <c>GET /v1/events</c>, 30 days, whether its webhook reached the platform or was lost.
@@ -15,6 +17,9 @@ namespace CaaS.Sandbox.Stripe;
 public sealed class StripeEvents(WebhookDispatcher webhooks, TimeProvider time, IHostApplicationLifetime lifetime, IConfiguration configuration,
     ILogger<StripeEvents> logger)
 {
+    /// <summary>The account's version unless configured: older than Stripe.net's, so version tolerance is always exercised.</summary>
+    public const string DefaultAccountApiVersion = "2024-06-20";
+
     /// <summary>How long Stripe lists an event (docs.stripe.com/api/events/list: "going back up to 30 days").</summary>
     public static readonly TimeSpan Retention = TimeSpan.FromDays(30);
 
@@ -50,7 +55,9 @@ public sealed class StripeEvents(WebhookDispatcher webhooks, TimeProvider time, 
         };
         var id = "evt_" + StripeLedger.NewId();
         var created = time.GetUtcNow().ToUnixTimeSeconds();
-        var apiVersion = configuration["Sandbox:Stripe:AccountApiVersion"] is { Length: > 0 } pinned ? pinned : StripeConfiguration.ApiVersion;
+        var apiVersion = configuration["Sandbox:Stripe:ApiVersion"] is { Length: > 0 } pinned ? pinned
+            : configuration["Sandbox:Stripe:AccountApiVersion"] is { Length: > 0 } named ? named
+            : DefaultAccountApiVersion;
         var json = JsonSerializer.Serialize(new EventWire(id, "event", apiVersion, created, false, 1, type,
             new EventData(dataObject), new EventRequest("req_" + StripeLedger.NewId()[..14], idempotencyKey)), StripeLedger.Json);
         _events[id] = new Sent(Interlocked.Increment(ref _sequence), id, type, paymentIntent, created, json);

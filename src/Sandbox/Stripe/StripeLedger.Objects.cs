@@ -20,6 +20,9 @@ public sealed partial class StripeLedger
         /// <summary>SEC-7: deleted at the platform's request; Stripe then answers {id, object, deleted: true} and leaves it out of searches.</summary>
         [System.Text.Json.Serialization.JsonIgnore]
         public bool Deleted { get; set; }
+
+        [System.Text.Json.Serialization.JsonIgnore]
+        public DateTimeOffset SearchableFrom { get; init; }
     }
 
     /// <summary>A card as a PaymentMethod: made fresh from a test token at each use; reusable only once attached to a Customer.</summary>
@@ -131,6 +134,10 @@ public sealed partial class StripeLedger
 
         [JsonIgnore]
         public bool IncrementalRequested { get; init; }
+
+        /// <summary>Search finds it from then on (<see cref="StripeLedger.SearchLag"/>); retrieve and list at once.</summary>
+        [JsonIgnore]
+        public DateTimeOffset SearchableFrom { get; init; }
 
         /// <summary>Incremental authorisation was asked for and the card allows it: the charge says "available".</summary>
         [JsonIgnore]

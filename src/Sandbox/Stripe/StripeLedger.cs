@@ -12,7 +12,7 @@ namespace CaaS.Sandbox.Stripe;
 /// Holds are judged by the <see cref="MoneyClock"/>: each carries the <c>capture_before</c> its card
 /// and kind of authorisation allow, and one left uncaptured past it is cancelled as Stripe cancels it.
 /// </summary>
-public sealed partial class StripeLedger(TimeProvider time, MoneyClock money)
+public sealed partial class StripeLedger(TimeProvider time, MoneyClock money, IConfiguration configuration)
 {
     public static readonly JsonSerializerOptions Json = new()
     {
@@ -35,13 +35,28 @@ public sealed partial class StripeLedger(TimeProvider time, MoneyClock money)
 
     public long Now => time.GetUtcNow().ToUnixTimeSeconds();
 
+    /// <summary>
+    /// How long an object takes to appear in search results. Stripe's search is eventually consistent:
+    /// "data is searchable in less than a minute, up to an hour during outages", and not for
+    /// read-after-write flows (docs.stripe.com/search). Sandbox:Stripe:SearchLag, 2 s unless set.
+    /// </summary>
+    public TimeSpan SearchLag => SearchLagOverride ?? configuration.GetValue("Sandbox:Stripe:SearchLag", TimeSpan.FromSeconds(2));
+
+    /// <summary>Set through the control API (<c>POST /sandbox/stripe/search-lag</c>) to play a search index behind by minutes, as in an outage.</summary>
+    public TimeSpan? SearchLagOverride { get; set; }
+
+    /// <summary>When an object made now is searchable.</summary>
+    public DateTimeOffset SearchableFrom() => time.GetUtcNow() + SearchLag;
+
+    public bool Searchable(DateTimeOffset searchableFrom) => searchableFrom <= time.GetUtcNow();
+
     public StoredAnswer? Replay(string key) => _idempotency.GetValueOrDefault(key);
 
     public void Remember(string key, StoredAnswer answer) => _idempotency[key] = answer;
 
     public Customer CreateCustomer(string? description, Dictionary<string, string> metadata)
     {
-        var customer = new Customer("cus_" + NewId()[..14], Now, description, metadata);
+        var customer = new Customer("cus_" + NewId()[..14], Now, description, metadata) { SearchableFrom = SearchableFrom() };
         _customers[customer.Id] = customer;
         return customer;
     }
@@ -104,6 +119,7 @@ public sealed partial class StripeLedger(TimeProvider time, MoneyClock money)
             ExtendedRequested = extendedRequested,
             IncrementalRequested = incrementalRequested,
             Card = method.Card,
+            SearchableFrom = SearchableFrom(),
         };
         _intents[intent.Id] = intent;
         return intent;

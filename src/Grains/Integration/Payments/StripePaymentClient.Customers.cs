@@ -29,13 +29,14 @@ public sealed partial class StripePaymentClient
     public async Task<SetupRecord> GetSetupAsync(string setupIntentId, CancellationToken cancellationToken = default) =>
         ToRecord(await CallAsync(stripe => stripe.V1.SetupIntents.GetAsync(setupIntentId, cancellationToken: cancellationToken)));
 
-    public async Task<IReadOnlyList<string>> DeleteCustomersAsync(string customerId, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<string>> DeleteCustomersAsync(string customerId, IReadOnlyList<string> known, CancellationToken cancellationToken = default)
     {
         var query = $"metadata['{PaymentMetadata.CustomerId}']:'{customerId}'";
         var named = await CallAsync(stripe => stripe.V1.Customers.SearchAsync(new CustomerSearchOptions { Query = query }, cancellationToken: cancellationToken));
         var paidFor = await CallAsync(stripe => stripe.V1.PaymentIntents.SearchAsync(new PaymentIntentSearchOptions { Query = query }, cancellationToken: cancellationToken));
         var deleted = new List<string>();
-        foreach (var id in named.Data.Select(customer => customer.Id).Concat(paidFor.Data.Select(intent => intent.CustomerId)).OfType<string>().Distinct(StringComparer.Ordinal))
+        foreach (var id in known.Concat(named.Data.Select(customer => customer.Id)).Concat(paidFor.Data.Select(intent => intent.CustomerId)).OfType<string>()
+            .Distinct(StringComparer.Ordinal))
         {
             try
             {
