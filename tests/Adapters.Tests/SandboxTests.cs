@@ -78,7 +78,7 @@ public sealed class SandboxTests(WebhookSandboxFixture sandbox) : SandboxTest<We
             all => all.EnumerateArray().Any(delivery => delivery.GetProperty("id").GetString() == succeeded.Id
                 && delivery.GetProperty("statusCodes").GetArrayLength() == 3), "three deliveries of the capture event");
 
-        Assert.Equal(CaaS.Sandbox.Stripe.StripeEvents.DefaultAccountApiVersion, authorised.ApiVersion);
+        Assert.Equal("2024-06-20", authorised.ApiVersion);
         Assert.NotEqual(StripeConfiguration.ApiVersion, authorised.ApiVersion);
         Assert.Equal(4_200, ((PaymentIntent)authorised.Data.Object).AmountCapturable);
         Assert.Equal(4_000, ((PaymentIntent)succeeded.Data.Object).AmountReceived);
