@@ -149,7 +149,8 @@ public sealed class CacheGrainTests(SandboxClusterFixture fixture) : IAsyncLifet
         var captured = await payments.CaptureAsync(held.PaymentIntentId, Money.Eur(1_000), "grain-test/capture");
         var refund = await payments.RefundAsync(held.PaymentIntentId, null, "grain-test/refund");
         var read = await payments.GetAsync(held.PaymentIntentId);
-        var found = await payments.FindByMetadataAsync("purchaseId", "grain-test");
+        // Stripe's search lags behind writes (docs.stripe.com/search); the sandbox's too.
+        var found = await Eventually.Until(() => payments.FindByMetadataAsync("purchaseId", "grain-test"), intents => intents.Count > 0, "the intent in the search index");
         var other = await payments.AuthorizeAsync(new AuthorizePayment("grain-test-2/authorize", Money.Eur(500), "pm_card_visa", "cust-1", "test",
             new Dictionary<string, string>()));
         var canceled = await payments.CancelAsync(other.PaymentIntentId, "grain-test-2/cancel");

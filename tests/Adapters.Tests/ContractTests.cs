@@ -51,7 +51,8 @@ public sealed class ContractTests(SandboxFixture sandbox) : IAsyncLifetime
         var replayed = await stripe.AuthorizeAsync(authorize);
         var captured = await stripe.CaptureAsync(held.PaymentIntentId, Money.Eur(10_000), $"{reservation}/capture");
         var refund = await stripe.RefundAsync(held.PaymentIntentId, Money.Eur(2_000), $"{reservation}/refund");
-        var found = await stripe.FindByMetadataAsync("reservationId", reservation);
+        // Stripe's search lags behind writes (docs.stripe.com/search); the sandbox's too.
+        var found = await Eventually.Until(() => stripe.FindByMetadataAsync("reservationId", reservation), intents => intents.Count > 0, "the intent in the search index");
         var read = await stripe.GetAsync(held.PaymentIntentId);
 
         Assert.Equal(PaymentStatus.RequiresCapture, held.Status);

@@ -108,6 +108,19 @@ public sealed partial class ReservationGrain
         Journal.Discharge(ObligationKind.GiveUpAuthentication);
         Journal.Discharge(ObligationKind.Renew);
         Journal.Owe(ObligationKind.Void);
+        if (S.Authentication is { IntentType: PaymentAuthentication.PaymentIntent, IntentId: var waiting })
+        {
+            // The intent is known: cancelled at once, whatever Stripe's lagging search index shows the void later.
+            try
+            {
+                await Payments.CancelAsync(waiting, $"{Id}/void/{waiting}");
+            }
+            catch (IntegrationException failure)
+            {
+                LogSettlementDeferred(failure, Id, "cancelling the unauthenticated intent");
+            }
+        }
+
         S.Authentication = null;
         await Vehicle.ReleaseAsync(Id);
         S.ErrorCode = ErrorCodes.PaymentDeclined;
