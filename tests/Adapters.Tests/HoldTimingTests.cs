@@ -2,7 +2,6 @@ using System.Text.Json;
 using CaaS.Adapters.Tests.Support;
 using CaaS.Grains.Abstractions.Flows;
 using CaaS.Grains.Abstractions.Rentals;
-using CaaS.Grains.Flows;
 using CaaS.Grains.Rentals;
 using CaaS.TestSupport;
 
@@ -23,10 +22,7 @@ public sealed class HoldTimingTests(SandboxClusterFixture fixture) : IAsyncLifet
     public async Task InitializeAsync()
     {
         await Sandbox.ResetAsync();
-        // The cluster's first calls to Customer Management and Stripe, in real time: a cold start
-        // must not spend a timeout that the moving test clock would let fire at once.
-        await fixture.Grains.GetGrain<Grains.Abstractions.Integration.ICustomerAdapterGrain>(0).GetCustomerAsync(NewCustomer());
-        await fixture.Grains.GetGrain<Grains.Abstractions.Integration.IPaymentAdapterGrain>(0).CreateCustomerAsync(NewCustomer(), "warm-up/" + NewCustomer());
+        await Bookings.WarmUpAsync();
         // Earlier tests moved the cluster's clock: Stripe judges holds by the same day from the start.
         await MoveToAsync(fixture.Time.GetUtcNow());
     }
@@ -165,65 +161,26 @@ public sealed class HoldTimingTests(SandboxClusterFixture fixture) : IAsyncLifet
         Assert.Equal("customer", reuse.StripeError.Param);
     }
 
-    private async Task<ReservationView> ReserveAsync(string id, string customer, int vehicle, DateTimeOffset startsAt, DateTimeOffset endsAt, string card) =>
-        await fixture.DriveAsync(fixture.Grains.GetGrain<IReservationGrain>(id)
-            .CreateAsync(new CreateReservation(customer, await VehicleAsync(vehicle), startsAt, endsAt, card)));
+    private Task<ReservationView> ReserveAsync(string id, string customer, int vehicle, DateTimeOffset startsAt, DateTimeOffset endsAt, string card) =>
+        Bookings.ReserveAsync(id, customer, vehicle, startsAt, endsAt, card);
 
-    /// <summary>The platform's clock and Stripe's money clock, both moved to the same moment.</summary>
-    private async Task MoveToAsync(DateTimeOffset at)
-    {
-        var by = at - fixture.Time.GetUtcNow();
-        var clock = await Sandbox.GetAsync("/sandbox/clock");
-        var moneyNow = clock.GetProperty("now").GetDateTimeOffset();
-        fixture.Time.Advance(by);
-        var behind = fixture.Time.GetUtcNow() - moneyNow;
-        await Sandbox.PostAsync("/sandbox/clock", new { advanceBy = (behind > TimeSpan.Zero ? behind : TimeSpan.Zero).ToString("c", System.Globalization.CultureInfo.InvariantCulture) });
-    }
+    private Task MoveToAsync(DateTimeOffset at) => Bookings.MoveToAsync(at);
 
-    /// <summary>The guard reminder's tick, as the reminder service delivers it once due.</summary>
-    private async Task<ReservationView> TickAsync(string id)
-    {
-        var now = fixture.Time.GetUtcNow().UtcDateTime;
-        var reservation = fixture.Grains.GetGrain<IReservationGrain>(id);
-        var tick = reservation.AsReference<IRemindable>().ReceiveReminder(FlowGuard.Reminder, new TickStatus(now, Rules.GuardPeriod, now));
-        // Real calls to the sandbox under a clock that only the test moves: small steps until the tick is done.
-        for (var steps = 0; !tick.IsCompleted && steps < 2_000; steps++)
-        {
-            await Task.Delay(5);
-            fixture.Time.Advance(TimeSpan.FromMilliseconds(250));
-        }
+    private Task<ReservationView> TickAsync(string id) => Bookings.TickAsync(id);
 
-        await tick;
-        return (await reservation.InspectAsync())!;
-    }
+    private Task<ReminderEntry> GuardAsync(string id) => Bookings.GuardAsync(id);
 
-    private async Task<ReminderEntry> GuardAsync(string id)
-    {
-        var reminders = fixture.SiloService<IReminderTable>();
-        var rows = await reminders.ReadRows(fixture.Grains.GetGrain<IReservationGrain>(id).GetGrainId());
-        return Assert.Single(rows.Reminders, row => row.ReminderName == FlowGuard.Reminder);
-    }
+    private Task<List<JsonElement>> IntentsAsync(string reservationId) => Bookings.IntentsAsync(reservationId);
 
-    private async Task<string> VehicleAsync(int index)
-    {
-        var fleet = await Sandbox.GetAsync("/sandbox/fleet/vehicles");
-        // Vehicles the other tests of this cluster do not book.
-        return fleet.EnumerateArray().Where(item => !item.GetProperty("maintenanceOverdue").GetBoolean()).Reverse().ElementAt(index).GetProperty("vehicleId").GetString()!;
-    }
+    private Task<List<JsonElement>> SetupsAsync(string reservationId) => Bookings.SetupsAsync(reservationId);
 
-    private async Task<List<JsonElement>> IntentsAsync(string reservationId) =>
-        [.. (await Sandbox.GetAsync($"/sandbox/stripe/payment_intents?metadata[reservationId]={reservationId}")).EnumerateArray()];
+    private Task<List<JsonElement>> NotificationsAsync(string to) => Bookings.NotificationsAsync(to);
 
-    private async Task<List<JsonElement>> SetupsAsync(string reservationId) =>
-        [.. (await Sandbox.GetAsync($"/sandbox/stripe/setup_intents?metadata[reservationId]={reservationId}")).EnumerateArray()];
+    private MovedClockBookings Bookings => new(fixture);
 
-    private async Task<List<JsonElement>> NotificationsAsync(string to) =>
-        [.. (await Sandbox.GetAsync($"/sandbox/notifications?to={to}")).EnumerateArray()];
+    private static string NewId() => MovedClockBookings.NewId();
 
-    private static string NewId() => "res-holds-" + Guid.NewGuid().ToString("N")[..10];
+    private static string NewCustomer() => MovedClockBookings.NewCustomer();
 
-    private static string NewCustomer() => "cust-" + Guid.NewGuid().ToString("N")[..8];
-
-    /// <summary>A start off the hour, so a rental's window is its own even where tests share a vehicle across runs of the cluster.</summary>
-    private static int Minutes() => Random.Shared.Next(1, 59);
+    private static int Minutes() => MovedClockBookings.Minutes();
 }

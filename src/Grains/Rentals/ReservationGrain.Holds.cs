@@ -161,6 +161,9 @@ public sealed partial class ReservationGrain
     /// <summary>The customer cancels a booking that holds nothing: the timeslot is freed, and anything Stripe began (an intent waiting for authentication) voided.</summary>
     private async Task<ReservationView> CancelUnheldAsync(string customerId)
     {
+        // The planned authorisation goes with the booking: nothing is held, nothing will be.
+        Journal.Discharge(ObligationKind.Authorize);
+        Journal.Discharge(ObligationKind.GiveUpAuthentication);
         Journal.Owe(ObligationKind.Void);
         S.Authentication = null;
         await Vehicle.ReleaseAsync(Id);

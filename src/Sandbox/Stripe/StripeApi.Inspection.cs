@@ -48,6 +48,12 @@ public static partial class StripeApi
 
             return Results.Ok(new { eventId = events.Publish("payment_intent.payment_failed", failed, null) });
         });
+        // The account's pricing plan: without IC+ pricing, extended and incremental authorisations are refused (null resets).
+        endpoints.MapPost("/sandbox/stripe/account", (AccountChange body, StripeLedger ledger) =>
+        {
+            ledger.FlexibleAcquiringOverride = body.FlexibleAcquiring;
+            return Results.Ok(new { flexibleAcquiring = ledger.FlexibleAcquiring });
+        });
         // Stripe's search index behind by this much from now on (null resets to Sandbox:Stripe:SearchLag).
         endpoints.MapPost("/sandbox/stripe/search-lag", (SearchLagChange body, StripeLedger ledger) =>
         {
@@ -60,7 +66,7 @@ public static partial class StripeApi
             return Results.Ok(new { searchLagSeconds = ledger.SearchLag.TotalSeconds });
         });
         // A saved card the issuer stops honouring (reported lost, closed, over its limit): what happens to
-        // real cards between a booking and a fine found weeks later. Every later charge on it is declined.
+        // real cards between a booking and a fine found weeks later. Every later charge on it is declined, until honoured again.
         endpoints.MapPost("/sandbox/stripe/payment_methods/{id}/decline", (string id, CardDecline body, StripeLedger ledger) =>
         {
             lock (ledger.Gate)
@@ -70,7 +76,7 @@ public static partial class StripeApi
                     return Problem.Invalid($"{id} is no PaymentMethod of the sandbox's Stripe.");
                 }
 
-                method.DeclineCode = string.IsNullOrWhiteSpace(body.DeclineCode) ? "generic_decline" : body.DeclineCode;
+                method.DeclineCode = body.Honour ? null : string.IsNullOrWhiteSpace(body.DeclineCode) ? "generic_decline" : body.DeclineCode;
                 return Results.Ok(new { id, declineCode = method.DeclineCode });
             }
         });
@@ -109,9 +115,12 @@ public static partial class StripeApi
             events.Resend(eventId) ? Results.Accepted() : Problem.NotFound($"event {eventId} was never sent."));
     }
 
-    public sealed record CardDecline(string? DeclineCode);
+    /// <summary>The issuer's answer from now on: <paramref name="DeclineCode"/> (generic_decline unless named), or honoured again.</summary>
+    public sealed record CardDecline(string? DeclineCode, bool Honour = false);
 
     public sealed record SearchLagChange(double? Seconds);
+
+    public sealed record AccountChange(bool? FlexibleAcquiring);
 
     /// <summary>What the app sends once the customer went through 3-D Secure: the intent's client secret, and "fail" to play a failed challenge.</summary>
     public sealed record Authentication(string? ClientSecret, string? Outcome);

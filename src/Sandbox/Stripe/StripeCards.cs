@@ -37,6 +37,9 @@ public sealed record TestCard(string Token, string Brand, string Last4, CardBeha
     /// 7 days customer-initiated, 5 days for a merchant-initiated Visa one, 7 for other brands; up
     /// to 30 days with an extended authorisation (docs.stripe.com/payments/extended-authorization).
     /// </summary>
+    /// <summary>Extended authorisations: Visa, Mastercard, American Express and Discover, in every region (docs.stripe.com/payments/extended-authorization).</summary>
+    public bool AllowsExtendedAuthorization => Brand is "visa" or "mastercard" or "amex" or "discover";
+
     /// <summary>
     /// Whether an authorisation on this card may be incremented (docs.stripe.com/payments/incremental-authorization):
     /// Visa, Mastercard and Discover, and not where strong customer authentication applies (the EEA).

@@ -42,6 +42,16 @@ public sealed partial class StripeLedger(TimeProvider time, MoneyClock money, IC
     /// </summary>
     public TimeSpan SearchLag => SearchLagOverride ?? configuration.GetValue("Sandbox:Stripe:SearchLag", TimeSpan.FromSeconds(2));
 
+    /// <summary>
+    /// Whether the account may use extended and incremental authorisations: Stripe offers them on IC+
+    /// pricing only (docs.stripe.com/payments/extended-authorization, docs.stripe.com/payments/incremental-authorization),
+    /// so an account on blended pricing asks and is refused (status "disabled" / "unavailable").
+    /// Sandbox:Stripe:FlexibleAcquiring, true unless set; <c>POST /sandbox/stripe/account</c> changes it at run time.
+    /// </summary>
+    public bool FlexibleAcquiring => FlexibleAcquiringOverride ?? configuration.GetValue("Sandbox:Stripe:FlexibleAcquiring", true);
+
+    public bool? FlexibleAcquiringOverride { get; set; }
+
     /// <summary>Set through the control API (<c>POST /sandbox/stripe/search-lag</c>) to play a search index behind by minutes, as in an outage.</summary>
     public TimeSpan? SearchLagOverride { get; set; }
 
@@ -133,8 +143,8 @@ public sealed partial class StripeLedger(TimeProvider time, MoneyClock money, IC
         intent.NextAction = null;
         intent.LastPaymentError = null;
         intent.LatestCharge = "ch_" + NewId();
-        intent.Extended = intent.ExtendedRequested;
-        intent.Incremental = intent.IncrementalRequested && intent.Card.AllowsIncrementalAuthorization;
+        intent.Extended = intent.ExtendedRequested && FlexibleAcquiring && intent.Card.AllowsExtendedAuthorization;
+        intent.Incremental = intent.IncrementalRequested && FlexibleAcquiring && intent.Card.AllowsIncrementalAuthorization;
         intent.CaptureBefore = (money.Now + intent.Card.Validity(merchantInitiated, intent.Extended)).ToUnixTimeSeconds();
     }
 
