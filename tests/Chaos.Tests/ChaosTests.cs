@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using CaaS.Grains.Abstractions.Operations;
 using CaaS.Integration.Tests;
 using CaaS.Integration.Tests.Support;
 using CaaS.TestSupport;
@@ -106,6 +107,9 @@ public sealed class ChaosTests(ITestOutputHelper output)
             contestsWithTwoWinners = run.ContestWinners.Count(winners => winners > 1),
             paymentIntentsReconciled = report.GetProperty("paymentIntents").GetInt32(),
             mismatches = report.GetProperty("mismatches").GetArrayLength(),
+            // Issue 15 point 8: the new ways to lose money, each counted (0 each when nothing is lost).
+            moneyChecks = new[] { MismatchKinds.HoldExpiresBeforeEnd, MismatchKinds.UnchargedDebt, MismatchKinds.FineRefundedBeyondCaptured }
+                .ToDictionary(kind => kind, kind => report.GetProperty("mismatches").EnumerateArray().Count(found => found.GetProperty("kind").GetString() == kind)),
             stuckFlows = stuck.Count,
             notificationsOwed = owedNotifications.Count,
             notificationDeadLetters = notificationDeadLetters.Count,

@@ -58,6 +58,12 @@ public static class ReliabilityResults
             rows.Add(("chaos: contested bookings, given to two customers", $"{chaos["contests"]}, {chaos["contestsWithTwoWinners"]}"));
             rows.Add(("chaos: PaymentIntents reconciled, mismatches found", $"{chaos["paymentIntentsReconciled"]}, {chaos["mismatches"]}"));
             rows.Add(("chaos: stuck flows", $"{chaos["stuckFlows"]}"));
+            if (chaos["moneyChecks"] is JsonObject moneyChecks)
+            {
+                rows.Add(($"chaos: {string.Join(", ", moneyChecks.Select(check => check.Key))} (holds, debts, fine refunds in the reconciler)",
+                    string.Join(", ", moneyChecks.Select(check => check.Value!.ToString()))));
+            }
+
             // Issue 20 point 4: which of the other issues' strictness the run had on.
             if (chaos["readModelMismatches"] is { } readModels)
             {
