@@ -31,6 +31,7 @@ public sealed class ChaosRun(Platform platform, PostgresDatabase database, ITest
     private readonly ConcurrentQueue<(string VehicleId, string Vin)> _unused = new();
     private readonly List<string> _fleet = [];
     private readonly ConcurrentQueue<(string Token, string Vin, string Code)> _purchases = new();
+    private readonly ConcurrentQueue<string> _returned = new();
     private readonly Random _random = new(seed);
     private readonly Lock _randomGate = new();
     private long _requests;
@@ -83,6 +84,7 @@ public sealed class ChaosRun(Platform platform, PostgresDatabase database, ITest
             var journey = roll switch
             {
                 < 35 when !_unused.IsEmpty => "rental-returned",
+                < 40 when !_returned.IsEmpty => "late-fine",
                 < 55 => "rental-cancelled",
                 < 65 => "contest",
                 < 80 when !_purchases.IsEmpty => "service-purchase",
@@ -95,6 +97,7 @@ public sealed class ChaosRun(Platform platform, PostgresDatabase database, ITest
                 {
                     "rental-returned" => RentAndReturnAsync(),
                     "rental-cancelled" => BookAndCancelAsync(),
+                    "late-fine" => FineLaterAsync(),
                     "contest" => ContestAsync(),
                     "service-purchase" => PurchaseAsync(),
                     _ => OrderAsync(),
@@ -277,6 +280,24 @@ public sealed class ChaosRun(Platform platform, PostgresDatabase database, ITest
         Accepted.Add(new AcceptedFlow("rental", id, token, "Completed"));
         await SendAsync(HttpMethod.Post, $"/api/rentals/{id}/unlock", token);
         await SendAsync(HttpMethod.Post, $"/api/rentals/{id}/return", token, CaaSCalls.GoodProof);
+        _returned.Enqueue(id);
+    }
+
+    /// <summary>
+    /// PAY-11 under faults: ops add a fine to a returned rental (a toll found later), charged before the
+    /// capture or on the saved card after it; the reconciler then finds nothing owed and not charged.
+    /// Sent once: an answer lost leaves the fine applied or not, and the reconciler judges either.
+    /// </summary>
+    private async Task FineLaterAsync()
+    {
+        if (!_returned.TryDequeue(out var id))
+        {
+            return;
+        }
+
+        var ops = await platform.TokenAsync("ops-chaos", "ops");
+        Interlocked.Increment(ref _requests);
+        await _calls.GraphQLAsync(ops, $"mutation {{ adjustFine(rentalId: \"{id}\", amount: {500 + Next(8_000)}, reason: \"chaos: toll found later\") {{ id }} }}");
     }
 
     private async Task BookAndCancelAsync()
