@@ -51,6 +51,22 @@ namespace CaaS.ApiClient.Models
         #pragma warning disable CS1591
         HoldRenewed,
         #pragma warning restore CS1591
+        [EnumMember(Value = "FineCharged")]
+        #pragma warning disable CS1591
+        FineCharged,
+        #pragma warning restore CS1591
+        [EnumMember(Value = "DebtRecorded")]
+        #pragma warning disable CS1591
+        DebtRecorded,
+        #pragma warning restore CS1591
+        [EnumMember(Value = "CaptureRefused")]
+        #pragma warning disable CS1591
+        CaptureRefused,
+        #pragma warning restore CS1591
+        [EnumMember(Value = "HoldIncremented")]
+        #pragma warning disable CS1591
+        HoldIncremented,
+        #pragma warning restore CS1591
         [EnumMember(Value = "VehicleLocked")]
         #pragma warning disable CS1591
         VehicleLocked,
