@@ -339,6 +339,10 @@ public sealed class CaaSPlatformFixture : EmbeddedPlatformFixture
         ["Payments__EventRecovery__QuietAfter"] = "00:00:03",
         // Stripe renders events in the account's API version, which need not be Stripe.net's.
         ["Sandbox__Stripe__AccountApiVersion"] = "2024-06-20",
+        // PAY-11: a refused capture is tried three times a few seconds apart, then handed to ops (FineChargeTests).
+        ["Rentals__GuardPeriod"] = "00:00:02",
+        ["Rentals__CaptureRetries"] = "3",
+        ["Rentals__CaptureRetryDelay"] = "00:00:01",
     };
 
     protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>(ShortTimings)

@@ -56,7 +56,7 @@ public sealed class FineChargeTests(CaaSPlatformFixture fixture)
         Assert.Equal(owed, intents.Sum(intent => intent.GetProperty("amount_received").GetInt64()));
         Assert.Equal(owed, Amount(charged, "capturedAmount"));
         // The hold gave what it held; the rest went on the card the booking saved, to the same Stripe Customer.
-        var hold = intents.Single(intent => intent.GetProperty("id").GetString() == intents.MinBy(created => created.GetProperty("created").GetInt64()).GetProperty("id").GetString());
+        var hold = intents.Single(intent => intent.GetProperty("amount").GetInt64() == Amount(charged, "authorizedAmount"));
         var beyond = intents.Single(intent => intent.GetProperty("id").GetString() != hold.GetProperty("id").GetString());
         Assert.Equal(Amount(charged, "authorizedAmount"), hold.GetProperty("amount_received").GetInt64());
         Assert.Equal(hold.GetProperty("payment_method").GetString(), beyond.GetProperty("payment_method").GetString());
@@ -131,6 +131,60 @@ public sealed class FineChargeTests(CaaSPlatformFixture fixture)
         Assert.Equal("VALIDATION_FAILED", ErrorCode(usd));
         Assert.All(completed.GetProperty("fines").EnumerateArray(), fine => Assert.Equal("EUR", fine.GetProperty("amount").GetProperty("currency").GetString()));
         Assert.Equal(Assert.Single(await Calls.StripeIntentsAsync("reservationId", id)).GetProperty("amount_received").GetInt64(), Amount(completed, "capturedAmount"));
+    }
+
+    [Fact]
+    public async Task PAY_11_a_capture_Stripe_refuses_is_tried_again_with_backoff_and_after_the_last_try_ops_take_it()
+    {
+        var (ops, id, _) = await ReturnedForOpsAsync(8, "pm_card_visa");
+        try
+        {
+            await Calls.FaultAsync(new { system = "stripe", mode = "refuse" });
+            await ApproveAsync(ops, id);
+            var handedOver = await Eventually.Until(() => RentalAsync(ops, id),
+                rental => Entries(rental).Count(entry => entry.Kind == "CaptureRefused") == 3, "three refused captures", TimeSpan.FromSeconds(60));
+            var tickets = CaaSCalls.Data(await Calls.GraphQLAsync(ops, "{ supportTickets(first: 200) { items { id flowId } } }"));
+
+            // Tried three times (Rentals:CaptureRetries here), the waits doubling, then ops have it: nothing retries on its own any more.
+            Assert.Equal("ReturnPending", Status(handedOver));
+            Assert.Contains(Entries(handedOver), entry => entry.Kind == "CaptureRefused" && entry.Cause.Contains("ops took it over", StringComparison.Ordinal));
+            Assert.DoesNotContain(handedOver.GetProperty("owed").EnumerateArray(), owed => owed.GetProperty("kind").GetString() == "Capture");
+            Assert.Contains(tickets.GetProperty("supportTickets").GetProperty("items").EnumerateArray(), ticket => ticket.GetProperty("id").GetString() == $"capture-failed/{id}");
+        }
+        finally
+        {
+            await Calls.FaultAsync(new { system = "stripe", mode = "ok" });
+        }
+    }
+
+    [Fact]
+    public async Task PAY_11_a_capture_whose_answer_was_lost_and_whose_amount_changed_since_reads_the_intent_and_charges_only_the_difference()
+    {
+        var (ops, id, price) = await ReturnedForOpsAsync(9, "pm_card_de");
+        await Calls.FaultAsync(new { system = "stripe", mode = "drop" });
+        try
+        {
+            // Stripe captures price and fines; the platform never hears of it.
+            await ApproveAsync(ops, id);
+            await Eventually.Until(() => Calls.StripeIntentsAsync("reservationId", id),
+                intents => intents.Any(intent => intent.GetProperty("status").GetString() == "succeeded"), "the capture carried out at Stripe");
+            await AdjustAsync(ops, id, 1_000, "cleaning");
+        }
+        finally
+        {
+            await Calls.FaultAsync(new { system = "stripe", mode = "ok" });
+        }
+
+        var completed = await Eventually.Until(() => RentalAsync(ops, id),
+            rental => Status(rental) == "Completed" && Entries(rental).Any(entry => entry.Kind == "FineCharged"), "the capture read back and the difference charged");
+        var intents = await Calls.StripeIntentsAsync("reservationId", id);
+
+        var owed = price + 3_000 + 1_000;
+        Assert.Equal(owed, Amount(completed, "capturedAmount"));
+        Assert.Equal(owed, intents.Sum(intent => intent.GetProperty("amount_received").GetInt64()));
+        // The hold's capture as Stripe made it, and the difference on the saved card: nothing twice.
+        Assert.Equal([1_000, owed - 1_000], intents.Select(intent => intent.GetProperty("amount_received").GetInt64()).Order());
+        Assert.Empty(await MismatchesOfAsync(ops, id));
     }
 
     /// <summary>A rental returned outside every zone and nearly empty, as the car itself reports: it waits for ops (MOB-7, ADM-2).</summary>

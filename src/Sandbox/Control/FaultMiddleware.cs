@@ -50,6 +50,9 @@ public sealed class FaultMiddleware(RequestDelegate next, FaultRegistry faults, 
             case "down":
                 await UnavailableAsync(context, fault);
                 return true;
+            case "refuse":
+                await RefusedAsync(context, fault);
+                return true;
             case "flaky" when Random.Shared.NextDouble() < fault.FailRate:
                 await UnavailableAsync(context, fault);
                 return true;
@@ -91,6 +94,15 @@ public sealed class FaultMiddleware(RequestDelegate next, FaultRegistry faults, 
 
         logger.LogInformation("Carried out {Method} {Path} and dropped its answer (drop fault)", context.Request.Method, context.Request.Path);
         context.Abort();
+    }
+
+    private static Task RefusedAsync(HttpContext context, Fault fault)
+    {
+        context.Response.StatusCode = StatusCodes.Status400BadRequest;
+        var message = $"{fault.System} refused the request (sandbox fault refuse)";
+        return fault.System == ExternalSystem.Stripe
+            ? context.Response.WriteAsJsonAsync(new { error = new { type = "invalid_request_error", code = "sandbox_refused", message } })
+            : context.Response.WriteAsJsonAsync(new { error = message });
     }
 
     private static Task UnavailableAsync(HttpContext context, Fault fault)

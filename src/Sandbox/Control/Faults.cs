@@ -6,8 +6,11 @@ public sealed record FaultRequest(string? System, string? Mode, int? LatencyMs, 
 
 public sealed record Fault(string System, string Mode, int LatencyMs, double FailRate, string? Vin, string? CustomerId)
 {
-    /// <summary>"drop": the request is carried out and its answer lost (the connection is cut instead), as a network failure after the fact does.</summary>
-    public static readonly string[] Modes = ["ok", "down", "timeout", "slow", "flaky", "drop"];
+    /// <summary>
+    /// "drop": the request is carried out and its answer lost (the connection is cut instead), as a network
+    /// failure after the fact does. "refuse": the system answers 400 and does nothing, as one that says no does.
+    /// </summary>
+    public static readonly string[] Modes = ["ok", "down", "timeout", "slow", "flaky", "drop", "refuse"];
 
     public bool Narrowed => Vin is not null || CustomerId is not null;
 
