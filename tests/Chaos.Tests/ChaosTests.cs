@@ -136,7 +136,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
         if (left.Count > 0)
         {
             // Issue 20: the failure names each flow left, and a file holds its history beside the faults of each step.
-            var diagnostics = await WriteLeftFlowsAsync(run, calls, ops, left);
+            var diagnostics = await WriteLeftFlowsAsync(run, calls, ops, left, database.ConnectionString);
             Assert.Fail($"every accepted flow was to reach a final state or an ops item, unstuck, owing no notification; left: "
                 + $"{Eventually.Describe(left.Select(flow => $"{flow.Kind} {flow.Id}: {flow.Why}"))}\nhistories and faults: {diagnostics}");
         }
@@ -158,8 +158,9 @@ public sealed class ChaosTests(ITestOutputHelper output)
         }
     }
 
-    private static async Task<string> WriteLeftFlowsAsync(ChaosRun run, CaaSCalls calls, string ops, IReadOnlyList<LeftFlow> left)
+    private static async Task<string> WriteLeftFlowsAsync(ChaosRun run, CaaSCalls calls, string ops, IReadOnlyList<LeftFlow> left, string database)
     {
+        await using var reminders = Npgsql.NpgsqlDataSource.Create(database);
         var text = new System.Text.StringBuilder("# Flows the chaos run left\n");
         foreach (var flow in left.DistinctBy(flow => (flow.Kind, flow.Id)))
         {
@@ -185,8 +186,20 @@ public sealed class ChaosTests(ITestOutputHelper output)
 
             if (found.TryGetProperty("owed", out var obligations))
             {
-                text.Append(CultureInfo.InvariantCulture, $"- still owes: {string.Join(", ", obligations.EnumerateArray().Select(item => $"{item.GetProperty("kind")} {item.GetProperty("key")}"))}\n");
+                text.Append(CultureInfo.InvariantCulture, $"- still owes: {string.Join(", ", obligations.EnumerateArray().Select(item => $"{item.GetProperty("kind")} {item.GetProperty("key")} {item.GetProperty("dueAt")}"))}\n");
             }
+
+            // Whether anything will ever take up what is owed: the flow's reminders as the reminder table holds them.
+            await using var query = reminders.CreateCommand("SELECT reminder_name, start_time, period_ms FROM orleans_reminder WHERE grain_id LIKE '%' || $1");
+            query.Parameters.AddWithValue(flow.Id);
+            await using var rows = await query.ExecuteReaderAsync();
+            var rowsText = new List<string>();
+            while (await rows.ReadAsync())
+            {
+                rowsText.Add($"{rows.GetString(0)} from {rows.GetFieldValue<DateTimeOffset>(1):O} every {rows.GetInt64(2)} ms");
+            }
+
+            text.Append(CultureInfo.InvariantCulture, $"- reminders: {(rowsText.Count == 0 ? "none" : string.Join("; ", rowsText))}\n");
         }
 
         text.Append("\n## Fault timeline\n\n");
@@ -230,8 +243,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
 
     private static async Task<List<string>> NotificationDeadLettersAsync(CaaSCalls calls, string ops)
     {
-        var letters = CaaSCalls.Data(await calls.GraphQLAsync(ops, "{ deadLetters(first: 200) { items { id source } } }"));
-        return [.. letters.GetProperty("deadLetters").GetProperty("items").EnumerateArray()
+        return [.. (await EveryPageAsync(calls, ops, "deadLetters", "", "id source"))
             .Where(letter => letter.GetProperty("source").GetString() == "notifications")
             .Select(letter => letter.GetProperty("id").GetString()!)];
     }
@@ -279,11 +291,23 @@ public sealed class ChaosTests(ITestOutputHelper output)
                 + $"Stripe holds captured {stripeCaptured} refunded {stripeRefunded}"));
         }
 
-        var active = CaaSCalls.Data(await calls.GraphQLAsync(ops, "{ activeRentals(first: 200) { items { id } } }")).GetProperty("activeRentals").GetProperty("items")
-            .EnumerateArray().Select(item => item.GetProperty("id").GetString()!).ToHashSet();
+        var active = (await EveryPageAsync(calls, ops, "activeRentals", "", "id")).Select(item => item.GetProperty("id").GetString()!).ToHashSet();
         var window = $"from={Uri.EscapeDataString(started.AddHours(-1).ToString("O"))}&to={Uri.EscapeDataString(DateTimeOffset.UtcNow.AddHours(1).ToString("O"))}";
-        var analytics = (await CaaSCalls.ReadAsync(await platform.SendAsync(HttpMethod.Get, $"/api/bookings/analytics?{window}&limit=1000", analyst)))
-            .GetProperty("items").EnumerateArray().ToDictionary(item => item.GetProperty("reservationId").GetString()!, item => item.GetProperty("status").GetString()!);
+        // Every page: a soak books thousands.
+        var analytics = new Dictionary<string, string>(StringComparer.Ordinal);
+        string? cursor = null;
+        do
+        {
+            var page = await CaaSCalls.ReadAsync(await platform.SendAsync(HttpMethod.Get,
+                $"/api/bookings/analytics?{window}&limit=1000{(cursor is null ? "" : "&cursor=" + Uri.EscapeDataString(cursor))}", analyst));
+            foreach (var item in page.GetProperty("items").EnumerateArray())
+            {
+                analytics[item.GetProperty("reservationId").GetString()!] = item.GetProperty("status").GetString()!;
+            }
+
+            cursor = page.TryGetProperty("nextCursor", out var next) && next.ValueKind == JsonValueKind.String ? next.GetString() : null;
+        }
+        while (cursor is not null);
         foreach (var rental in accepted.Where(flow => flow.Kind == "rental"))
         {
             var status = (await calls.ReservationAsync(rental.Token, rental.Id)).GetProperty("status").GetString()!;
@@ -331,22 +355,43 @@ public sealed class ChaosTests(ITestOutputHelper output)
 
     private static async Task<HashSet<string>> OpsItemFlowsAsync(CaaSCalls calls, string ops)
     {
-        var lists = CaaSCalls.Data(await calls.GraphQLAsync(ops,
-            "{ opsAlerts(first: 200) { items { flowId } } supportTickets(first: 200) { items { flowId } } riskItems(first: 200) { items { flowId } } }"));
-        return lists.EnumerateObject()
-            .SelectMany(list => list.Value.GetProperty("items").EnumerateArray())
-            .Select(item => item.GetProperty("flowId").GetString())
-            .OfType<string>()
-            .ToHashSet(StringComparer.Ordinal);
+        var named = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var list in new[] { "opsAlerts", "supportTickets", "riskItems" })
+        {
+            named.UnionWith((await EveryPageAsync(calls, ops, list, "", "flowId")).Select(item => item.GetProperty("flowId").GetString()).OfType<string>());
+        }
+
+        return named;
     }
 
     private static async Task<List<LeftFlow>> StuckWithoutOpsItemAsync(CaaSCalls calls, string ops)
     {
         var named = await OpsItemFlowsAsync(calls, ops);
-        var stuck = CaaSCalls.Data(await calls.GraphQLAsync(ops, "{ stuckFlows(olderThanSeconds: 60, first: 200) { flows { items { id kind state } } } }"));
-        return [.. stuck.GetProperty("stuckFlows").GetProperty("flows").GetProperty("items").EnumerateArray()
+        return [.. (await EveryPageAsync(calls, ops, "stuckFlows", "olderThanSeconds: 60", "id kind state", wrapper: "flows"))
             .Where(flow => !named.Contains(flow.GetProperty("id").GetString()!))
             .Select(flow => new LeftFlow(flow.GetProperty("kind").GetString()!, flow.GetProperty("id").GetString()!,
                 $"stuck in {flow.GetProperty("state").GetString()} with no ops item"))];
+    }
+
+    /// <summary>
+    /// Every item of an admin list, page after page (at most 200 a page): a soak's lists run to
+    /// thousands, and a check that read only the first page would report what it never saw.
+    /// </summary>
+    private static async Task<List<JsonElement>> EveryPageAsync(CaaSCalls calls, string ops, string field, string arguments, string selection, string? wrapper = null)
+    {
+        var items = new List<JsonElement>();
+        string? after = null;
+        do
+        {
+            var args = string.Join(", ", new[] { arguments, "first: 200", after is null ? "" : $"after: \"{after}\"" }.Where(part => part.Length > 0));
+            var body = $"items {{ {selection} }} nextCursor";
+            var answer = CaaSCalls.Data(await calls.GraphQLAsync(ops, $"{{ {field}({args}) {{ {(wrapper is null ? body : $"{wrapper} {{ {body} }}")} }} }}")).GetProperty(field);
+            var page = wrapper is null ? answer : answer.GetProperty(wrapper);
+            items.AddRange(page.GetProperty("items").EnumerateArray());
+            after = page.GetProperty("nextCursor").ValueKind == JsonValueKind.String ? page.GetProperty("nextCursor").GetString() : null;
+        }
+        while (after is not null);
+
+        return items;
     }
 }
