@@ -36,6 +36,7 @@ public static class GrainServices
         silo.Services.AddOptions<OperationsOptions>().BindConfiguration(OperationsOptions.Section);
         silo.Services.AddOptions<FlowOptions>().BindConfiguration(FlowOptions.Section)
             .Validate(flows => flows.OutboxLimit > 0, "Flows:OutboxLimit must be at least 1.").ValidateOnStart();
+        silo.AddIncomingGrainCallFilter<StoredFlowReset>();
         silo.AddCaaSEvents();
         silo.AddStandingStartupTask("the nightly export's reminder", services => services.GetRequiredService<IGrainFactory>().GetGrain<IBookingExportGrain>(0).EnsureScheduledAsync());
         silo.Services.AddOptions<Fleet.FleetCatalogOptions>().BindConfiguration(Fleet.FleetCatalogOptions.Section);

@@ -19,7 +19,7 @@ public sealed partial class FactoryOrderGrain(
     IOptionsMonitor<OrderOptions> options,
     IOptionsMonitor<FlowOptions> flowOptions,
     TimeProvider time,
-    ILogger<FactoryOrderGrain> logger) : Grain, IFactoryOrderGrain, IRemindable
+    ILogger<FactoryOrderGrain> logger) : Grain, IFactoryOrderGrain, IRemindable, IStoredFlowGrain
 {
     private string Id => this.GetPrimaryKeyString();
 

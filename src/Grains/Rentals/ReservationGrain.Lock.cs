@@ -54,9 +54,17 @@ public sealed partial class ReservationGrain : IIotCommandOwner
 
     private async Task LockTickAsync()
     {
-        if (await FollowLockAsync())
+        try
         {
-            await SettleAsync();
+            if (await FollowLockAsync())
+            {
+                await SettleAsync();
+            }
+        }
+        catch (Exception failure) when (failure is not DomainException)
+        {
+            StoredFlowReset.Reset(logger, this, failure);
+            throw;
         }
     }
 

@@ -24,7 +24,7 @@ public sealed partial class ReservationGrain(
     IOptionsMonitor<FlowOptions> flowOptions,
     IOptionsMonitor<Analytics.AnalyticsOptions> analyticsOptions,
     TimeProvider time,
-    ILogger<ReservationGrain> logger) : Grain, IReservationGrain, IRemindable
+    ILogger<ReservationGrain> logger) : Grain, IReservationGrain, IRemindable, IStoredFlowGrain
 {
     private string Id => this.GetPrimaryKeyString();
 

@@ -21,7 +21,7 @@ public sealed partial class OtaCommandGrain(
     IOptionsMonitor<OtaOptions> options,
     IOptionsMonitor<FlowOptions> flowOptions,
     TimeProvider time,
-    ILogger<OtaCommandGrain> logger) : Grain, IOtaCommandGrain, IRemindable
+    ILogger<OtaCommandGrain> logger) : Grain, IOtaCommandGrain, IRemindable, IStoredFlowGrain
 {
     private const string Watchdog = "watchdog";
 

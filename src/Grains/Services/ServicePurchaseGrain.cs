@@ -22,7 +22,7 @@ public sealed partial class ServicePurchaseGrain(
     IOptionsMonitor<ServiceOptions> options,
     IOptionsMonitor<FlowOptions> flowOptions,
     TimeProvider time,
-    ILogger<ServicePurchaseGrain> logger) : Grain, IServicePurchaseGrain, IRemindable
+    ILogger<ServicePurchaseGrain> logger) : Grain, IServicePurchaseGrain, IRemindable, IStoredFlowGrain
 {
     private string Id => this.GetPrimaryKeyString();
 
