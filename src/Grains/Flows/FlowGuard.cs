@@ -31,6 +31,13 @@ public static class FlowGuard
     }
 
     /// <summary>
+    /// Whether a write must (re)register the guard first: something is owed and no guard runs, or the
+    /// one that runs (coming by <paramref name="comesBy"/>) would come later than what is owed falls due.
+    /// </summary>
+    public static bool MustRegister(DateTimeOffset? comesBy, FlowJournal journal, TimeSpan period, DateTimeOffset now) =>
+        journal.Obligations.Count > 0 && (comesBy is null || now + DueIn(journal, period, now) + period < comesBy.Value);
+
+    /// <summary>
     /// When the guard must come back: at the period while anything is owed now, or at the earliest
     /// due time when everything owed falls due later (a creation's abandonment deadline), so a flow
     /// that is only waiting is not woken for nothing.
@@ -60,18 +67,25 @@ public static class FlowGuard
 /// One flow grain's guard, remembering whether its reminder runs, so that a state write which stores
 /// an obligation has the guard registered before it: otherwise a crash between the write and the end of
 /// the call leaves something owed that no reminder will ever take up (a ReturnPending rental whose
-/// capture was in flight, a notification of a purchase). Registered once, not before every write.
+/// capture was in flight, a notification of a purchase). Registered once, and again only when a write
+/// makes something due before the guard would come, not before every write.
 /// </summary>
 public sealed class GuardKeeper(Grain grain, string reminder = FlowGuard.Reminder)
 {
-    private bool _running;
+    /// <summary>When the guard this activation registered comes at the latest; null while it runs for nothing this activation knows of.</summary>
+    private DateTimeOffset? _comesBy;
 
     public async Task KeepAsync(FlowJournal journal, TimeSpan period, DateTimeOffset now)
     {
         await grain.KeepAsync(journal, period, now, reminder);
-        _running = journal.Obligations.Count > 0;
+        _comesBy = journal.Obligations.Count > 0 ? now + FlowGuard.DueIn(journal, period, now) : null;
     }
 
+    /// <summary>
+    /// Before a write that stores an obligation: the guard is registered if it is not, and brought
+    /// forward if what the write owes is due before the guard would come (a booking far ahead, whose
+    /// guard waits for its authorisation weeks away, cancelled and owing a void and a message now).
+    /// </summary>
     public Task BeforeWriteAsync(FlowJournal journal, TimeSpan period, DateTimeOffset now) =>
-        journal.Obligations.Count > 0 && !_running ? KeepAsync(journal, period, now) : Task.CompletedTask;
+        FlowGuard.MustRegister(_comesBy, journal, period, now) ? KeepAsync(journal, period, now) : Task.CompletedTask;
 }

@@ -43,12 +43,14 @@ public sealed partial class ReservationGrain
         {
             if (fee.Amount == 0)
             {
-                await Payments.CancelAsync(S.PaymentIntentId!, $"{Id}/cancel");
+                // Keyed by the intent: a booking whose first cancel went through at Stripe and was never
+                // stored may hold another hold by its retry, which the same key would never cancel.
+                await Payments.CancelAsync(S.PaymentIntentId!, $"{Id}/cancel/{S.PaymentIntentId}");
             }
             else
             {
                 // Capturing part of the hold releases the rest of it (PAY-3).
-                var captured = await Payments.CaptureAsync(S.PaymentIntentId!, fee, $"{Id}/cancellation-fee");
+                var captured = await Payments.CaptureAsync(S.PaymentIntentId!, fee, $"{Id}/cancellation-fee/{S.PaymentIntentId}");
                 S.CapturedAmount = captured.AmountReceived;
                 S.Fines.Add(new Fine("late cancellation", fee));
                 RecordMoney("cancellation-fee", MoneyMovementType.Captured, captured.AmountReceived, fee.Amount, S.PaymentIntentId!);

@@ -35,6 +35,26 @@ public sealed class ObligationRulesTests
     }
 
     [Fact]
+    public void Issue_20_a_write_that_owes_something_now_brings_forward_a_guard_set_for_a_deadline_weeks_away()
+    {
+        // A booking far ahead: its guard waits for the authorisation, weeks away.
+        var journal = new FlowJournal();
+        journal.Owe(ObligationKind.Authorize, Now.AddDays(40));
+        var comesBy = Now + FlowGuard.DueIn(journal, Period, Now);
+        Assert.False(FlowGuard.MustRegister(comesBy, journal, Period, Now.AddDays(1)));
+
+        // Cancelled: the authorisation goes, a void and a message are owed now. The soak found such a
+        // booking whose guard still waited 30 days, its void and message never sent.
+        journal.Discharge(ObligationKind.Authorize);
+        journal.Owe(ObligationKind.Void);
+        Assert.True(FlowGuard.MustRegister(comesBy, journal, Period, Now.AddDays(1)));
+        // A guard already coming every period is not registered again at each write.
+        Assert.False(FlowGuard.MustRegister(Now.AddDays(1) + Period, journal, Period, Now.AddDays(1)));
+        Assert.True(FlowGuard.MustRegister(null, journal, Period, Now));
+        Assert.False(FlowGuard.MustRegister(null, new FlowJournal(), Period, Now));
+    }
+
+    [Fact]
     public void A_flow_that_only_waits_for_a_deadline_is_woken_at_the_deadline()
     {
         var journal = new FlowJournal();
