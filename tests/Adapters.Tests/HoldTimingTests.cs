@@ -1,4 +1,3 @@
-using System.Text.Json;
 using CaaS.Adapters.Tests.Support;
 using CaaS.Grains.Abstractions.Flows;
 using CaaS.Grains.Abstractions.Rentals;
@@ -24,7 +23,7 @@ public sealed class HoldTimingTests(SandboxClusterFixture fixture) : IAsyncLifet
         await Sandbox.ResetAsync();
         await Bookings.WarmUpAsync();
         // Earlier tests moved the cluster's clock: Stripe judges holds by the same day from the start.
-        await MoveToAsync(fixture.Time.GetUtcNow());
+        await Bookings.MoveToAsync(fixture.Time.GetUtcNow());
     }
 
     public async Task DisposeAsync()
@@ -36,13 +35,13 @@ public sealed class HoldTimingTests(SandboxClusterFixture fixture) : IAsyncLifet
     [Fact]
     public async Task PAY_10_a_booking_ten_days_ahead_saves_the_card_holds_nothing_and_is_authorised_off_session_24_h_before_its_start()
     {
-        var (id, startsAt) = (NewId(), fixture.Time.GetUtcNow().AddDays(10).AddMinutes(Minutes()));
-        var customer = NewCustomer();
+        var (id, startsAt) = (MovedClockBookings.NewId(), fixture.Time.GetUtcNow().AddDays(10).AddMinutes(MovedClockBookings.Minutes()));
+        var customer = MovedClockBookings.NewCustomer();
 
-        var booked = await ReserveAsync(id, customer, 0, startsAt, startsAt.AddHours(4), "pm_card_visa");
-        var heldAtBooking = await IntentsAsync(id);
-        var setup = Assert.Single(await SetupsAsync(id));
-        var guard = await GuardAsync(id);
+        var booked = await Bookings.ReserveAsync(id, customer, 0, startsAt, startsAt.AddHours(4), "pm_card_visa");
+        var heldAtBooking = await Bookings.IntentsAsync(id);
+        var setup = Assert.Single(await Bookings.SetupsAsync(id));
+        var guard = await Bookings.GuardAsync(id);
 
         Assert.Equal(ReservationStatus.Confirmed, booked.Status);
         Assert.Equal(startsAt - Rules.AuthorizeBefore, booked.AuthorizationDueAt);
@@ -54,9 +53,9 @@ public sealed class HoldTimingTests(SandboxClusterFixture fixture) : IAsyncLifet
         // One reminder, due when the authorisation is: nothing ticks meanwhile.
         Assert.InRange(guard.StartAt, (startsAt - Rules.AuthorizeBefore).UtcDateTime.AddHours(-1), (startsAt - Rules.AuthorizeBefore).UtcDateTime.AddHours(1));
 
-        await MoveToAsync(startsAt - Rules.AuthorizeBefore);
-        var authorised = await TickAsync(id);
-        var hold = Assert.Single(await IntentsAsync(id));
+        await Bookings.MoveToAsync(startsAt - Rules.AuthorizeBefore);
+        var authorised = await Bookings.TickAsync(id);
+        var hold = Assert.Single(await Bookings.IntentsAsync(id));
 
         Assert.Equal(ReservationStatus.Confirmed, authorised.Status);
         Assert.Null(authorised.AuthorizationDueAt);
@@ -75,12 +74,12 @@ public sealed class HoldTimingTests(SandboxClusterFixture fixture) : IAsyncLifet
     [Fact]
     public async Task PAY_10_a_booking_ending_beyond_a_standard_hold_asks_for_an_extended_authorisation()
     {
-        var (id, startsAt) = (NewId(), fixture.Time.GetUtcNow().AddDays(12).AddMinutes(Minutes()));
+        var (id, startsAt) = (MovedClockBookings.NewId(), fixture.Time.GetUtcNow().AddDays(12).AddMinutes(MovedClockBookings.Minutes()));
 
-        var booked = await ReserveAsync(id, NewCustomer(), 1, startsAt, startsAt.AddDays(9), "pm_card_visa");
-        await MoveToAsync(startsAt - Rules.AuthorizeBefore);
-        var authorised = await TickAsync(id);
-        var hold = Assert.Single(await IntentsAsync(id));
+        var booked = await Bookings.ReserveAsync(id, MovedClockBookings.NewCustomer(), 1, startsAt, startsAt.AddDays(9), "pm_card_visa");
+        await Bookings.MoveToAsync(startsAt - Rules.AuthorizeBefore);
+        var authorised = await Bookings.TickAsync(id);
+        var hold = Assert.Single(await Bookings.IntentsAsync(id));
 
         Assert.Equal(startsAt - Rules.AuthorizeBefore, booked.AuthorizationDueAt);
         Assert.Equal("enabled", hold.GetProperty("extended_authorization").GetString());
@@ -91,11 +90,11 @@ public sealed class HoldTimingTests(SandboxClusterFixture fixture) : IAsyncLifet
     [Fact]
     public async Task PAY_10_a_card_that_needs_authentication_off_session_asks_the_customer_and_unresolved_the_booking_is_cancelled_without_fee()
     {
-        var (id, startsAt) = (NewId(), fixture.Time.GetUtcNow().AddDays(10).AddMinutes(Minutes()));
-        var customer = NewCustomer();
+        var (id, startsAt) = (MovedClockBookings.NewId(), fixture.Time.GetUtcNow().AddDays(10).AddMinutes(MovedClockBookings.Minutes()));
+        var customer = MovedClockBookings.NewCustomer();
 
         // Stripe's "always authenticate" card: at the setup, and again for every off-session payment.
-        var booked = await ReserveAsync(id, customer, 2, startsAt, startsAt.AddHours(3), "pm_card_authenticationRequired");
+        var booked = await Bookings.ReserveAsync(id, customer, 2, startsAt, startsAt.AddHours(3), "pm_card_authenticationRequired");
         var asked = booked.Authentication!;
         var stillWaiting = await fixture.Grains.GetGrain<IReservationGrain>(id).ConfirmPaymentAsync(customer);
         await Sandbox.PostAsync($"/sandbox/stripe/setup_intents/{asked.IntentId}/authenticate", new { clientSecret = asked.ClientSecret });
@@ -108,10 +107,10 @@ public sealed class HoldTimingTests(SandboxClusterFixture fixture) : IAsyncLifet
         Assert.Equal(ReservationStatus.Confirmed, saved.Status);
         Assert.Equal(startsAt - Rules.AuthorizeBefore, saved.AuthorizationDueAt);
 
-        await MoveToAsync(startsAt - Rules.AuthorizeBefore);
-        var offSession = await TickAsync(id);
-        var waiting = Assert.Single(await IntentsAsync(id));
-        var told = await Eventually.Until(() => NotificationsAsync(customer),
+        await Bookings.MoveToAsync(startsAt - Rules.AuthorizeBefore);
+        var offSession = await Bookings.TickAsync(id);
+        var waiting = Assert.Single(await Bookings.IntentsAsync(id));
+        var told = await Eventually.Until(() => Bookings.NotificationsAsync(customer),
             sent => sent.Any(item => item.GetProperty("template").GetString() == "PAYMENT_AUTHENTICATION_REQUIRED"), "the customer to be asked");
 
         Assert.Equal(ReservationStatus.AwaitingAuthentication, offSession.Status);
@@ -121,9 +120,9 @@ public sealed class HoldTimingTests(SandboxClusterFixture fixture) : IAsyncLifet
         Assert.Equal("requires_payment_method", waiting.GetProperty("status").GetString());
         Assert.Null(offSession.HoldCaptureBefore);
 
-        await MoveToAsync(startsAt - Rules.AuthorizeGiveUpBefore);
-        var givenUp = await TickAsync(id);
-        var after = Assert.Single(await IntentsAsync(id));
+        await Bookings.MoveToAsync(startsAt - Rules.AuthorizeGiveUpBefore);
+        var givenUp = await Bookings.TickAsync(id);
+        var after = Assert.Single(await Bookings.IntentsAsync(id));
 
         Assert.Equal(ReservationStatus.Cancelled, givenUp.Status);
         Assert.Empty(givenUp.Fines);
@@ -138,12 +137,12 @@ public sealed class HoldTimingTests(SandboxClusterFixture fixture) : IAsyncLifet
     [Fact]
     public async Task PAY_10_a_saved_PaymentMethod_cannot_be_reused_without_its_Customer_and_a_test_token_makes_a_new_one_each_time()
     {
-        var (first, second) = (NewId(), NewId());
-        var startsAt = fixture.Time.GetUtcNow().AddDays(2).AddMinutes(Minutes());
-        await ReserveAsync(first, NewCustomer(), 3, startsAt, startsAt.AddHours(2), "pm_card_visa");
-        await ReserveAsync(second, NewCustomer(), 3, startsAt.AddHours(3), startsAt.AddHours(5), "pm_card_visa");
-        var firstIntents = await IntentsAsync(first);
-        var (a, b) = (Assert.Single(firstIntents), Assert.Single(await IntentsAsync(second)));
+        var (first, second) = (MovedClockBookings.NewId(), MovedClockBookings.NewId());
+        var startsAt = fixture.Time.GetUtcNow().AddDays(2).AddMinutes(MovedClockBookings.Minutes());
+        await Bookings.ReserveAsync(first, MovedClockBookings.NewCustomer(), 3, startsAt, startsAt.AddHours(2), "pm_card_visa");
+        await Bookings.ReserveAsync(second, MovedClockBookings.NewCustomer(), 3, startsAt.AddHours(3), startsAt.AddHours(5), "pm_card_visa");
+        var firstIntents = await Bookings.IntentsAsync(first);
+        var (a, b) = (Assert.Single(firstIntents), Assert.Single(await Bookings.IntentsAsync(second)));
         var saved = a.GetProperty("payment_method").GetString()!;
 
         var stripe = new Stripe.StripeClient(CaaS.TestSupport.SandboxSecrets.StripeSecretKey, apiBase: Sandbox.BaseUrl);
@@ -161,26 +160,5 @@ public sealed class HoldTimingTests(SandboxClusterFixture fixture) : IAsyncLifet
         Assert.Equal("customer", reuse.StripeError.Param);
     }
 
-    private Task<ReservationView> ReserveAsync(string id, string customer, int vehicle, DateTimeOffset startsAt, DateTimeOffset endsAt, string card) =>
-        Bookings.ReserveAsync(id, customer, vehicle, startsAt, endsAt, card);
-
-    private Task MoveToAsync(DateTimeOffset at) => Bookings.MoveToAsync(at);
-
-    private Task<ReservationView> TickAsync(string id) => Bookings.TickAsync(id);
-
-    private Task<ReminderEntry> GuardAsync(string id) => Bookings.GuardAsync(id);
-
-    private Task<List<JsonElement>> IntentsAsync(string reservationId) => Bookings.IntentsAsync(reservationId);
-
-    private Task<List<JsonElement>> SetupsAsync(string reservationId) => Bookings.SetupsAsync(reservationId);
-
-    private Task<List<JsonElement>> NotificationsAsync(string to) => Bookings.NotificationsAsync(to);
-
     private MovedClockBookings Bookings => new(fixture);
-
-    private static string NewId() => MovedClockBookings.NewId();
-
-    private static string NewCustomer() => MovedClockBookings.NewCustomer();
-
-    private static int Minutes() => MovedClockBookings.Minutes();
 }

@@ -193,12 +193,12 @@ public sealed partial class ReservationGrain
         var now = time.GetUtcNow();
         S.Debts.Add(new Debt(charge.Key, charge.Amount!, why, now));
         Journal.Discharge(ObligationKind.Charge, charge.Key);
-        var total = S.Debts.Aggregate(Money.Zero(charge.Amount!.Currency), (sum, debt) => sum.Plus(debt.Amount));
+        var total = DebtTotal!;
         await GrainFactory.GetGrain<IOpsGrain>(0).RaiseAsync(new OpsItem($"debt/{Id}", OpsItemKind.SupportTicket, "Rental money owed and not collected",
             $"{total.Amount} {total.Currency} owed: {string.Join("; ", S.Debts.Select(debt => $"{debt.Amount.Amount} for {debt.Step}: {debt.Reason}"))}",
             FlowKinds.Rental, Id, now, new Dictionary<string, string> { ["customerId"] = S.Request!.CustomerId, ["amount"] = total.Amount.ToString(System.Globalization.CultureInfo.InvariantCulture) }));
         Notify($"debt-{charge.Key}", "PAYMENT_FAILED", "We could not charge what you owe for your rental");
-        await RecordAsync(FlowEntryKind.DebtRecorded, TransitionCause.Automatic($"{charge.Amount.Amount} {charge.Amount.Currency} for {charge.Key} not collected: {why}; ops asked to collect it (debt/{Id})"));
+        await RecordAsync(FlowEntryKind.DebtRecorded, TransitionCause.Automatic($"{charge.Amount!.Amount} {charge.Amount.Currency} for {charge.Key} not collected: {why}; ops asked to collect it (debt/{Id})"));
     }
 
     /// <summary>
