@@ -19,6 +19,9 @@ public static class Baselines
     public const string Write = "B_write";
     public const string Ping = "B_ping";
 
+    /// <summary>The API host's bare liveness endpoint under reservation-read's load: measured inside that scenario, just before it.</summary>
+    public const string Health = "B_health";
+
     private const int PgClients = 32;
     private const int PgRows = 100_000;
     private const int WriteGrains = 32;

@@ -57,14 +57,14 @@ public sealed class BenchPlatform : IAsyncDisposable
     /// A closed loop measured after an unmeasured one as long as the warm-up (so the hosts' JIT and
     /// pools are warm), with where the measured phase's CPU went, per operation.
     /// </summary>
-    public async Task<(Measurement Measurement, string CpuPerOperation)> MeasureClosedAsync(int workers, BenchSettings settings, Func<long, Task> operation)
+    public async Task<(Measurement Measurement, CpuPerOperation Cpu)> MeasureClosedAsync(int workers, BenchSettings settings, Func<long, Task> operation)
     {
         await Load.ClosedAsync(workers, settings.Warmup, operation);
         return await WithCpuAsync(() => Load.ClosedAsync(workers, settings.Duration, operation));
     }
 
     /// <summary>Runs a measured phase and says where its CPU went, per operation.</summary>
-    public async Task<(Measurement Measurement, string CpuPerOperation)> WithCpuAsync(Func<Task<Measurement>> phase)
+    public async Task<(Measurement Measurement, CpuPerOperation Cpu)> WithCpuAsync(Func<Task<Measurement>> phase)
     {
         var cpu = await CpuAsync();
         var before = cpu.Take();
@@ -81,7 +81,8 @@ public sealed class BenchPlatform : IAsyncDisposable
         ["Orleans__Messaging__ResponseTimeout"] = "00:00:30",
     };
 
-    public static async Task<BenchPlatform> StartAsync(BenchSettings bench, IReadOnlyDictionary<string, string?> settings)
+    /// <param name="silos">Silos of the cluster; the CPU meter and the working set read the first.</param>
+    public static async Task<BenchPlatform> StartAsync(BenchSettings bench, IReadOnlyDictionary<string, string?> settings, int silos = 1)
     {
         var database = await PostgresDatabase.CreateAsync(server: bench.PostgresServer);
         // The production shape's event log: the platform runs on a JetStream server of its own when nats-server is installed.
@@ -106,7 +107,7 @@ public sealed class BenchPlatform : IAsyncDisposable
                 environment[key] = value;
             }
 
-            platform = await Platform.StartAsync(database.ConnectionString, silos: 1, environment);
+            platform = await Platform.StartAsync(database.ConnectionString, silos, environment);
             // With TLS on, the runner's client is one more member: without its certificate the gateway would drop it.
             var clientSettings = new Dictionary<string, string?>(tls?.ClientSettings ?? new Dictionary<string, string?>())
             {
@@ -146,6 +147,25 @@ public sealed class BenchPlatform : IAsyncDisposable
         await using var command = new NpgsqlCommand("SELECT coalesce(sum(version), 0) FROM orleans_grain_state WHERE grain_type = @type", connection);
         command.Parameters.AddWithValue("type", stateName);
         return Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Each silo incarnation's row in the membership table: its silo port, status and the votes against it.</summary>
+    public async Task<IReadOnlyList<(int SiloPort, int Generation, string Status, string? SuspectTimes)>> MembershipAsync()
+    {
+        await using var connection = new NpgsqlConnection(_database.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "SELECT port, generation, status, suspect_times FROM orleans_cluster_member WHERE deployment_id = @cluster ORDER BY port, generation", connection);
+        command.Parameters.AddWithValue("cluster", _platform.ClusterId);
+        var members = new List<(int, int, string, string?)>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            members.Add((reader.GetInt32(0), reader.GetInt32(1), ((Orleans.Runtime.SiloStatus)reader.GetInt32(2)).ToString(),
+                reader.IsDBNull(3) ? null : reader.GetString(3)));
+        }
+
+        return members;
     }
 
     public async ValueTask DisposeAsync()

@@ -15,7 +15,7 @@ public sealed record BenchSettings
     public const string Usage = """
         usage: dotnet run -c Release --project bench/CaaS.Bench -- <all | scenario...> [options]
 
-        scenarios: reservation-create, reservation-read, webhooks, ota, telemetry-update, memory, telemetry-poller
+        scenarios: reservation-create, reservation-read, webhooks, ota, telemetry-update, memory, telemetry-poller, failover
                    (the baselines B_pg, B_write and B_ping are measured first on every run)
         options:
           --duration 30s     how long each measured phase runs (ms, s or m; default 30s, 5s with --quick)
@@ -23,15 +23,15 @@ public sealed record BenchSettings
           --postgres CS      a PostgreSQL server connection string (default: CAAS_BENCH_POSTGRES, then CAAS_TEST_POSTGRES);
                              the runner creates and drops its own databases there
           --results DIR      where latest.md and latest.json go (default bench/results)
-          --fleet N          vehicles for the telemetry and memory scenarios (default 100000, 1000 with --quick)
+          --fleet N          vehicles for the telemetry and memory scenarios (default 250000, 1000 with --quick)
           --ota N            concurrent OTA activations (default 10000, 200 with --quick)
           --perf-map         hosts write /tmp/perf-PID.map, so `perf record -g -p PID` names JIT-compiled methods
-          --orleans-tls      Orleans traffic over mutual TLS as in production (a CA made for the run; every
-                             host and the runner's own client get a certificate from it)
+          --plain-orleans    Orleans traffic without TLS; by default it runs over mutual TLS as in production
+                             (a CA made for the run; every host and the runner's own client get a certificate from it)
         """;
 
     public static readonly string[] AllScenarios =
-        [Scenario.ReservationCreate, Scenario.ReservationRead, Scenario.Webhooks, Scenario.Ota, Scenario.TelemetryUpdate, Scenario.Memory, Scenario.TelemetryPoller];
+        [Scenario.ReservationCreate, Scenario.ReservationRead, Scenario.Webhooks, Scenario.Ota, Scenario.TelemetryUpdate, Scenario.Memory, Scenario.TelemetryPoller, Scenario.Failover];
 
     public required IReadOnlyList<string> Scenarios { get; init; }
 
@@ -53,7 +53,7 @@ public sealed record BenchSettings
     /// <summary>Profiling aid: the hosts publish their JIT-compiled code to perf (DOTNET_PerfMapEnabled).</summary>
     public bool PerfMap { get; init; }
 
-    /// <summary>The production shape's Orleans mutual TLS (issue 16 point 6), so its cost shows in the figures.</summary>
+    /// <summary>The production shape's Orleans mutual TLS (issue 16 point 6), on unless --plain-orleans: issue 18 measures the production shape.</summary>
     public bool OrleansTls { get; init; }
 
     /// <summary>Issue 17 point 4: the hosts without Npgsql's traces and metrics, to measure what they cost.</summary>
@@ -68,6 +68,12 @@ public sealed record BenchSettings
     public int Customers => Quick ? 20 : 200;
 
     public int Orders => Quick ? 50 : 1_000;
+
+    /// <summary>Reservations the failover scenario reads round robin: enough that both silos hold many.</summary>
+    public int FailoverReservations => Quick ? 50 : 2_000;
+
+    /// <summary>How long the failover scenario keeps its load on after the kill: the goal's 5 s several times over.</summary>
+    public TimeSpan FailoverObservation => Quick ? TimeSpan.FromSeconds(10) : Duration;
 
     /// <summary>The poller's cadence: the product's minute, or two seconds in quick mode.</summary>
     public TimeSpan PollInterval => Quick ? TimeSpan.FromSeconds(2) : new TelemetryPollerOptions().Interval;
@@ -96,7 +102,7 @@ public sealed record BenchSettings
         int? fleet = null;
         int? ota = null;
         var perfMap = false;
-        var orleansTls = false;
+        var orleansTls = true;
         var withoutDatabaseTelemetry = false;
         for (var i = 0; i < args.Length; i++)
         {
@@ -126,6 +132,9 @@ public sealed record BenchSettings
                     break;
                 case "--orleans-tls":
                     orleansTls = true;
+                    break;
+                case "--plain-orleans":
+                    orleansTls = false;
                     break;
                 case "--no-database-telemetry":
                     withoutDatabaseTelemetry = true;
@@ -160,7 +169,7 @@ public sealed record BenchSettings
             PostgresServer = postgres,
             ResultsDirectory = Path.GetFullPath(results ?? Path.Combine(Repository.Root, "bench", "results")),
             CommandLine = "dotnet run -c " + Repository.Configuration + " --project bench/CaaS.Bench -- " + string.Join(' ', args.Select(Redact(args))),
-            Fleet = fleet ?? (quick ? 1_000 : 100_000),
+            Fleet = fleet ?? (quick ? 1_000 : 250_000),
             OtaCommands = ota ?? (quick ? 200 : 10_000),
             PerfMap = perfMap,
             OrleansTls = orleansTls,
@@ -194,4 +203,5 @@ public static class Scenario
     public const string TelemetryUpdate = "telemetry-update";
     public const string Memory = "memory";
     public const string TelemetryPoller = "telemetry-poller";
+    public const string Failover = "failover";
 }

@@ -32,10 +32,9 @@ public sealed class CpuMeter
 
     public Snapshot Take() => new(_groups.Select(group => (group.Name, group.Pids().Sum(CpuSeconds))).ToArray());
 
-    /// <summary>Milliseconds of CPU per operation in each group between two snapshots, as "silo 1.2, API host 0.4, ...".</summary>
-    public static string PerOperation(Snapshot before, Snapshot after, long operations) =>
-        string.Join(", ", after.Seconds.Zip(before.Seconds, (end, start) =>
-            $"{end.Name} {(end.Cpu - start.Cpu) * 1000 / Math.Max(1, operations):0.###}"));
+    /// <summary>Milliseconds of CPU per operation in each group between two snapshots.</summary>
+    public static CpuPerOperation PerOperation(Snapshot before, Snapshot after, long operations) =>
+        new([.. after.Seconds.Zip(before.Seconds, (end, start) => (end.Name, (end.Cpu - start.Cpu) * 1000 / Math.Max(1, operations)))]);
 
     public sealed record Snapshot((string Name, double Cpu)[] Seconds);
 
@@ -71,4 +70,15 @@ public sealed class CpuMeter
         var text = await File.ReadAllTextAsync(stat);
         return int.Parse(text[(text.LastIndexOf(')') + 2)..].Split(' ')[1], CultureInfo.InvariantCulture);
     }
+}
+
+/// <summary>Where one operation's CPU went, in milliseconds per process group; written as "silo 1.2, API host 0.4, ...".</summary>
+public sealed record CpuPerOperation((string Name, double Ms)[] Groups)
+{
+    /// <summary>The platform's own cost: what the goals count (the sandbox plays the outside world, the runner is the load).</summary>
+    public double Platform => Sum("silo", "API host", "PostgreSQL");
+
+    public double Sum(params string[] names) => Groups.Where(group => names.Contains(group.Name)).Sum(group => group.Ms);
+
+    public override string ToString() => string.Join(", ", Groups.Select(group => $"{group.Name} {group.Ms:0.###}"));
 }

@@ -76,6 +76,11 @@ if (settings.Runs(Scenario.TelemetryPoller))
     await OnPlatformAsync(Scenario.TelemetryPoller, poller, async platform => report.Scenarios.Add(await FleetScenarios.RunPollerAsync(settings, platform)));
 }
 
+if (settings.Runs(Scenario.Failover))
+{
+    await StepAsync(Scenario.Failover, async () => report.Scenarios.Add(await FailoverScenario.RunAsync(settings, report)));
+}
+
 machine.LoadAverageAtEnd = MachineInfo.LoadAverage();
 await report.WriteAsync(settings.ResultsDirectory);
 Console.WriteLine($"results: {Path.Combine(settings.ResultsDirectory, "latest.md")}");

@@ -85,7 +85,11 @@ public sealed class Report
     public async Task WriteAsync(string directory)
     {
         Directory.CreateDirectory(directory);
-        await File.WriteAllTextAsync(Path.Combine(directory, "latest.md"), Markdown(directory));
+        var markdown = Markdown(directory);
+        await File.WriteAllTextAsync(Path.Combine(directory, "latest.md"), markdown);
+        // Issue 18 asks for two runs' figures side by side: each run also keeps a copy of its own under runs/.
+        var runs = Directory.CreateDirectory(Path.Combine(directory, "runs"));
+        await File.WriteAllTextAsync(Path.Combine(runs.FullName, $"{Machine.Date:yyyy-MM-dd-HHmm}-{Machine.Commit.Split(' ')[0]}.md"), markdown);
         await File.WriteAllTextAsync(Path.Combine(directory, "latest.json"), JsonSerializer.Serialize(new
         {
             Machine,

@@ -44,6 +44,16 @@ public sealed class TokenOptions
     /// the JWKS again (JwtBearer's own default: 5 minutes). A rotation is picked up on its first such token.
     /// </summary>
     public TimeSpan KeyRefreshInterval { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// How long a validated token is trusted without verifying its signature again (never past its
+    /// exp); zero verifies every call. As long as <see cref="KeyRefreshInterval"/>, so a withdrawn key
+    /// is trusted no longer through the cache than through the JWKS JwtBearer holds.
+    /// </summary>
+    public TimeSpan ValidatedTokenCacheTime { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Validated tokens remembered at most: about 3 KB each.</summary>
+    public int ValidatedTokenCacheSize { get; set; } = 10_000;
 }
 
 /// <summary>
@@ -84,6 +94,11 @@ internal sealed class TokenOptionsValidator(IHostEnvironment? environment = null
             failures.Add($"{TokenOptions.Section}:{nameof(TokenOptions.MaxTokenLifetime)} must be positive.");
         }
 
+        if (options.ValidatedTokenCacheTime < TimeSpan.Zero || options.ValidatedTokenCacheSize < 1)
+        {
+            failures.Add($"{TokenOptions.Section}:{nameof(TokenOptions.ValidatedTokenCacheTime)} must not be negative and {TokenOptions.Section}:{nameof(TokenOptions.ValidatedTokenCacheSize)} at least 1.");
+        }
+
         if (options.KeyRefreshInterval < TimeSpan.FromSeconds(1))
         {
             failures.Add($"{TokenOptions.Section}:{nameof(TokenOptions.KeyRefreshInterval)} must be at least one second.");
@@ -111,7 +126,7 @@ public static class AuthenticationSetup
         services.AddOptions<TokenOptions>().BindConfiguration(TokenOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<TokenOptions>, TokenOptionsValidator>();
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
-        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<IOptions<TokenOptions>, IHostEnvironment>((options, tokens, environment) =>
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<IOptions<TokenOptions>, IHostEnvironment, TimeProvider>((options, tokens, environment, time) =>
         {
             var identity = tokens.Value;
             options.Authority = identity.Authority;
@@ -121,6 +136,8 @@ public static class AuthenticationSetup
             options.RefreshInterval = identity.KeyRefreshInterval;
             options.RefreshOnIssuerKeyNotFound = true;
             options.MapInboundClaims = false;
+            options.TokenHandlers.Clear();
+            options.TokenHandlers.Add(new ValidatedTokenCache(time, identity.ValidatedTokenCacheTime, identity.ValidatedTokenCacheSize) { MapInboundClaims = false });
             options.TokenValidationParameters = new TokenValidationParameters
             {
                 // The issuer comes from the discovery document, the keys from its JWKS.

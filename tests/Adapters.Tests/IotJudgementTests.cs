@@ -203,6 +203,9 @@ public sealed class IotJudgementTests
         Assert.False(new IotResilienceOptions { EvidenceWindow = TimeSpan.Zero }.IsValid());
         Assert.False(new TelemetryPollerOptions { MaxBackoff = TimeSpan.Zero }.IsValid());
         Assert.False(new TelemetryPollerOptions { StaleContactAfter = TimeSpan.Zero }.IsValid());
+        Assert.False(new TelemetryPollerOptions { Spread = 1 }.IsValid());
+        Assert.False(new TelemetryPollerOptions { Spread = -0.1 }.IsValid());
+        Assert.True(new TelemetryPollerOptions { Spread = 0 }.IsValid());
     }
 
     private static void Fail(CircuitBreaker breaker)

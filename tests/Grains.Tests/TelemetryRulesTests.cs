@@ -109,6 +109,19 @@ public sealed class TelemetryRulesTests
     }
 
     [Fact]
+    public void Issue_18_a_rounds_requests_are_paced_evenly_over_the_spread_share_of_the_interval()
+    {
+        var interval = TimeSpan.FromMinutes(1);
+
+        var slots = Enumerable.Range(0, 4).Select(index => PollSchedule.Slot(Now, interval, 0.75, index, 4) - Now);
+
+        Assert.Equal([TimeSpan.Zero, TimeSpan.FromSeconds(11.25), TimeSpan.FromSeconds(22.5), TimeSpan.FromSeconds(33.75)], slots);
+        // A partition of 62,500 cars (250,000 over four) asks about 1,389 a second, its last within the spread.
+        Assert.InRange(PollSchedule.Slot(Now, interval, 0.75, 62_499, 62_500) - Now, TimeSpan.FromSeconds(44.99), TimeSpan.FromSeconds(45));
+        Assert.Equal(Now, PollSchedule.Slot(Now, interval, 0, 3, 4));
+    }
+
+    [Fact]
     public void A_round_that_finished_in_time_is_followed_one_interval_after_its_schedule()
     {
         var interval = TimeSpan.FromMinutes(1);

@@ -32,6 +32,14 @@ public static class PollSchedule
     public static TimeSpan WatchdogPeriod(TimeSpan configured, TimeSpan minimumReminderPeriod) =>
         configured > minimumReminderPeriod ? configured : minimumReminderPeriod;
 
+    /// <summary>
+    /// When the <paramref name="index"/>th of a round's <paramref name="due"/> requests may start: evenly
+    /// over <paramref name="spread"/> of the interval from the round's start, so API IoT sees the
+    /// fleet's rate instead of a burst (issue 18 point 5).
+    /// </summary>
+    public static DateTimeOffset Slot(DateTimeOffset roundStartedAt, TimeSpan interval, double spread, int index, int due) =>
+        due <= 0 ? roundStartedAt : roundStartedAt + (interval * spread * index / due);
+
     public static TimeSpan Lateness(DateTimeOffset scheduled, DateTimeOffset startedAt) =>
         startedAt > scheduled ? startedAt - scheduled : TimeSpan.Zero;
 }

@@ -114,7 +114,8 @@ public sealed partial class TelemetryPollerGrain(
         var now = time.GetUtcNow();
         _nextRoundAt = PollSchedule.FirstRound(now, settings.Interval, Partition, settings.Partitions);
         _timer = this.RegisterGrainTimer(PollRoundAsync,
-            new GrainTimerCreationOptions(_nextRoundAt - now, Timeout.InfiniteTimeSpan) { KeepAlive = true });
+            // Interleaving: a round paced over most of the interval must not hold the status query and the watchdog's call that long.
+            new GrainTimerCreationOptions(_nextRoundAt - now, Timeout.InfiniteTimeSpan) { KeepAlive = true, Interleave = true });
     }
 
     private async Task PollRoundAsync(CancellationToken cancellation)
@@ -171,13 +172,29 @@ public sealed partial class TelemetryPollerGrain(
         var backedOff = vehicles - pending.Count;
         var failures = 0;
         string? firstFailure = null;
+        var due = pending.Count;
+        var dealt = 0;
 
         // Every continuation runs on this activation's scheduler, one at a time, so the workers share
-        // the queue and the counts without locks; MaxConcurrency bounds the requests in flight.
+        // the queue and the counts without locks; MaxConcurrency bounds the requests in flight, the
+        // pace spreads them over the round.
         async Task WorkAsync()
         {
             while (!cancellation.IsCancellationRequested && pending.TryDequeue(out var vin))
             {
+                var wait = PollSchedule.Slot(startedAt, settings.Interval, settings.Spread, dealt++, due) - time.GetUtcNow();
+                if (wait > TimeSpan.Zero)
+                {
+                    try
+                    {
+                        await Task.Delay(wait, time, cancellation);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        return;
+                    }
+                }
+
                 var outcome = await PollVehicleAsync(vin, settings, startedAt);
                 if (outcome.Failure is { } failure)
                 {

@@ -17,6 +17,13 @@ public sealed class TelemetryPollerOptions
     public int MaxConcurrency { get; set; } = 16;
 
     /// <summary>
+    /// The share of the interval a round's requests are paced over, evenly: API IoT sees the fleet's
+    /// rate (fleet ÷ interval) rather than a burst as fast as MaxConcurrency allows and then silence.
+    /// Zero polls as fast as it can; under 1, so a round ends before its partition's next one is due.
+    /// </summary>
+    public double Spread { get; set; } = 0.75;
+
+    /// <summary>
     /// The durable reminder that brings a partition back after its silo dies, so also the longest a
     /// partition stays unpolled then. Never under Reminders:MinimumReminderPeriod, which Orleans enforces.
     /// </summary>
@@ -48,6 +55,6 @@ public sealed class TelemetryPollerOptions
 
     public TelemetryThresholds Thresholds => new(EnergyThresholdPoints, DistanceThresholdMeters, OdometerThresholdKm, WriteBehind);
 
-    public bool IsValid() => Interval > TimeSpan.Zero && WatchdogPeriod > TimeSpan.Zero && StaleContactAfter > TimeSpan.Zero && MaxBackoff > TimeSpan.Zero && Partitions >= 1 && MaxConcurrency >= 1 && WriteBehind >= TimeSpan.Zero
+    public bool IsValid() => Interval > TimeSpan.Zero && WatchdogPeriod > TimeSpan.Zero && StaleContactAfter > TimeSpan.Zero && MaxBackoff > TimeSpan.Zero && Partitions >= 1 && MaxConcurrency >= 1 && Spread >= 0 && Spread < 1 && WriteBehind >= TimeSpan.Zero
         && EnergyThresholdPoints >= 0 && DistanceThresholdMeters >= 0 && OdometerThresholdKm >= 0;
 }
