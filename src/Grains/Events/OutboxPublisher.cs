@@ -39,9 +39,12 @@ public sealed partial class OutboxPublisher
         var services = ((IGrainBase)grain).GrainContext.ActivationServices;
         _log = services.GetRequiredService<IEventLog>();
         _options = services.GetRequiredService<IOptionsMonitor<EventsOptions>>().CurrentValue;
-        _logger = services.GetRequiredService<ILoggerFactory>().CreateLogger<OutboxPublisher>();
+        _logger = services.GetRequiredService<ILogger<OutboxPublisher>>();
         _fault = services.GetService<PublicationFault>();
     }
+
+    /// <summary>Whether a refused publication is waiting for its retry timer, which holds this publisher.</summary>
+    public bool Retrying => _retry is not null;
 
     /// <summary>Whether anything recorded has not reached the log yet.</summary>
     public bool HasPending => _pending().Events.Count > 0;
@@ -71,6 +74,11 @@ public sealed partial class OutboxPublisher
         journal.PublishedThrough = Math.Max(journal.PublishedThrough, batch.EntriesThrough);
         journal.MoneyPublished = Math.Max(journal.MoneyPublished, batch.MoneyThrough);
         journal.Outbox.RemoveAll(entry => entry.Sequence <= journal.PublishedThrough);
+        if (journal.Outbox.Count == 0)
+        {
+            // An emptied outbox keeps its array otherwise: a vehicle would carry it for as long as it is active.
+            journal.Outbox.TrimExcess();
+        }
     }
 
     /// <summary>Sends a snapshot of the flow (a rebuild), past the duplicate window: consumers that have it drop it by sequence.</summary>

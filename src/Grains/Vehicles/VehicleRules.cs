@@ -14,8 +14,8 @@ public static class VehicleRules
             return StatusChangeOutcome.Stale;
         }
 
-        state.Model = report.Model ?? state.Model;
-        state.Category = report.Category ?? state.Category;
+        state.Model = Shared(report.Model) ?? state.Model;
+        state.Category = Shared(report.Category) ?? state.Category;
         state.StatusReportedAt = report.OccurredAt;
 
         if (state.Status == report.Status)
@@ -28,6 +28,12 @@ public static class VehicleRules
         state.Status = report.Status;
         return StatusChangeOutcome.Applied;
     }
+
+    /// <summary>
+    /// A fleet has a handful of models and categories and a silo holds a quarter of a million
+    /// vehicles (issue 18 point 5): each keeps the one shared copy instead of its own.
+    /// </summary>
+    public static string? Shared(string? text) => text is null ? null : string.Intern(text);
 
     /// <summary>The platform's own status decides; Fleet Management's answers while we have none (FLT-4).</summary>
     public static bool IsRentable(VehicleState state, VehicleStatus fleetStatus) =>

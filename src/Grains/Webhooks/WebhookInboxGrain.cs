@@ -41,7 +41,16 @@ public sealed partial class WebhookInboxGrain(
             await GrainFactory.GetGrain<IStripeEventRecoveryGrain>(0).WebhookArrivedAsync(webhook.ReceivedAt);
         }
 
-        return await ApplyAsync();
+        var outcome = await ApplyAsync();
+        if (outcome == InboxOutcome.Processed)
+        {
+            // Each message id is a grain of its own and a source rarely sends one twice: kept active for
+            // the idle collection age, thousands a second would fill the heap (issue 18 point 2). A
+            // repeat reactivates it and reads Processed from storage.
+            DeactivateOnIdle();
+        }
+
+        return outcome;
     }
 
     public async Task<InboxOutcome> ReplayAsync()
