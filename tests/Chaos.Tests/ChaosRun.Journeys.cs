@@ -77,7 +77,7 @@ public sealed partial class ChaosRun
             return (Token: token, Status: status, Body: body);
         }));
         var winners = contenders.Where(contender => contender.Status == HttpStatusCode.Created).ToList();
-        ContestWinners.Add(winners.Count);
+        Contests.Add(new Contest(vehicleId, startsAt, [.. winners.Select(winner => winner.Body.GetProperty("id").GetString()!)]));
         foreach (var winner in winners)
         {
             var id = winner.Body.GetProperty("id").GetString()!;

@@ -12,6 +12,9 @@ namespace CaaS.Chaos.Tests;
 /// <summary>A flow a client was told was accepted, and what its journey expects it to end as.</summary>
 public sealed record AcceptedFlow(string Kind, string Id, string Token, string Expected);
 
+/// <summary>One MOB-6 contest: the vehicle and hours three customers wanted at once, and the reservations that got them.</summary>
+public sealed record Contest(string VehicleId, DateTimeOffset StartsAt, IReadOnlyList<string> Winners);
+
 /// <summary>
 /// The mixed workload (rentals returned or cancelled, contested bookings, service purchases, factory
 /// orders with duplicated, reordered and replayed webhooks) and the fault injector (silo SIGKILLs,
@@ -40,7 +43,7 @@ public sealed partial class ChaosRun(Platform platform, PostgresDatabase databas
 
     public ConcurrentBag<AcceptedFlow> Accepted { get; } = [];
 
-    public ConcurrentBag<int> ContestWinners { get; } = [];
+    public ConcurrentBag<Contest> Contests { get; } = [];
 
     public ConcurrentDictionary<string, int> Faults { get; } = new();
 
