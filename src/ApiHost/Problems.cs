@@ -107,6 +107,11 @@ internal sealed class DomainExceptionHandler(IProblemDetailsService problems) : 
         {
             DomainException domain => (domain.Code, domain.Message),
             BadHttpRequestException bad => (ErrorCodes.ValidationFailed, bad.Message),
+            // Issue 18 point 4: a call that met a silo which died (its answer will never come, or the cluster
+            // refused it while it noticed) is the cluster being briefly unavailable, not an internal error.
+            TimeoutException or SiloUnavailableException or OrleansMessageRejectionException => (ErrorCodes.DependencyUnavailable,
+                "Part of the platform did not answer in time, as when a server has just failed; a read can be repeated at once, "
+                + "a write with the same Idempotency-Key (it may already have taken effect)."),
             _ => (null, null),
         };
         if (code is null)
@@ -117,7 +122,11 @@ internal sealed class DomainExceptionHandler(IProblemDetailsService problems) : 
         httpContext.Response.StatusCode = exception is BadHttpRequestException bad2 && bad2.StatusCode != 400
             ? bad2.StatusCode
             : Problems.StatusFor(code);
-        if (exception is DomainException { RetryAfter: { } wait })
+        if (code == ErrorCodes.DependencyUnavailable && exception is not DomainException)
+        {
+            Problems.SetRetryAfter(httpContext, TimeSpan.FromSeconds(1));
+        }
+        else if (exception is DomainException { RetryAfter: { } wait })
         {
             // IOT-9: an unlock refused while API IoT cannot take it says when asking again may succeed.
             Problems.SetRetryAfter(httpContext, wait);

@@ -30,6 +30,17 @@ public sealed class DomainException : Exception
     public TimeSpan? RetryAfter { get; private set; }
 }
 
+/// <summary>
+/// Issue 18 point 4: how long the API host waits for a read. A call to a grain on a silo that was
+/// SIGKILLed gets no answer at all and Orleans waits its whole ResponseTimeout (30 s) by design; a read
+/// never takes long, so it gives up after this and the caller, told 503 with Retry-After, asks again
+/// once the silo is declared dead (3 s with the shipped membership settings).
+/// </summary>
+public static class CallTimeouts
+{
+    public const string Read = "00:00:04";
+}
+
 /// <summary>The stable error codes of the public contract (api-contract.md).</summary>
 public static class ErrorCodes
 {

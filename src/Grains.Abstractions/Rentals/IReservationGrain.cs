@@ -18,6 +18,7 @@ public interface IReservationGrain : Operations.IFlowGrain
     Task<ReservationView> CreateAsync(CreateReservation request);
 
     /// <summary>The reservation as its customer sees it; null when there is none or it is another customer's (SEC-1).</summary>
+    [ResponseTimeout(CallTimeouts.Read)]
     Task<ReservationView?> GetAsync(string customerId);
 
     [ResponseTimeout("00:02:00")]
