@@ -115,7 +115,7 @@ public sealed partial class TelemetryPollerGrain(
         _nextRoundAt = PollSchedule.FirstRound(now, settings.Interval, Partition, settings.Partitions);
         _timer = this.RegisterGrainTimer(PollRoundAsync,
             // Interleaving: a round paced over most of the interval must not hold the status query and the watchdog's call that long.
-            new GrainTimerCreationOptions(_nextRoundAt - now, Timeout.InfiniteTimeSpan) { KeepAlive = true, Interleave = true });
+            new GrainTimerCreationOptions(_nextRoundAt - now, Timeout.InfiniteTimeSpan) { KeepAlive = true, Interleave = settings.Spread > 0 });
     }
 
     private async Task PollRoundAsync(CancellationToken cancellation)
