@@ -103,16 +103,17 @@ internal sealed class DomainExceptionHandler(IProblemDetailsService problems) : 
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
-        var (code, detail) = exception switch
+        var (code, detail, retryAfter) = exception switch
         {
-            DomainException domain => (domain.Code, domain.Message),
-            BadHttpRequestException bad => (ErrorCodes.ValidationFailed, bad.Message),
+            // IOT-9: an unlock refused while API IoT cannot take it says when asking again may succeed.
+            DomainException domain => (domain.Code, domain.Message, domain.RetryAfter),
+            BadHttpRequestException bad => (ErrorCodes.ValidationFailed, bad.Message, null),
             // Issue 18 point 4: a call that met a silo which died (its answer will never come, or the cluster
             // refused it while it noticed) is the cluster being briefly unavailable, not an internal error.
             TimeoutException or SiloUnavailableException or OrleansMessageRejectionException => (ErrorCodes.DependencyUnavailable,
                 "Part of the platform did not answer in time, as when a server has just failed; a read can be repeated at once, "
-                + "a write with the same Idempotency-Key (it may already have taken effect)."),
-            _ => (null, null),
+                + "a write with the same Idempotency-Key (it may already have taken effect).", TimeSpan.FromSeconds(1)),
+            _ => ((string?)null, (string?)null, (TimeSpan?)null),
         };
         if (code is null)
         {
@@ -122,13 +123,8 @@ internal sealed class DomainExceptionHandler(IProblemDetailsService problems) : 
         httpContext.Response.StatusCode = exception is BadHttpRequestException bad2 && bad2.StatusCode != 400
             ? bad2.StatusCode
             : Problems.StatusFor(code);
-        if (code == ErrorCodes.DependencyUnavailable && exception is not DomainException)
+        if (retryAfter is { } wait)
         {
-            Problems.SetRetryAfter(httpContext, TimeSpan.FromSeconds(1));
-        }
-        else if (exception is DomainException { RetryAfter: { } wait })
-        {
-            // IOT-9: an unlock refused while API IoT cannot take it says when asking again may succeed.
             Problems.SetRetryAfter(httpContext, wait);
         }
 

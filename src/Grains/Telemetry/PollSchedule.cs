@@ -40,6 +40,26 @@ public static class PollSchedule
     public static DateTimeOffset Slot(DateTimeOffset roundStartedAt, TimeSpan interval, double spread, int index, int due) =>
         due <= 0 ? roundStartedAt : roundStartedAt + (interval * spread * index / due);
 
+    /// <returns>false when the round was cancelled (the partition retires or deactivates) before the slot came.</returns>
+    public static async Task<bool> WaitUntilAsync(DateTimeOffset slot, TimeProvider time, CancellationToken cancellation)
+    {
+        var wait = slot - time.GetUtcNow();
+        if (wait <= TimeSpan.Zero)
+        {
+            return true;
+        }
+
+        try
+        {
+            await Task.Delay(wait, time, cancellation);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
     public static TimeSpan Lateness(DateTimeOffset scheduled, DateTimeOffset startedAt) =>
         startedAt > scheduled ? startedAt - scheduled : TimeSpan.Zero;
 }

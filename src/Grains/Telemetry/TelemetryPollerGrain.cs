@@ -182,17 +182,9 @@ public sealed partial class TelemetryPollerGrain(
         {
             while (!cancellation.IsCancellationRequested && pending.TryDequeue(out var vin))
             {
-                var wait = PollSchedule.Slot(startedAt, settings.Interval, settings.Spread, dealt++, due) - time.GetUtcNow();
-                if (wait > TimeSpan.Zero)
+                if (!await PollSchedule.WaitUntilAsync(PollSchedule.Slot(startedAt, settings.Interval, settings.Spread, dealt++, due), time, cancellation))
                 {
-                    try
-                    {
-                        await Task.Delay(wait, time, cancellation);
-                    }
-                    catch (OperationCanceledException)
-                    {
-                        return;
-                    }
+                    return;
                 }
 
                 var outcome = await PollVehicleAsync(vin, settings, startedAt);
