@@ -77,8 +77,9 @@ public sealed class ReservationCrashTests
         await transaction.RollbackAsync();
         var rebooked = await crash.RebookAsync();
 
-        var voided = Assert.Single(await crash.IntentsAsync(crash.ReservationId));
-        Assert.Equal("canceled", voided.GetProperty("status").GetString());
+        // The abandonment frees the timeslot before it voids, so the rebooking can come first: the void follows.
+        await Eventually.Until(() => crash.IntentsAsync(crash.ReservationId),
+            intents => intents is [var voided] && voided.GetProperty("status").GetString() == "canceled", "the interrupted reservation's authorisation to be voided");
         await crash.AssertOnlyLiveIntentIsAsync(rebooked);
         await crash.AssertAbandonedAsync();
     }
@@ -197,6 +198,12 @@ public sealed class ReservationCrashTests
                 found => found?.Status == ReservationStatus.Cancelled, "the interrupted reservation to be abandoned");
             Assert.Contains(view!.History, transition => transition.To == nameof(ReservationStatus.Cancelled) && transition.Cause.Contains("interrupted", StringComparison.Ordinal));
             Assert.DoesNotContain(await Grains.GetGrain<IVehicleGrain>(Vin).GetTimeslotsAsync(), slot => slot.Owner == ReservationId);
+
+            // Issue 20 (soak seed 1103): the caller's retry of the interrupted request is told it failed, not 201 for a booking holding nothing.
+            using var retried = await Platform.SendAsync(HttpMethod.Post, "/api/reservations", _token, _body,
+                new Dictionary<string, string> { ["Idempotency-Key"] = IdempotencyKey });
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, retried.StatusCode);
+            Assert.Equal(ErrorCodes.DependencyUnavailable, (await retried.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
         }
 
         public async ValueTask DisposeAsync()

@@ -240,10 +240,18 @@ public sealed partial class ReservationGrain(
         throw new DomainException(code, message);
     }
 
+    /// <remarks>
+    /// A creation the guard abandoned (Pending → Cancelled) was never answered: its caller's silo died
+    /// under it. Its retry gets the refusal the creation ended in, never a 201 for a booking that holds nothing.
+    /// </remarks>
     private ReservationView Replay() =>
-        S.ErrorCode is { } code && S.Status is ReservationStatus.Rejected or ReservationStatus.PaymentFailed
+        S.ErrorCode is { } code && (S.Status is ReservationStatus.Rejected or ReservationStatus.PaymentFailed || CreationWasAbandoned)
             ? throw new DomainException(code, S.ErrorMessage ?? code)
             : View();
+
+    private bool CreationWasAbandoned =>
+        S.Status == ReservationStatus.Cancelled
+        && S.History.LastOrDefault(entry => entry.To == nameof(ReservationStatus.Cancelled))?.From == nameof(ReservationStatus.Pending);
 
     public Task<ReservationView?> GetAsync(string customerId) =>
         Task.FromResult(S.Request?.CustomerId == customerId ? View() : null);
