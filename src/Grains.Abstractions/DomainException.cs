@@ -32,7 +32,9 @@ public sealed class DomainException : Exception
 
 /// <summary>
 /// Issue 18 point 4: how long the API host waits for a read. A call to a grain on a silo that was
-/// SIGKILLed gets no answer at all and Orleans waits its whole ResponseTimeout (30 s) by design; a read
+/// SIGKILLed gets no answer at all: Orleans 10.4 breaks a silo's own calls to a dead silo, but a client's
+/// call forwarded through a gateway waits its whole ResponseTimeout (dotnet/orleans#10165, fixed on
+/// Orleans' main after 10.4.2); a read
 /// never takes long, so it gives up after this and the caller, told 503 with Retry-After, asks again
 /// once the silo is declared dead (3 s with the shipped membership settings).
 /// </summary>
