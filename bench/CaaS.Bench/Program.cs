@@ -71,8 +71,6 @@ if (settings.Runs(Scenario.TelemetryPoller))
     {
         ["Iot__Poller__Enabled"] = "true",
         ["Iot__Poller__Interval"] = settings.PollInterval.ToString("c", CultureInfo.InvariantCulture),
-        // Issue 18 point 5 measures the paced poller; the product ships it off for now (TelemetryPollerOptions.Spread).
-        ["Iot__Poller__Spread"] = "0.75",
         ["Sandbox__FleetSize"] = settings.Fleet.ToString(CultureInfo.InvariantCulture),
     };
     await OnPlatformAsync(Scenario.TelemetryPoller, poller, async platform => report.Scenarios.Add(await FleetScenarios.RunPollerAsync(settings, platform)));

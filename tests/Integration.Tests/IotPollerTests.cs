@@ -185,6 +185,36 @@ public sealed class IotPollerTests
         Assert.Equal(1, await GaugeAsync(platform, "iot_poll_circuit_state", "iot"));
     }
 
+    [Fact]
+    public async Task Issue_18_IOT_7_a_pollers_first_round_reports_every_car_at_once_and_the_rounds_after_it_spread_the_fleet_over_the_interval()
+    {
+        // One partition, so one round covers the whole fleet; Spread is the shipped 0.75: 6 s of the 8.
+        await using var platform = await Platform.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["Iot__Poller__Interval"] = "00:00:08",
+            ["Iot__Poller__Partitions"] = "1",
+        });
+        var vins = await FleetVinsAsync(platform);
+
+        var polls = await Eventually.Until(() => StatusPollsAsync(platform),
+            byVin => vins.All(vin => byVin.TryGetValue(vin, out var times) && times.Count >= 2), "every car to be polled twice", TimeSpan.FromSeconds(60));
+
+        var firstRound = vins.Select(vin => polls[vin][0]).ToArray();
+        var secondRound = vins.Select(vin => polls[vin][1]).ToArray();
+        Assert.True(firstRound.Max() - firstRound.Min() < TimeSpan.FromSeconds(2.5),
+            $"the first round took {(firstRound.Max() - firstRound.Min()).TotalSeconds:0.0} s: a start must report every car at once");
+        Assert.True(secondRound.Max() - secondRound.Min() > TimeSpan.FromSeconds(3),
+            $"the second round took {(secondRound.Max() - secondRound.Min()).TotalSeconds:0.0} s: it must be spread over most of the interval");
+    }
+
+    /// <summary>When API IoT was asked each car's status, in order, from the sandbox's request log.</summary>
+    private static async Task<Dictionary<string, List<DateTimeOffset>>> StatusPollsAsync(Platform platform) =>
+        (await platform.Http.GetFromJsonAsync<JsonElement>(new Uri(platform.Sandbox.BaseUrl + "/sandbox/requests?system=iot")))
+            .EnumerateArray()
+            .Where(request => request.GetProperty("method").GetString() == "GET" && request.GetProperty("path").GetString()!.EndsWith("/status", StringComparison.Ordinal))
+            .GroupBy(request => Vin.Normalize(request.GetProperty("path").GetString()!.Split('/')[^2]))
+            .ToDictionary(calls => calls.Key, calls => calls.Select(call => call.GetProperty("receivedAt").GetDateTimeOffset()).Order().ToList());
+
     /// <summary>A gauge of the silo's Prometheus text for one system, or null when the silo does not export it.</summary>
     private static async Task<double?> GaugeAsync(Platform platform, string name, string system) =>
         Prometheus.ValueOf(await platform.Http.GetStringAsync(new Uri(platform.Silos[0].HttpUrl + "/metrics")), name, system);

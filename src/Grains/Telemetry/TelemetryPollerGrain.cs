@@ -174,6 +174,9 @@ public sealed partial class TelemetryPollerGrain(
         string? firstFailure = null;
         var due = pending.Count;
         var dealt = 0;
+        // An activation's first round is not paced: after a start or a failover every car is reported
+        // at once, and only the rounds after it spread the fleet's rate over the interval.
+        var spread = _roundsCompleted == 0 ? 0 : settings.Spread;
 
         // Every continuation runs on this activation's scheduler, one at a time, so the workers share
         // the queue and the counts without locks; MaxConcurrency bounds the requests in flight, the
@@ -182,7 +185,7 @@ public sealed partial class TelemetryPollerGrain(
         {
             while (!cancellation.IsCancellationRequested && pending.TryDequeue(out var vin))
             {
-                if (!await PollSchedule.WaitUntilAsync(PollSchedule.Slot(startedAt, settings.Interval, settings.Spread, dealt++, due), time, cancellation))
+                if (!await PollSchedule.WaitUntilAsync(PollSchedule.Slot(startedAt, settings.Interval, spread, dealt++, due), time, cancellation))
                 {
                     return;
                 }

@@ -19,12 +19,11 @@ public sealed class TelemetryPollerOptions
     /// <summary>
     /// The share of the interval a round's requests are paced over, evenly: API IoT sees the fleet's
     /// rate (fleet ÷ interval) rather than a burst as fast as MaxConcurrency allows and then silence.
-    /// Zero (the default for now) polls as fast as it can; under 1, so a round ends before its
-    /// partition's next one is due. Off by default because paced, a car's first report after a start
-    /// can come most of an interval later, which the suite's first-report waits showed; 0.75 is the
-    /// setting issue 18 measures.
+    /// Zero polls as fast as it can; under 1, so a round ends before its partition's next one is due.
+    /// An activation's first round is never paced, so a car's first report after a start or a failover
+    /// does not wait most of an interval.
     /// </summary>
-    public double Spread { get; set; }
+    public double Spread { get; set; } = 0.75;
 
     /// <summary>
     /// The durable reminder that brings a partition back after its silo dies, so also the longest a
