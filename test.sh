@@ -81,6 +81,8 @@ dotnet tool restore >/dev/null || status=$?
 dotnet build CaaS.sln -c "$configuration" -nologo -clp:ErrorsOnly || status=$?
 if [ "$status" = 0 ] && { [ "$mode" = reliability ] || [ "$mode" = soak ]; }; then
   export CAAS_RELIABILITY_DIR="$results_dir/reliability"
+  CAAS_RELIABILITY_SOURCE="\`./test.sh $mode\`$(git rev-parse --short HEAD 2>/dev/null | sed 's/^/ on /')"
+  export CAAS_RELIABILITY_SOURCE
   if [ "$mode" = reliability ]; then
     dotnet test tests/Integration.Tests -c "$configuration" --no-build -nologo --logger "trx" --results-directory "$results_dir" \
       --filter "FullyQualifiedName~SecuritySuite|FullyQualifiedName~WebhookAllowList|FullyQualifiedName~WebhookRateLimit|FullyQualifiedName~BadInputSuite" || status=$?

@@ -90,7 +90,9 @@ public static class ReliabilityResults
         var lines = new List<string> { "| figure | value |", "|---|---|" };
         lines.AddRange(rows.Select(row => $"| {row.Figure} | {row.Value} |"));
         lines.Add("");
-        lines.Add($"Generated {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC by `./test.sh reliability`.");
+        // test.sh names its mode and commit, so a soak's figures say which run and which code they are.
+        var source = Environment.GetEnvironmentVariable("CAAS_RELIABILITY_SOURCE") is { Length: > 0 } named ? named : "`./test.sh reliability`";
+        lines.Add($"Generated {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC by {source}.");
         return string.Join('\n', lines) + "\n";
     }
 }
