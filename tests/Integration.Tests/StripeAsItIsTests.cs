@@ -19,6 +19,43 @@ public sealed class StripeAsItIsTests(CaaSPlatformFixture fixture)
     private CaaSCalls Calls => new(fixture.Platform);
 
     [Fact]
+    public async Task Issue_20_a_cancel_carried_out_at_Stripe_whose_answer_was_lost_and_the_hold_made_again_after_it_can_still_be_cancelled()
+    {
+        var (customer, token) = await Calls.CustomerAsync();
+        var vehicle = await Calls.FleetVehicleAsync(14);
+        // Four days ahead: held at once, and cancelled free (the key without a fee).
+        var startsAt = DateTimeOffset.UtcNow.AddDays(4).AddHours(5);
+        var booked = await CaaSCalls.ReadAsync(await Platform.SendAsync(HttpMethod.Post, "/api/reservations", token,
+            new { vehicleId = vehicle.VehicleId, startsAt, endsAt = startsAt.AddHours(1), paymentMethodId = "pm_card_visa" }));
+        var id = booked.GetProperty("id").GetString()!;
+        var first = Assert.Single(await Calls.StripeIntentsAsync("customerId", customer)).GetProperty("id").GetString();
+
+        // The soak's case (seed 7301): Stripe cancels the hold, the answer never comes back, nothing is stored.
+        try
+        {
+            await Calls.FaultAsync(new { system = "stripe", mode = "drop" });
+            using var lost = await Platform.SendAsync(HttpMethod.Post, $"/api/reservations/{id}/cancel", token);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, lost.StatusCode);
+        }
+        finally
+        {
+            await Calls.FaultAsync(new { system = "stripe", mode = "ok" });
+        }
+
+        // Stripe's payment_intent.canceled then reads as a hold lost, and the booking, still Confirmed, holds again.
+        var held = await Eventually.Until(() => Calls.StripeIntentsAsync("customerId", customer),
+            intents => intents.Any(intent => intent.GetProperty("id").GetString() != first && intent.GetProperty("status").GetString() == "requires_capture"),
+            "the booking to hold again after Stripe's cancellation event", TimeSpan.FromSeconds(60));
+        Assert.Equal("canceled", held.Single(intent => intent.GetProperty("id").GetString() == first).GetProperty("status").GetString());
+
+        // The customer's cancel must reach the new hold: under the first cancel's key Stripe answered for the old one
+        // and the new hold stayed on a cancelled booking.
+        var cancelled = await CaaSCalls.ReadAsync(await Platform.SendAsync(HttpMethod.Post, $"/api/reservations/{id}/cancel", token));
+        Assert.Equal("Cancelled", cancelled.GetProperty("status").GetString());
+        Assert.All(await Calls.StripeIntentsAsync("customerId", customer), intent => Assert.Equal("canceled", intent.GetProperty("status").GetString()));
+    }
+
+    [Fact]
     public async Task PAY_12_a_void_after_a_lost_create_answer_finds_the_intent_by_sending_the_create_again_whatever_the_search_index_says()
     {
         var (customer, token) = await Calls.CustomerAsync();
