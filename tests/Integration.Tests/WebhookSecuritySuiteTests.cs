@@ -93,6 +93,35 @@ public sealed class WebhookSecuritySuiteTests(CaaSPlatformFixture fixture) : ICl
             MoneyAsync));
     }
 
+    /// <summary>
+    /// SEC-4, issue 18 point 2: a sender streaming its body gives no length, so the guard reads it from
+    /// the request's pipe and stops at the limit (256 KiB) instead of trusting a header; within the
+    /// limit the same webhook is applied as a measured one is.
+    /// </summary>
+    [Fact]
+    public async Task SEC_4_a_webhook_sent_without_a_length_is_applied_within_the_limit_and_refused_beyond_it()
+    {
+        var (_, token) = await Calls.CustomerAsync();
+        var placed = await CaaSCalls.ReadAsync(await Platform.SendAsync(HttpMethod.Post, "/api/orders", token, CaaSCalls.Spec("PT")));
+        var (orderId, factoryId) = (placed.GetProperty("orderId").GetString()!, placed.GetProperty("factoryOrderId").GetString()!);
+        string Body(string padding) => JsonSerializer.Serialize(new
+        {
+            orderId = factoryId, reference = orderId, status = "MANUFACTURING", occurredAt = DateTimeOffset.UtcNow,
+            estimatedCompletionDate = DateTimeOffset.UtcNow.AddDays(40), note = padding,
+        });
+        Task<HttpResponseMessage> SendAsync(string body, string id) =>
+            Platform.SendStandardWebhookAsync("/webhooks/factory/status", body, id, DateTimeOffset.UtcNow, CaaSCalls.FactorySecret, withoutLength: true);
+        var before = History(await Calls.OrderAsync(token, orderId));
+
+        using var oversized = await SendAsync(Body(new string('x', 256 * 1024)), $"factory-big-{Guid.NewGuid():N}"[..32]);
+        await CaaSCalls.AssertProblemAsync(oversized, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
+        Assert.Equal(before, History(await Calls.OrderAsync(token, orderId)));
+
+        using var accepted = await SendAsync(Body(new string('x', 1000)), $"factory-chunk-{Guid.NewGuid():N}"[..32]);
+        Assert.Equal("processed", (await CaaSCalls.ReadAsync(accepted)).GetProperty("status").GetString());
+        Assert.NotEqual(before, History(await Calls.OrderAsync(token, orderId)));
+    }
+
     private async Task SuiteAsync(Source source)
     {
         var id = $"{source.Name}-sec-{Guid.NewGuid():N}"[..32];

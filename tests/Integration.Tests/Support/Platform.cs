@@ -133,12 +133,13 @@ public sealed class Platform : IAsyncDisposable
     }
 
     /// <summary>Posts a webhook signed as the Fleet and the Factory sign them (Standard Webhooks), with any secret and time.</summary>
-    public async Task<HttpResponseMessage> SendStandardWebhookAsync(string path, string body, string id, DateTimeOffset at, string secret)
+    /// <param name="withoutLength">Sent chunked, with no Content-Length, as a sender streaming its body does.</param>
+    public async Task<HttpResponseMessage> SendStandardWebhookAsync(string path, string body, string id, DateTimeOffset at, string secret, bool withoutLength = false)
     {
         var timestamp = at.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
         using var request = new HttpRequestMessage(HttpMethod.Post, ApiHost.BaseUrl + path)
         {
-            Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json"),
+            Content = withoutLength ? new UnmeasuredContent(body) : new StringContent(body, System.Text.Encoding.UTF8, "application/json"),
         };
         request.Headers.Add("webhook-id", id);
         request.Headers.Add("webhook-timestamp", timestamp);
@@ -190,6 +191,26 @@ public sealed class Platform : IAsyncDisposable
     }
 
     private sealed record TokenAnswer(string AccessToken);
+
+    /// <summary>A body whose length HttpClient cannot know in advance, so it goes chunked.</summary>
+    private sealed class UnmeasuredContent : HttpContent
+    {
+        private readonly byte[] _bytes;
+
+        public UnmeasuredContent(string body)
+        {
+            _bytes = System.Text.Encoding.UTF8.GetBytes(body);
+            Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        }
+
+        protected override Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context) => stream.WriteAsync(_bytes).AsTask();
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
+    }
 }
 
 public sealed record SiloProcess(int SiloPort, int GatewayPort, string HttpUrl)
