@@ -80,5 +80,9 @@ public sealed record CpuPerOperation((string Name, double Ms)[] Groups)
 
     public double Sum(params string[] names) => Groups.Where(group => names.Contains(group.Name)).Sum(group => group.Ms);
 
-    public override string ToString() => string.Join(", ", Groups.Select(group => $"{group.Name} {group.Ms:0.###}"));
+    /// <summary>How the phase was warmed, said after the figures when the phase had a warm-up.</summary>
+    public string? Warmup { get; init; }
+
+    public override string ToString() =>
+        string.Join(", ", Groups.Select(group => $"{group.Name} {group.Ms:0.###}")) + (Warmup is null ? "" : $" ({Warmup})");
 }

@@ -185,6 +185,7 @@ public sealed partial class StripePaymentClient(IHttpClientFactory httpClients, 
 
         // Two callers may both build one at the turn; either serves, the other is dropped.
         var http = new SystemNetHttpClient(httpClients.CreateClient(ExternalSystem.Stripe), maxNetworkRetries: 0, enableTelemetry: false);
+        StripeOptionTypes.EnsureHeld();
         var client = new StripeClient(apiKey: apiKey, httpClient: http, apiBase: apiBase);
         _client = new CachedClient(client, apiKey, apiBase, now + (long)ClientReuse.TotalMilliseconds);
         return client;
