@@ -84,15 +84,18 @@ public sealed class BenchPlatform : IAsyncDisposable
     {
         var step = settings.Quick ? TimeSpan.FromSeconds(0.5) : TimeSpan.FromSeconds(3);
         var started = DateTimeOffset.UtcNow;
-        while (DateTimeOffset.UtcNow - started < settings.Warmup * 3)
+        var (jit, at) = (await JitSecondsAsync(), started);
+        while (at - started < settings.Warmup * 3)
         {
-            var before = await JitSecondsAsync();
-            var stepStarted = DateTimeOffset.UtcNow;
             await Load.ClosedAsync(workers, step, operation);
-            if ((await JitSecondsAsync() - before) / (DateTimeOffset.UtcNow - stepStarted).TotalSeconds < SettledJitShare)
+            // One step's end is the next one's start: each step scrapes the hosts once.
+            var (jitNow, now) = (await JitSecondsAsync(), DateTimeOffset.UtcNow);
+            if ((jitNow - jit) / (now - at).TotalSeconds < SettledJitShare)
             {
                 break;
             }
+
+            (jit, at) = (jitNow, now);
         }
 
         return DateTimeOffset.UtcNow - started;
