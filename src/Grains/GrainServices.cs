@@ -65,6 +65,7 @@ public static class GrainServices
                 ? ActivatorUtilities.CreateInstance<Events.JetStreamEventLog>(services)
                 : ActivatorUtilities.CreateInstance<Events.InProcessEventLog>(services));
         silo.Services.TryAddSingleton<Events.IRecentlyWrittenFlows, Events.NoWrittenFlows>();
+        silo.Services.TryAddSingleton<Analytics.IBookingDayRows, Analytics.InMemoryBookingDayRows>();
         silo.Services.AddHostedService<Events.FleetEventsConsumer>();
         silo.Services.AddSingleton<Events.ReadModelFeed, Events.FlowIndexFeed>();
         silo.Services.AddSingleton<Events.ReadModelFeed, Events.RevenueFeed>();

@@ -68,6 +68,8 @@ public static class SiloConfiguration
             });
             silo.Services.AddSingleton<Grains.Events.IRecentlyWrittenFlows>(services =>
                 new PostgresWrittenFlows(connectionString, services.GetRequiredService<IOptions<ClusterOptions>>()));
+            silo.Services.AddSingleton<Grains.Analytics.IBookingDayRows>(services =>
+                new PostgresBookingDayRows(connectionString, services.GetRequiredService<IOptions<ClusterOptions>>()));
         }
         else
         {

@@ -27,9 +27,6 @@ public interface IBookingDayGrain : IGrainWithStringKey
 {
     Task<IReadOnlyList<AnalyticsExport>> ListAsync();
 
-    /// <summary>Booking events of the log; returns once the day holding them is written.</summary>
-    Task UpsertAsync(IReadOnlyList<SequencedBooking> bookings);
-
     Task ClearAsync();
 }
 
@@ -55,6 +52,7 @@ public static class BookingStreams
     public static string ChangedKey(DateTimeOffset changedAt) => "changed/" + DayKey(changedAt);
 }
 
+/// <summary>A day as it was stored whole before its bookings became rows; read only to move them.</summary>
 [GenerateSerializer, Alias("caas.booking-day-state")]
 public sealed class BookingDayState
 {

@@ -4,41 +4,38 @@ using CaaS.Grains.Abstractions.Analytics;
 namespace CaaS.Grains.Analytics;
 
 /// <summary>
-/// The projection of ANA-1: one grain per booking day, kept by the log's booking events, the newest
-/// of each booking by its sequence. The log's consumer hands it a batch and acknowledges once the
-/// batch is written, so a silo that dies loses nothing: the unacknowledged batch comes again.
-/// Reads are served from memory.
+/// The API host's way to one booking day of ANA-1. The log's consumer writes the day's rows
+/// (<see cref="IBookingDayRows"/>) and acknowledges once they are stored, so a silo that dies loses
+/// nothing: the unacknowledged batch comes again. The grain's own state is where a day was kept
+/// whole before the rows: a day still stored that way moves to the rows when it is first asked for.
 /// </summary>
 public sealed class BookingDayGrain(
-    [PersistentState("booking-day", StorageNames.Grains)] IPersistentState<BookingDayState> state) : Grain, IBookingDayGrain
+    [PersistentState("booking-day", StorageNames.Grains)] IPersistentState<BookingDayState> legacy,
+    IBookingDayRows rows) : Grain, IBookingDayGrain
 {
-    public Task<IReadOnlyList<AnalyticsExport>> ListAsync() => Task.FromResult<IReadOnlyList<AnalyticsExport>>([.. state.State.Bookings.Values]);
+    private string Day => this.GetPrimaryKeyString();
 
-    public async Task UpsertAsync(IReadOnlyList<SequencedBooking> bookings)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        var changed = false;
-        foreach (var (booking, sequence) in bookings)
+        if (legacy.State.Bookings.Count == 0)
         {
-            if (state.State.Sequences.GetValueOrDefault(booking.ReservationId) >= sequence)
-            {
-                continue;
-            }
-
-            state.State.Sequences[booking.ReservationId] = sequence;
-            state.State.Bookings[booking.ReservationId] = booking;
-            changed = true;
+            return;
         }
 
-        if (changed)
-        {
-            await state.WriteStateAsync();
-        }
+        // The rows keep the newer of the two where the consumer has written the booking since.
+        await rows.UpsertAsync(BookingDayRow.NewestOf(legacy.State.Bookings.Values.Select(booking =>
+            new BookingDayRow(Day, new SequencedBooking(booking, legacy.State.Sequences.GetValueOrDefault(booking.ReservationId))))), cancellationToken);
+        await legacy.ClearStateAsync(cancellationToken);
     }
+
+    public Task<IReadOnlyList<AnalyticsExport>> ListAsync() => rows.ListAsync(Day);
 
     public async Task ClearAsync()
     {
-        state.State.Bookings.Clear();
-        state.State.Sequences.Clear();
-        await state.WriteStateAsync();
+        await rows.ClearAsync(Day);
+        if (legacy.RecordExists)
+        {
+            await legacy.ClearStateAsync();
+        }
     }
 }
