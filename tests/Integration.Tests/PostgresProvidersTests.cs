@@ -43,7 +43,7 @@ public sealed class PostgresProvidersTests
         await second.StopAsync();
     }
 
-    private static async Task<IHost> StartSiloAsync(PostgresDatabase database, string clusterId)
+    internal static async Task<IHost> StartSiloAsync(PostgresDatabase database, string clusterId, Action<IServiceCollection>? services = null)
     {
         // SEC-5: a local run: no integration is called, so none of its secrets is set.
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = Environments.Development });
@@ -61,6 +61,7 @@ public sealed class PostgresProvidersTests
             silo.AddCaaS(builder.Configuration);
             // Production keeps Orleans' one-minute floor; a test cannot wait minutes for two ticks.
             silo.Configure<ReminderOptions>(options => options.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
+            services?.Invoke(silo.Services);
         });
         var host = builder.Build();
         await host.StartAsync();

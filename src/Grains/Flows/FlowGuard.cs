@@ -20,16 +20,6 @@ public static class FlowGuard
     /// </summary>
     public static readonly TimeSpan Longest = TimeSpan.FromDays(30);
 
-    public static Task KeepAsync(this Grain grain, FlowJournal journal, TimeSpan period, DateTimeOffset now, string reminder = Reminder)
-    {
-        if (journal.Obligations.Count == 0)
-        {
-            return grain.StopReminderAsync(reminder);
-        }
-
-        return grain.RegisterOrUpdateReminder(reminder, DueIn(journal, period, now), period);
-    }
-
     /// <summary>
     /// Whether a write must (re)register the guard first: something is owed and no guard runs, or the
     /// one that runs (coming by <paramref name="comesBy"/>) would come later than what is owed falls due.
@@ -75,10 +65,40 @@ public sealed class GuardKeeper(Grain grain, string reminder = FlowGuard.Reminde
     /// <summary>When the guard this activation registered comes at the latest; null while it runs for nothing this activation knows of.</summary>
     private DateTimeOffset? _comesBy;
 
+    /// <summary>The reminder as this activation last registered it: stopping it then needs no lookup (a booking's guard is registered and stopped in one call).</summary>
+    private IGrainReminder? _registered;
+
     public async Task KeepAsync(FlowJournal journal, TimeSpan period, DateTimeOffset now)
     {
-        await grain.KeepAsync(journal, period, now, reminder);
-        _comesBy = journal.Obligations.Count > 0 ? now + FlowGuard.DueIn(journal, period, now) : null;
+        if (journal.Obligations.Count == 0)
+        {
+            await StopAsync();
+            _comesBy = null;
+            return;
+        }
+
+        _registered = await grain.RegisterOrUpdateReminder(reminder, FlowGuard.DueIn(journal, period, now), period);
+        _comesBy = now + FlowGuard.DueIn(journal, period, now);
+    }
+
+    private async Task StopAsync()
+    {
+        var registered = _registered;
+        _registered = null;
+        if (registered is not null)
+        {
+            try
+            {
+                await grain.UnregisterReminder(registered);
+                return;
+            }
+            catch (ReminderException)
+            {
+                // Changed since this activation registered it (its version moved): looked up and stopped as it now stands.
+            }
+        }
+
+        await grain.StopReminderAsync(reminder);
     }
 
     /// <summary>

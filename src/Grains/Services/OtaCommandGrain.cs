@@ -25,6 +25,8 @@ public sealed partial class OtaCommandGrain(
 {
     private const string Watchdog = "watchdog";
 
+    private GuardKeeper? _watchdog;
+
     private static readonly Histogram<double> AttemptLateness = CaaSDiagnostics.Meter.CreateHistogram(
         "ota.attempt.lateness", "s", "How long after its scheduled time an OTA attempt started.",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = HistogramBuckets.ScheduledSteps });
@@ -239,7 +241,7 @@ public sealed partial class OtaCommandGrain(
     }
 
     /// <summary>The watchdog runs while the command owes attempts or its outcome, and not a moment longer.</summary>
-    private Task KeepWatchdogAsync() => this.KeepAsync(S.Journal, Ota.WatchdogPeriod, time.GetUtcNow(), Watchdog);
+    private Task KeepWatchdogAsync() => (_watchdog ??= new GuardKeeper(this, Watchdog)).KeepAsync(S.Journal, Ota.WatchdogPeriod, time.GetUtcNow());
 
     private void Arm(TimeSpan due)
     {
