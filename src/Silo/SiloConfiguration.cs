@@ -70,6 +70,8 @@ public static class SiloConfiguration
                 new PostgresWrittenFlows(connectionString, services.GetRequiredService<IOptions<ClusterOptions>>()));
             silo.Services.AddSingleton<Grains.Analytics.IBookingDayRows>(services =>
                 new PostgresBookingDayRows(connectionString, services.GetRequiredService<IOptions<ClusterOptions>>()));
+            silo.Services.AddSingleton<Grains.Operations.IFlowIndexRows>(services =>
+                new PostgresFlowIndexRows(connectionString, services.GetRequiredService<IOptions<ClusterOptions>>()));
         }
         else
         {

@@ -65,9 +65,6 @@ public interface IFlowIndexGrain : IGrainWithStringKey
     /// <summary>Takes a flow's word as if its event had come: for events a crash lost on the way.</summary>
     Task ApplyAsync(FlowMoved moved);
 
-    /// <summary>A batch of the log's flow events; returns once the index holding them is written, so the log may be acknowledged.</summary>
-    Task ApplyEventsAsync(IReadOnlyList<FlowMoved> moves);
-
     /// <summary>Forgets everything, for a rebuild from the log and the flows.</summary>
     Task ClearAsync();
 }
@@ -123,6 +120,7 @@ public static class FlowIndex
     }
 }
 
+/// <summary>A partition as it was stored whole before its flows became rows; read only to move them.</summary>
 [GenerateSerializer, Alias("caas.flow-index-state")]
 public sealed class FlowIndexState
 {

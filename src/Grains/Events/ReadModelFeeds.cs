@@ -26,7 +26,8 @@ public abstract class ReadModelFeed
 }
 
 /// <summary>ADM-1 and stuck flows: every flow's newest state, from bookings, orders, purchases and OTA commands.</summary>
-public sealed class FlowIndexFeed : ReadModelFeed
+public sealed class FlowIndexFeed(Operations.IFlowIndexRows rows, Microsoft.Extensions.Options.IOptionsMonitor<Operations.OperationsOptions> options,
+    TimeProvider time) : ReadModelFeed
 {
     public override string Name => "flow-index";
 
@@ -48,8 +49,8 @@ public sealed class FlowIndexFeed : ReadModelFeed
             }
         }
 
-        return Task.WhenAll(moves.GroupBy(moved => FlowIndex.KeyOf(moved.Kind, moved.FlowId))
-            .Select(partition => grains.GetGrain<IFlowIndexGrain>(partition.Key).ApplyEventsAsync([.. partition])));
+        // One write of just the flows the batch moved.
+        return rows.ApplyAsync(Operations.FlowIndexRows.NewestOf(moves), time.GetUtcNow() - options.CurrentValue.FinishedMemory);
     }
 
     public override Task ClearAsync(IGrainFactory grains) =>

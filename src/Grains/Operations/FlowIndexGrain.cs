@@ -5,83 +5,46 @@ using Microsoft.Extensions.Options;
 namespace CaaS.Grains.Operations;
 
 /// <summary>
-/// The unfinished flows of one kind and partition, as the log's events told them (ADM-1, stuck
-/// flows). The log's consumer hands it batches and acknowledges once the batch is written; the
-/// flows' own word on a stuck one (<see cref="ApplyAsync"/>) is written on a timer
-/// (<see cref="OperationsOptions.IndexFlushInterval"/>), as the log still holds what it corrects.
-/// Reads are answered from memory.
+/// The unfinished flows of one kind and partition (ADM-1, stuck flows), as the log's events told
+/// them. The log's consumer writes the rows (<see cref="IFlowIndexRows"/>) and acknowledges once they
+/// are stored; the flows' own word on a stuck one (<see cref="ApplyAsync"/>) is written the same way.
+/// The grain's own state is where a partition was kept whole before the rows: a partition still
+/// stored that way moves to the rows when it is first asked for.
 /// </summary>
 public sealed class FlowIndexGrain(
-    [PersistentState("flow-index", StorageNames.Grains)] IPersistentState<FlowIndexState> state,
+    [PersistentState("flow-index", StorageNames.Grains)] IPersistentState<FlowIndexState> legacy,
+    IFlowIndexRows rows,
     IOptionsMonitor<OperationsOptions> options,
     TimeProvider time) : Grain, IFlowIndexGrain
 {
-    private readonly Dictionary<string, FlowMoved> _finished = [];
-    private bool _dirty;
+    private string Partition => this.GetPrimaryKeyString();
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        var every = options.CurrentValue.IndexFlushInterval;
-        this.RegisterGrainTimer(FlushAsync, new GrainTimerCreationOptions(every, every));
-        return Task.CompletedTask;
-    }
-
-    public async Task ApplyEventsAsync(IReadOnlyList<FlowMoved> moves)
-    {
-        foreach (var moved in moves)
+        if (legacy.State.Open.Count == 0)
         {
-            Apply(moved);
+            return;
         }
 
-        await FlushAsync(CancellationToken.None);
+        // The rows keep the newer of the two where the consumer has written the flow since.
+        await rows.ApplyAsync(FlowIndexRows.NewestOf(legacy.State.Open.Values), ForgetFinishedBefore, cancellationToken);
+        await legacy.ClearStateAsync(cancellationToken);
     }
+
+    public Task<IReadOnlyList<FlowMoved>> ListAsync() => rows.ListOpenAsync(Partition);
+
+    public Task ApplyAsync(FlowMoved moved) => rows.ApplyAsync([moved], ForgetFinishedBefore);
 
     public async Task ClearAsync()
     {
-        state.State.Open.Clear();
-        _finished.Clear();
-        _dirty = false;
-        await state.WriteStateAsync();
-    }
-
-    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => await FlushAsync(cancellationToken);
-
-    public Task<IReadOnlyList<FlowMoved>> ListAsync() => Task.FromResult<IReadOnlyList<FlowMoved>>([.. state.State.Open.Values]);
-
-    public Task ApplyAsync(FlowMoved moved)
-    {
-        Apply(moved);
-        return Task.CompletedTask;
-    }
-
-    private void Apply(FlowMoved moved)
-    {
-        if (FlowIndexing.Apply(state.State.Open, _finished, moved))
+        await rows.ClearAsync(Partition);
+        if (legacy.RecordExists)
         {
-            _dirty = true;
-            if (moved.Finished)
-            {
-                Forget(time.GetUtcNow() - options.CurrentValue.FinishedMemory);
-            }
+            await legacy.ClearStateAsync();
         }
     }
 
-    private void Forget(DateTimeOffset before)
-    {
-        foreach (var (flowId, _) in _finished.Where(entry => entry.Value.MovedAt < before).ToList())
-        {
-            _finished.Remove(flowId);
-        }
-    }
-
-    private async Task FlushAsync(CancellationToken cancellationToken)
-    {
-        if (_dirty)
-        {
-            _dirty = false;
-            await state.WriteStateAsync(cancellationToken);
-        }
-    }
+    private DateTimeOffset ForgetFinishedBefore => time.GetUtcNow() - options.CurrentValue.FinishedMemory;
 }
 
 public static class FlowIndexing
