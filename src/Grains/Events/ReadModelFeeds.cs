@@ -4,6 +4,7 @@ using CaaS.Grains.Abstractions.Events;
 using CaaS.Grains.Abstractions.Operations;
 using CaaS.Grains.Abstractions.Rentals;
 using CaaS.Grains.Rentals;
+using Microsoft.Extensions.Options;
 
 namespace CaaS.Grains.Events;
 
@@ -26,8 +27,7 @@ public abstract class ReadModelFeed
 }
 
 /// <summary>ADM-1 and stuck flows: every flow's newest state, from bookings, orders, purchases and OTA commands.</summary>
-public sealed class FlowIndexFeed(Operations.IFlowIndexRows rows, Microsoft.Extensions.Options.IOptionsMonitor<Operations.OperationsOptions> options,
-    TimeProvider time) : ReadModelFeed
+public sealed class FlowIndexFeed(Operations.IFlowIndexRows rows, IOptionsMonitor<Operations.OperationsOptions> options, TimeProvider time) : ReadModelFeed
 {
     public override string Name => "flow-index";
 

@@ -77,8 +77,9 @@ public sealed class GuardKeeper(Grain grain, string reminder = FlowGuard.Reminde
             return;
         }
 
-        _registered = await grain.RegisterOrUpdateReminder(reminder, FlowGuard.DueIn(journal, period, now), period);
-        _comesBy = now + FlowGuard.DueIn(journal, period, now);
+        var due = FlowGuard.DueIn(journal, period, now);
+        _registered = await grain.RegisterOrUpdateReminder(reminder, due, period);
+        _comesBy = now + due;
     }
 
     private async Task StopAsync()
