@@ -67,6 +67,7 @@ public static class GrainServices
         silo.Services.TryAddSingleton<Events.IRecentlyWrittenFlows, Events.NoWrittenFlows>();
         silo.Services.TryAddSingleton<Analytics.IBookingDayRows, Analytics.InMemoryBookingDayRows>();
         silo.Services.TryAddSingleton<Operations.IFlowIndexRows, Operations.InMemoryFlowIndexRows>();
+        silo.Services.TryAddSingleton<Operations.IRevenueDayRows, Operations.InMemoryRevenueDayRows>();
         silo.Services.AddHostedService<Events.FleetEventsConsumer>();
         silo.Services.AddSingleton<Events.ReadModelFeed, Events.FlowIndexFeed>();
         silo.Services.AddSingleton<Events.ReadModelFeed, Events.RevenueFeed>();

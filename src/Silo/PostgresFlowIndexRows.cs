@@ -11,7 +11,8 @@ namespace CaaS.Silo;
 /// The flow index in the table of 0007_flow_index.sql: a batch is one statement over just its flows,
 /// guarded as <see cref="FlowIndexing.Apply"/> is (by sequence, by time where a word has none).
 /// </summary>
-public sealed class PostgresFlowIndexRows(string connectionString, IOptions<ClusterOptions> cluster) : IFlowIndexRows
+public sealed class PostgresFlowIndexRows(string connectionString, IOptions<ClusterOptions> cluster)
+    : PostgresReadModelTable<FlowMoved>(connectionString, cluster, "caas_flow_index", "index_key", "flow", Json, listed: "NOT finished"), IFlowIndexRows
 {
     /// <summary>Every tick of a moment kept, so a row read back equals the flow's own word on it.</summary>
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
@@ -24,8 +25,7 @@ public sealed class PostgresFlowIndexRows(string connectionString, IOptions<Clus
         }
 
         var newest = FlowIndexRows.NewestOf(moves);
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync(cancellationToken);
+        await using var connection = await OpenAsync(cancellationToken);
         await using var batch = new NpgsqlBatch(connection);
         var upsert = new NpgsqlBatchCommand("""
             INSERT INTO caas_flow_index AS stored (service_id, index_key, flow_id, sequence, moved_at, finished, flow)
@@ -38,7 +38,7 @@ public sealed class PostgresFlowIndexRows(string connectionString, IOptions<Clus
                         ELSE excluded.moved_at >= stored.moved_at END
                AND stored.flow::text IS DISTINCT FROM excluded.flow::text
             """);
-        upsert.Parameters.Add(new NpgsqlParameter { Value = cluster.Value.ServiceId });
+        upsert.Parameters.Add(new NpgsqlParameter { Value = ServiceId });
         upsert.Parameters.Add(new NpgsqlParameter { Value = newest.Select(moved => FlowIndex.KeyOf(moved.Kind, moved.FlowId)).ToArray() });
         upsert.Parameters.Add(new NpgsqlParameter { Value = newest.Select(moved => moved.FlowId).ToArray() });
         upsert.Parameters.Add(new NpgsqlParameter { Value = newest.Select(moved => moved.Sequence).ToArray() });
@@ -49,39 +49,11 @@ public sealed class PostgresFlowIndexRows(string connectionString, IOptions<Clus
         if (newest.Any(moved => moved.Finished))
         {
             var forget = new NpgsqlBatchCommand("DELETE FROM caas_flow_index WHERE service_id = $1 AND finished AND moved_at < $2");
-            forget.Parameters.Add(new NpgsqlParameter { Value = cluster.Value.ServiceId });
+            forget.Parameters.Add(new NpgsqlParameter { Value = ServiceId });
             forget.Parameters.Add(new NpgsqlParameter { Value = forgetFinishedBefore.ToUniversalTime() });
             batch.BatchCommands.Add(forget);
         }
 
         await batch.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    public async Task<IReadOnlyList<FlowMoved>> ListOpenAsync(string partition, CancellationToken cancellationToken = default)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(
-            "SELECT flow::text FROM caas_flow_index WHERE service_id = @service AND index_key = @partition AND NOT finished", connection);
-        command.Parameters.AddWithValue("service", cluster.Value.ServiceId);
-        command.Parameters.AddWithValue("partition", partition);
-        var flows = new List<FlowMoved>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            flows.Add(JsonSerializer.Deserialize<FlowMoved>(reader.GetString(0), Json) ?? throw new JsonException($"A flow of {partition} is stored empty."));
-        }
-
-        return flows;
-    }
-
-    public async Task ClearAsync(string partition, CancellationToken cancellationToken = default)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync(cancellationToken);
-        await using var command = new NpgsqlCommand("DELETE FROM caas_flow_index WHERE service_id = @service AND index_key = @partition", connection);
-        command.Parameters.AddWithValue("service", cluster.Value.ServiceId);
-        command.Parameters.AddWithValue("partition", partition);
-        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }

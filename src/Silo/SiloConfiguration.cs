@@ -72,6 +72,8 @@ public static class SiloConfiguration
                 new PostgresBookingDayRows(connectionString, services.GetRequiredService<IOptions<ClusterOptions>>()));
             silo.Services.AddSingleton<Grains.Operations.IFlowIndexRows>(services =>
                 new PostgresFlowIndexRows(connectionString, services.GetRequiredService<IOptions<ClusterOptions>>()));
+            silo.Services.AddSingleton<Grains.Operations.IRevenueDayRows>(services =>
+                new PostgresRevenueDayRows(connectionString, services.GetRequiredService<IOptions<ClusterOptions>>()));
         }
         else
         {

@@ -66,7 +66,7 @@ public sealed class FlowIndexRowsTests
     }
 
     private static async Task<List<FlowMoved>> AllOpenAsync(IFlowIndexRows rows) =>
-        [.. (await Task.WhenAll(FlowIndex.KeysOf(FlowKinds.Rental).Select(key => rows.ListOpenAsync(key, CancellationToken.None))))
+        [.. (await Task.WhenAll(FlowIndex.KeysOf(FlowKinds.Rental).Select(key => rows.ListAsync(key, CancellationToken.None))))
             .SelectMany(flows => flows).OrderBy(flow => flow.FlowId, StringComparer.Ordinal)];
 
     private static PostgresFlowIndexRows Postgres(PostgresDatabase database, string service) =>

@@ -40,15 +40,8 @@ public interface IRevenueDayGrain : IGrainWithStringKey
 {
     Task<IReadOnlyList<MoneyMoved>> ListAsync();
 
-    /// <summary>Money events of the log, each with its place in its flow's ledger; returns once they are written.</summary>
-    Task RecordAsync(IReadOnlyList<LedgeredMoney> moves);
-
     Task ClearAsync();
 }
-
-/// <param name="Sequence">Its place in the flow's ledger (the event's entity sequence).</param>
-[GenerateSerializer, Immutable, Alias("caas.ledgered-money")]
-public sealed record LedgeredMoney([property: Id(0)] MoneyMoved Moved, [property: Id(1)] long Sequence);
 
 public static class RevenueStreams
 {
@@ -59,6 +52,7 @@ public static class RevenueStreams
     public static string DayKey(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 }
 
+/// <summary>A day as it was stored whole before its movements became rows; read only to move them.</summary>
 [GenerateSerializer, Alias("caas.revenue-day-state")]
 public sealed class RevenueDayState
 {

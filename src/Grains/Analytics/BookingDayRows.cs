@@ -7,14 +7,10 @@ namespace CaaS.Grains.Analytics;
 /// bookings it carries, never the whole day again. Each row keeps the newest event by sequence, so a
 /// batch the log delivers again changes nothing.
 /// </summary>
-public interface IBookingDayRows
+public interface IBookingDayRows : Operations.IReadModelRows<AnalyticsExport>
 {
     /// <summary>Returns once every row is stored; a row is left alone when its day holds the booking at the same or a newer sequence.</summary>
     Task UpsertAsync(IReadOnlyList<BookingDayRow> rows, CancellationToken cancellationToken = default);
-
-    Task<IReadOnlyList<AnalyticsExport>> ListAsync(string day, CancellationToken cancellationToken = default);
-
-    Task ClearAsync(string day, CancellationToken cancellationToken = default);
 }
 
 /// <param name="Day">A <see cref="BookingStreams"/> key: the day the booking was created, or changed.</param>

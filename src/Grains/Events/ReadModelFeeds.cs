@@ -70,16 +70,15 @@ public sealed class FlowIndexFeed(Operations.IFlowIndexRows rows, IOptionsMonito
 }
 
 /// <summary>ADM-4's revenue days, from <c>caas.money.&gt;</c>.</summary>
-public sealed class RevenueFeed(TimeProvider time) : ReadModelFeed
+public sealed class RevenueFeed(TimeProvider time, Operations.IRevenueDayRows rows) : ReadModelFeed
 {
     public override string Name => "revenue";
 
     public override string Filter => EventSubjects.Money;
 
+    /// <summary>One write of just the movements of the batch, each under the day it happened.</summary>
     public override Task ApplyAsync(IGrainFactory grains, IReadOnlyList<LoggedEvent> events) =>
-        Task.WhenAll(events.Select(logged => new LedgeredMoney(DataOf<MoneyMoved>(logged), logged.Event.Sequence))
-            .GroupBy(money => RevenueStreams.DayKey(money.Moved.At))
-            .Select(day => grains.GetGrain<IRevenueDayGrain>(day.Key).RecordAsync([.. day])));
+        rows.RecordAsync([.. events.Select(DataOf<MoneyMoved>)]);
 
     /// <summary>The days the retained log can fill again, and the week before them a flow's late capture may still name.</summary>
     public override Task ClearAsync(IGrainFactory grains) =>

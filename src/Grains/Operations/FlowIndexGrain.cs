@@ -31,7 +31,7 @@ public sealed class FlowIndexGrain(
         await legacy.ClearStateAsync(cancellationToken);
     }
 
-    public Task<IReadOnlyList<FlowMoved>> ListAsync() => rows.ListOpenAsync(Partition);
+    public Task<IReadOnlyList<FlowMoved>> ListAsync() => rows.ListAsync(Partition);
 
     public Task ApplyAsync(FlowMoved moved) => rows.ApplyAsync([moved], ForgetFinishedBefore);
 

@@ -8,15 +8,11 @@ namespace CaaS.Grains.Operations;
 /// word of its flow (<see cref="FlowIndexing.Apply"/>); a finished flow's row stays for
 /// <see cref="OperationsOptions.FinishedMemory"/>, so a late event cannot revive it.
 /// </summary>
-public interface IFlowIndexRows
+/// <remarks>Its keys are partitions (<see cref="FlowIndex.KeyOf"/>), and a partition lists its unfinished flows only.</remarks>
+public interface IFlowIndexRows : IReadModelRows<FlowMoved>
 {
     /// <summary>Returns once every row is stored; finished flows that finished before <paramref name="forgetFinishedBefore"/> are dropped.</summary>
     Task ApplyAsync(IReadOnlyList<FlowMoved> moves, DateTimeOffset forgetFinishedBefore, CancellationToken cancellationToken = default);
-
-    /// <summary>The unfinished flows of one partition (<see cref="FlowIndex.KeyOf"/>).</summary>
-    Task<IReadOnlyList<FlowMoved>> ListOpenAsync(string partition, CancellationToken cancellationToken = default);
-
-    Task ClearAsync(string partition, CancellationToken cancellationToken = default);
 }
 
 public static class FlowIndexRows
@@ -71,7 +67,7 @@ public sealed class InMemoryFlowIndexRows : IFlowIndexRows
         return Task.CompletedTask;
     }
 
-    public Task<IReadOnlyList<FlowMoved>> ListOpenAsync(string partition, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<FlowMoved>> ListAsync(string partition, CancellationToken cancellationToken = default)
     {
         lock (_partitions)
         {

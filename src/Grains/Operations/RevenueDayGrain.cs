@@ -7,31 +7,35 @@ namespace CaaS.Grains.Operations;
 /// ADM-4: the money moved on one day, each movement once, however often and in whatever order the log
 /// delivers it. Unlike the read models that keep an entity's newest word, every money event is a fact
 /// of its own: a capture redelivered after a refund of the same flow (its reader died before
-/// acknowledging it) still counts, so the ledger places applied are a set, not a high-water mark.
+/// acknowledging it) still counts, so movements are kept by id, not by a high-water mark. The log's
+/// consumer writes the rows (<see cref="IRevenueDayRows"/>); the grain's own state is where a day was
+/// kept whole before them, and a day still stored that way moves to the rows when it is first asked for.
 /// </summary>
 public sealed class RevenueDayGrain(
-    [PersistentState("revenue-day", StorageNames.Grains)] IPersistentState<RevenueDayState> state) : Grain, IRevenueDayGrain
+    [PersistentState("revenue-day", StorageNames.Grains)] IPersistentState<RevenueDayState> legacy,
+    IRevenueDayRows rows) : Grain, IRevenueDayGrain
 {
-    public Task<IReadOnlyList<MoneyMoved>> ListAsync() => Task.FromResult<IReadOnlyList<MoneyMoved>>([.. state.State.Movements.Values]);
+    private string Day => this.GetPrimaryKeyString();
 
-    public async Task RecordAsync(IReadOnlyList<LedgeredMoney> moves)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        var changed = false;
-        foreach (var (moved, _) in moves)
+        if (legacy.State.Movements.Count == 0)
         {
-            // The movement id is the flow's step (its idempotency key): its ledger place, once.
-            changed |= state.State.Movements.TryAdd(moved.MovementId, moved);
+            return;
         }
 
-        if (changed)
-        {
-            await state.WriteStateAsync();
-        }
+        await rows.RecordAsync([.. legacy.State.Movements.Values], cancellationToken);
+        await legacy.ClearStateAsync(cancellationToken);
     }
+
+    public Task<IReadOnlyList<MoneyMoved>> ListAsync() => rows.ListAsync(Day);
 
     public async Task ClearAsync()
     {
-        state.State.Movements.Clear();
-        await state.WriteStateAsync();
+        await rows.ClearAsync(Day);
+        if (legacy.RecordExists)
+        {
+            await legacy.ClearStateAsync();
+        }
     }
 }
